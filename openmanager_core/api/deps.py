@@ -1,0 +1,22 @@
+"""Request dependencies: the shared fleet and the caller's language."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+
+from ..fleet import Fleet
+from ..i18n import Lang, from_accept_language
+
+
+def get_fleet(request: Request) -> Fleet:
+    return request.app.state.fleet_provider()
+
+
+def get_lang(accept_language: Annotated[str | None, Header()] = None) -> Lang:
+    return from_accept_language(accept_language)
+
+
+FleetDep = Annotated[Fleet, Depends(get_fleet)]
+LangDep = Annotated[Lang, Depends(get_lang)]

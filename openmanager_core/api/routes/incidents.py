@@ -1,0 +1,49 @@
+"""Incidents a presenter injects and clears."""
+
+from __future__ import annotations
+
+from datetime import UTC, timedelta
+
+from fastapi import APIRouter, status
+
+from ...models import ClearResponse, IncidentListResponse, IncidentRequest, IncidentResponse
+from ..deps import FleetDep
+from ..errors import ApiError
+
+router = APIRouter(prefix="/incidents", tags=["incidents"])
+
+MAX_BACKDATE = timedelta(days=7)
+
+
+@router.get("", response_model=IncidentListResponse)
+def list_incidents(fleet: FleetDep) -> IncidentListResponse:
+    return IncidentListResponse(incidents=fleet.incidents())
+
+
+@router.post("", response_model=IncidentResponse, status_code=status.HTTP_201_CREATED)
+def inject_incident(body: IncidentRequest, fleet: FleetDep) -> IncidentResponse:
+    now = fleet.clock()
+    started = body.started_at
+    if started is not None:
+        started = started if started.tzinfo else started.replace(tzinfo=UTC)
+        if started > now + timedelta(seconds=5):
+            raise ApiError(422, "invalid_started_at", "startedAt lies in the future.",
+                           "startedAt")
+        if now - started > MAX_BACKDATE:
+            raise ApiError(422, "invalid_started_at",
+                           "startedAt may lie at most 7 days in the past.", "startedAt")
+    incident = fleet.inject(body.type, body.server, body.severity, started)
+    return IncidentResponse(incident=incident)
+
+
+@router.delete("/{incident_id}", response_model=ClearResponse)
+def clear_incident(incident_id: int, fleet: FleetDep) -> ClearResponse:
+    if not fleet.clear(incident_id):
+        raise ApiError(404, "unknown_incident", f"No active incident with id {incident_id}.",
+                       "id")
+    return ClearResponse(cleared=1)
+
+
+@router.delete("", response_model=ClearResponse)
+def clear_all(fleet: FleetDep) -> ClearResponse:
+    return ClearResponse(cleared=fleet.clear())

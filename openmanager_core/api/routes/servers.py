@@ -1,0 +1,81 @@
+"""Sequential deployment (`/servers/next`) and the live fleet (`/servers`)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Query
+
+from ...i18n import t
+from ...models import (
+    FleetSummary,
+    MetricHistoryResponse,
+    NextServerRequest,
+    NextServerResponse,
+    ServerListResponse,
+    ServerResponse,
+    ServerState,
+    Status,
+)
+from ..deps import FleetDep, LangDep
+
+router = APIRouter(prefix="/servers", tags=["servers"])
+
+
+def summarize(states: list[ServerState]) -> FleetSummary:
+    counts = {s: 0 for s in Status}
+    for state in states:
+        counts[state.status] += 1
+    return FleetSummary(total=len(states), online=counts[Status.ONLINE],
+                        warning=counts[Status.WARNING], critical=counts[Status.CRITICAL],
+                        offline=counts[Status.OFFLINE])
+
+
+@router.get("/next", response_model=NextServerResponse)
+def deployment_status(fleet: FleetDep, lang: LangDep) -> NextServerResponse:
+    """Where the sequential deployment stands; deploys nothing."""
+    state = fleet.deployment()
+    message = (t("complete", lang) if state.is_complete else
+               t("status", lang, current=state.current_count, total=state.total_servers))
+    return NextServerResponse(success=True, server=None, message=message, **state.model_dump())
+
+
+@router.post("/next", response_model=NextServerResponse)
+def deploy_next(fleet: FleetDep, lang: LangDep,
+                body: Annotated[NextServerRequest | None, Body()] = None) -> NextServerResponse:
+    """Deploy the next server (or position currentCount+1, idempotently); `reset` empties."""
+    request = body or NextServerRequest()
+    if request.reset:
+        state = fleet.reset()
+        return NextServerResponse(success=True, server=None, message=t("reset", lang),
+                                  **state.model_dump())
+    result = fleet.deploy_next(request.current_count)
+    if result.server is None:
+        return NextServerResponse(success=True, server=None, message=t("complete", lang),
+                                  **result.state.model_dump())
+    return NextServerResponse(success=True, server=fleet.state(result.server.id, lang),
+                              message=t("deployed", lang, hostname=result.server.hostname),
+                              **result.state.model_dump())
+
+
+@router.get("", response_model=ServerListResponse)
+def list_servers(fleet: FleetDep, lang: LangDep,
+                 status: Annotated[Status | None, Query()] = None) -> ServerListResponse:
+    states = fleet.states(lang)
+    summary = summarize(states)
+    if status is not None:
+        states = [s for s in states if s.status is status]
+    return ServerListResponse(servers=states, summary=summary, timestamp=fleet.clock())
+
+
+@router.get("/{server_id}", response_model=ServerResponse)
+def get_server(server_id: str, fleet: FleetDep, lang: LangDep) -> ServerResponse:
+    return ServerResponse(server=fleet.state(server_id, lang))
+
+
+@router.get("/{server_id}/metrics", response_model=MetricHistoryResponse)
+def server_metrics(server_id: str, fleet: FleetDep,
+                   minutes: Annotated[int, Query(ge=1, le=7 * 24 * 60)] = 60
+                   ) -> MetricHistoryResponse:
+    history = fleet.history(server_id, minutes)
+    return MetricHistoryResponse(**history.model_dump())

@@ -1,0 +1,185 @@
+"""The fleet: catalogue, store and simulator together, as pages and the API see them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from . import thresholds
+from .catalogue import Catalogue
+from .i18n import Lang, format_uptime
+from .models import (
+    DeploymentState,
+    Incident,
+    IncidentType,
+    MetricHistory,
+    Server,
+    ServerState,
+    ServiceState,
+    Severity,
+)
+from .settings import Settings
+from .simulator import Simulator, service_states
+from .store import Store
+
+MAX_HISTORY_MINUTES = 7 * 24 * 60
+MAX_HISTORY_POINTS = 1440
+
+
+class UnknownServer(LookupError):
+    """No server in the catalogue has that id or hostname."""
+
+
+class NotDeployed(LookupError):
+    """The server exists in the catalogue but has not been deployed yet."""
+
+
+class InvalidCount(ValueError):
+    """A currentCount past the end of the catalogue."""
+
+
+@dataclass(frozen=True)
+class DeployResult:
+    server: Server | None
+    state: DeploymentState
+    deployed_at: datetime | None
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Fleet:
+    """One shared view of the fleet; safe to use from many threads at once."""
+
+    def __init__(self, settings: Settings, store: Store | None = None,
+                 clock: Callable[[], datetime] = utcnow) -> None:
+        self.settings = settings
+        self.catalogue = Catalogue(settings.fleet_size)
+        self.store = store or Store(settings.database_url)
+        self.simulator = Simulator(self.catalogue.servers)
+        self.clock = clock
+
+    @property
+    def total(self) -> int:
+        return len(self.catalogue)
+
+    # -- deployment -------------------------------------------------------------------
+
+    def _state(self, count: int) -> DeploymentState:
+        count = min(count, self.total)
+        complete = count >= self.total
+        return DeploymentState(
+            current_count=count,
+            total_servers=self.total,
+            is_complete=complete,
+            progress=round(100 * count / self.total),
+            next_server_type=None if complete else self.catalogue.at(count + 1).type,
+        )
+
+    def deployment(self) -> DeploymentState:
+        return self._state(self.store.deployed_count())
+
+    def deploy_next(self, current_count: int | None = None) -> DeployResult:
+        """Deploy position currentCount+1 (idempotently), or the next one atomically."""
+        now = self.clock()
+        if current_count is not None:
+            if current_count > self.total:
+                raise InvalidCount(
+                    f"currentCount {current_count} exceeds totalServers {self.total}")
+            if current_count == self.total:
+                return DeployResult(None, self.deployment(), None)
+            position = current_count + 1
+            self.store.deploy_through(position, now)
+        else:
+            claimed = self.store.deploy_next(self.total, now)
+            if claimed is None:
+                return DeployResult(None, self.deployment(), None)
+            position = claimed
+        deployed_at = dict(self.store.deployed()).get(position, now)
+        return DeployResult(self.catalogue.at(position), self._state(max(
+            position, self.store.deployed_count())), deployed_at)
+
+    def reset(self) -> DeploymentState:
+        self.store.reset(self.clock())
+        return self.deployment()
+
+    # -- live state -------------------------------------------------------------------
+
+    def resolve(self, key: str) -> Server:
+        server = self.catalogue.find(key)
+        if server is None:
+            raise UnknownServer(key)
+        return server
+
+    def deployed_servers(self) -> list[tuple[Server, datetime]]:
+        return [(self.catalogue.at(p), at) for p, at in self.store.deployed()
+                if p <= self.total]
+
+    def states(self, lang: Lang = "ko", at: datetime | None = None) -> list[ServerState]:
+        """Every deployed server with current metrics, status and alerts, in deployment order."""
+        at = at or self.clock()
+        deployed = self.deployed_servers()
+        incidents = self.store.incidents()
+        samples = self.simulator.snapshot([s for s, _ in deployed], at, incidents)
+        return [self._compose(server, when, sample, incidents, at, lang)
+                for (server, when), sample in zip(deployed, samples, strict=True)]
+
+    def state(self, key: str, lang: Lang = "ko", at: datetime | None = None) -> ServerState:
+        server = self.resolve(key)
+        at = at or self.clock()
+        deployed = dict(self.store.deployed())
+        if server.position not in deployed:
+            raise NotDeployed(server.hostname)
+        incidents = [i for i in self.store.incidents() if i.server_id == server.id]
+        sample = self.simulator.sample(server, at, incidents)
+        return self._compose(server, deployed[server.position], sample, incidents, at, lang)
+
+    def _compose(self, server: Server, deployed_at: datetime, sample, incidents: list[Incident],
+                 at: datetime, lang: Lang) -> ServerState:
+        services = service_states(server, sample, incidents)
+        down = sum(1 for s in services if s.status is not ServiceState.RUNNING)
+        uptime = max(0.0, (at - deployed_at).total_seconds())
+        return ServerState(
+            **server.model_dump(exclude={"services"}),
+            services=services,
+            status=thresholds.status_of(sample, server.type, down),
+            metrics=sample,
+            alerts=thresholds.alerts(sample, server.type, lang) if sample else [],
+            deployed_at=deployed_at,
+            uptime=format_uptime(uptime, lang),
+            uptime_seconds=int(uptime),
+        )
+
+    def history(self, key: str, minutes: int = 60, at: datetime | None = None) -> MetricHistory:
+        """Samples over the last `minutes`, at most MAX_HISTORY_POINTS of them."""
+        server = self.resolve(key)
+        at = at or self.clock()
+        start = at - timedelta(minutes=minutes)
+        step = max(10, (minutes * 60) // MAX_HISTORY_POINTS)
+        incidents = [i for i in self.store.incidents(include_cleared_since=start)
+                     if i.server_id == server.id]
+        samples = self.simulator.history(server, start, at, step, incidents)
+        return MetricHistory(server_id=server.id, hostname=server.hostname, minutes=minutes,
+                             step_seconds=step, samples=samples)
+
+    # -- incidents --------------------------------------------------------------------
+
+    def inject(self, type_: IncidentType, key: str, severity: Severity = Severity.MEDIUM,
+               started_at: datetime | None = None) -> Incident:
+        server = self.resolve(key)
+        now = self.clock()
+        start = started_at or now
+        if start.tzinfo is None:
+            start = start.replace(tzinfo=UTC)
+        return self.store.add_incident(type_, server.id, server.hostname, severity, start, now)
+
+    def incidents(self) -> list[Incident]:
+        return self.store.incidents()
+
+    def clear(self, incident_id: int | None = None) -> int:
+        now = self.clock()
+        if incident_id is None:
+            return self.store.clear_incidents(now)
+        return int(self.store.clear_incident(incident_id, now))

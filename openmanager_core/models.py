@@ -1,0 +1,238 @@
+"""Domain models and API bodies (pydantic v2), camelCase on the wire as the guide shows."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
+
+
+class WireModel(BaseModel):
+    """Base for everything that crosses the API: camelCase out, either case in."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, serialize_by_alias=True
+    )
+
+
+class ServerType(StrEnum):
+    WEB = "web"
+    DATABASE = "database"
+    API = "api"
+    KUBERNETES = "kubernetes"
+    CACHE = "cache"
+    PROXY = "proxy"
+    ANALYTICS = "analytics"
+    MONITORING = "monitoring"
+    CI_CD = "ci_cd"
+    STORAGE = "storage"
+    MAIL = "mail"
+    SECURITY = "security"
+
+
+class Environment(StrEnum):
+    PRODUCTION = "production"
+    STAGING = "staging"
+
+
+class Provider(StrEnum):
+    ON_PREMISES = "on-premises"
+    AWS = "aws"
+    KUBERNETES = "kubernetes"
+
+
+class Status(StrEnum):
+    """Ordered from best to worst; `rank` sorts critical first."""
+
+    ONLINE = "online"
+    WARNING = "warning"
+    CRITICAL = "critical"
+    OFFLINE = "offline"
+
+    @property
+    def rank(self) -> int:
+        return {"critical": 0, "offline": 1, "warning": 2, "online": 3}[self.value]
+
+
+class ServiceState(StrEnum):
+    RUNNING = "running"
+    DEGRADED = "degraded"
+    STOPPED = "stopped"
+
+
+class IncidentType(StrEnum):
+    CPU_SPIKE = "cpu_spike"
+    MEMORY_LEAK = "memory_leak"
+    DISK_FULL = "disk_full"
+    NETWORK_CONGESTION = "network_congestion"
+    SERVICE_DOWN = "service_down"
+    HOST_DOWN = "host_down"
+
+
+class Severity(StrEnum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+
+class Specs(WireModel):
+    cpu_cores: int
+    memory_gb: int
+    disk_gb: int
+
+
+class Service(WireModel):
+    name: str
+    port: int
+    status: ServiceState = ServiceState.RUNNING
+
+
+class Server(WireModel):
+    """A catalogue entry: what the server is, independent of time."""
+
+    id: str
+    position: int
+    hostname: str
+    name: str
+    type: ServerType
+    environment: Environment
+    location: str
+    provider: Provider
+    specs: Specs
+    ip: str
+    services: list[Service]
+
+
+class MetricSample(WireModel):
+    timestamp: datetime
+    cpu: float
+    memory: float
+    disk: float
+    network_in: float
+    network_out: float
+    response_time: float
+    active_connections: int
+    maintenance: bool = False
+
+
+class Alert(WireModel):
+    metric: str
+    level: Status
+    value: float
+    threshold: float
+    message: str
+
+
+class ServerState(Server):
+    """A deployed server at one instant: catalogue facts plus live metrics and status."""
+
+    status: Status
+    metrics: MetricSample | None
+    alerts: list[Alert]
+    deployed_at: datetime
+    uptime: str
+    uptime_seconds: int
+
+
+class Incident(WireModel):
+    id: int
+    type: IncidentType
+    server_id: str
+    hostname: str
+    severity: Severity
+    started_at: datetime
+    created_at: datetime
+    cleared_at: datetime | None = None
+
+
+class DeploymentState(WireModel):
+    current_count: int
+    total_servers: int
+    is_complete: bool
+    progress: int
+    next_server_type: ServerType | None
+
+
+class NextServerRequest(WireModel):
+    model_config = ConfigDict(extra="forbid")
+
+    current_count: int | None = Field(None, ge=0, le=50_000, strict=True)
+    reset: bool = Field(False, strict=True)
+
+
+class NextServerResponse(DeploymentState):
+    success: bool
+    server: ServerState | None
+    message: str
+
+
+class IncidentRequest(WireModel):
+    model_config = ConfigDict(extra="forbid")
+
+    type: IncidentType
+    server: str = Field(min_length=1, max_length=200)
+    severity: Severity = Severity.MEDIUM
+    started_at: datetime | None = None
+
+
+class MetricHistory(WireModel):
+    server_id: str
+    hostname: str
+    minutes: int
+    step_seconds: int
+    samples: list[MetricSample]
+
+
+class FleetSummary(WireModel):
+    total: int
+    online: int
+    warning: int
+    critical: int
+    offline: int
+
+
+class ServerListResponse(WireModel):
+    success: bool = True
+    servers: list[ServerState]
+    summary: FleetSummary
+    timestamp: datetime
+
+
+class ServerResponse(WireModel):
+    success: bool = True
+    server: ServerState
+
+
+class MetricHistoryResponse(MetricHistory):
+    success: bool = True
+
+
+class IncidentListResponse(WireModel):
+    success: bool = True
+    incidents: list[Incident]
+
+
+class IncidentResponse(WireModel):
+    success: bool = True
+    incident: Incident
+
+
+class ClearResponse(WireModel):
+    success: bool = True
+    cleared: int
+
+
+class ComponentHealth(WireModel):
+    status: str
+    latency_ms: float | None = None
+    detail: str | None = None
+
+
+class HealthResponse(WireModel):
+    status: str
+    version: str
+    uptime_seconds: float
+    timestamp: datetime
+    database: ComponentHealth

@@ -1,0 +1,250 @@
+"""The one store: deployment, incidents and AI records in SQLite (default) or PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    Engine,
+    Float,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    create_engine,
+    delete,
+    event,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from .models import Incident, IncidentType, Severity
+
+SCHEMA_VERSION = 1
+
+metadata = MetaData()
+
+schema_info = Table("schema_info", metadata, Column("version", Integer, primary_key=True))
+
+deployments = Table(
+    "deployments", metadata,
+    Column("position", Integer, primary_key=True, autoincrement=False),
+    Column("deployed_at", DateTime(timezone=True), nullable=False),
+)
+
+incidents = Table(
+    "incidents", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("type", String(32), nullable=False),
+    Column("server_id", String(32), nullable=False, index=True),
+    Column("hostname", String(200), nullable=False),
+    Column("severity", String(8), nullable=False),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("cleared_at", DateTime(timezone=True), nullable=True, index=True),
+)
+
+ai_queries = Table(
+    "ai_queries", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("created_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("query", Text, nullable=False),
+    Column("language", String(4), nullable=False),
+    Column("endpoint", String(64), nullable=False),
+    Column("method", String(32), nullable=True),
+    Column("success", Boolean, nullable=False),
+    Column("fallback_used", Boolean, nullable=False),
+    Column("cached", Boolean, nullable=False, default=False),
+    Column("processing_ms", Float, nullable=False),
+    Column("error", Text, nullable=True),
+)
+
+ai_logs = Table(
+    "ai_logs", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("created_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("level", String(8), nullable=False, index=True),
+    Column("query_id", Integer, nullable=True),
+    Column("tier", String(32), nullable=True),
+    Column("message", Text, nullable=False),
+    Column("duration_ms", Float, nullable=True),
+)
+
+
+class StoreUnavailable(RuntimeError):
+    """The database cannot be reached; callers answer 503 and retry later."""
+
+
+def utc(moment: datetime) -> datetime:
+    """SQLite hands back naive datetimes; everything we store is UTC."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _sqlite_engine(url: str) -> Engine:
+    path = url.split("///", 1)[1] if "///" in url else ""
+    if path and path != ":memory:":
+        Path(path).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # pysqlite's own transaction handling defers BEGIN; we issue BEGIN ourselves.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        # IMMEDIATE takes the write lock up front, so two processes never both read
+        # the same "next position" and then fight over upgrading to a writer.
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+class Store:
+    """All persistence. Every method is one short transaction; user text is always bound."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        if url.startswith("sqlite"):
+            self.engine = _sqlite_engine(url)
+            self._insert = sqlite.insert
+        else:
+            self.engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+            self._insert = postgresql.insert
+        self.migrate()
+
+    @contextmanager
+    def _tx(self) -> Iterator[Connection]:
+        try:
+            with self.engine.begin() as conn:
+                yield conn
+        except OperationalError as exc:
+            raise StoreUnavailable(str(exc.orig)) from exc
+
+    def migrate(self) -> None:
+        """Create missing tables and record the schema version; safe to run on every start."""
+        try:
+            metadata.create_all(self.engine, checkfirst=True)
+        except IntegrityError:
+            # Another process created the tables at the same moment.
+            pass
+        except OperationalError as exc:
+            if "already exists" not in str(exc):
+                raise StoreUnavailable(str(exc.orig)) from exc
+        with self._tx() as conn:
+            stmt = self._insert(schema_info).values(version=SCHEMA_VERSION)
+            conn.execute(stmt.on_conflict_do_nothing())
+
+    def ping(self) -> bool:
+        try:
+            with self.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+            return True
+        except Exception:
+            return False
+
+    # -- deployment -------------------------------------------------------------------
+
+    def deployed(self) -> list[tuple[int, datetime]]:
+        with self._tx() as conn:
+            rows = conn.execute(select(deployments).order_by(deployments.c.position)).all()
+        return [(row.position, utc(row.deployed_at)) for row in rows]
+
+    def deployed_count(self) -> int:
+        with self._tx() as conn:
+            return int(conn.execute(select(func.count()).select_from(deployments)).scalar_one())
+
+    def deploy_next(self, total: int, now: datetime) -> int | None:
+        """Deploy the next position atomically; None when all `total` are deployed."""
+        for _ in range(200):
+            try:
+                with self._tx() as conn:
+                    current = conn.execute(
+                        select(func.coalesce(func.max(deployments.c.position), 0))
+                    ).scalar_one()
+                    if current >= total:
+                        return None
+                    position = int(current) + 1
+                    conn.execute(insert(deployments).values(position=position, deployed_at=now))
+                    return position
+            except IntegrityError:
+                # Another writer took that position between our read and insert: try the next.
+                continue
+        raise StoreUnavailable("could not claim a deployment slot under contention")
+
+    def deploy_through(self, position: int, now: datetime) -> None:
+        """Make positions 1..position deployed; ones already there keep their time."""
+        with self._tx() as conn:
+            have = set(conn.execute(
+                select(deployments.c.position).where(deployments.c.position <= position)
+            ).scalars())
+            missing = [p for p in range(1, position + 1) if p not in have]
+            if missing:
+                stmt = self._insert(deployments).on_conflict_do_nothing()
+                conn.execute(stmt, [{"position": p, "deployed_at": now} for p in missing])
+
+    def reset(self, now: datetime) -> None:
+        """Empty the fleet; its incidents end with it."""
+        with self._tx() as conn:
+            conn.execute(delete(deployments))
+            conn.execute(update(incidents).where(incidents.c.cleared_at.is_(None))
+                         .values(cleared_at=now))
+
+    # -- incidents --------------------------------------------------------------------
+
+    def add_incident(self, type_: IncidentType, server_id: str, hostname: str,
+                     severity: Severity, started_at: datetime, now: datetime) -> Incident:
+        with self._tx() as conn:
+            new_id = conn.execute(insert(incidents).values(
+                type=type_.value, server_id=server_id, hostname=hostname,
+                severity=severity.value, started_at=started_at, created_at=now,
+            ).returning(incidents.c.id)).scalar_one()
+        return Incident(id=new_id, type=type_, server_id=server_id, hostname=hostname,
+                        severity=severity, started_at=started_at, created_at=now)
+
+    def incidents(self, include_cleared_since: datetime | None = None) -> list[Incident]:
+        """Active incidents, plus cleared ones that ended after `include_cleared_since`."""
+        condition = incidents.c.cleared_at.is_(None)
+        if include_cleared_since is not None:
+            condition = condition | (incidents.c.cleared_at > include_cleared_since)
+        with self._tx() as conn:
+            rows = conn.execute(select(incidents).where(condition).order_by(incidents.c.id)).all()
+        return [
+            Incident(id=r.id, type=IncidentType(r.type), server_id=r.server_id,
+                     hostname=r.hostname, severity=Severity(r.severity),
+                     started_at=utc(r.started_at), created_at=utc(r.created_at),
+                     cleared_at=utc(r.cleared_at) if r.cleared_at else None)
+            for r in rows
+        ]
+
+    def clear_incident(self, incident_id: int, now: datetime) -> bool:
+        with self._tx() as conn:
+            result = conn.execute(update(incidents).where(
+                (incidents.c.id == incident_id) & incidents.c.cleared_at.is_(None)
+            ).values(cleared_at=now))
+        return result.rowcount > 0
+
+    def clear_incidents(self, now: datetime) -> int:
+        with self._tx() as conn:
+            result = conn.execute(update(incidents).where(incidents.c.cleared_at.is_(None))
+                                  .values(cleared_at=now))
+        return result.rowcount

@@ -320,10 +320,11 @@ def service_states(server: Server, sample: MetricSample | None,
     """Per-service state: a down host stops everything, a full disk degrades the main service."""
     ours = [i for i in incidents if i.server_id == server.id]
     main = main_service(server).name
+    main_down = any(i.type is IncidentType.SERVICE_DOWN for i in ours)
     states: list[Service] = []
     for service in server.services:
         state = ServiceState.RUNNING
-        if sample is None or (service.name == main and any(i.type is IncidentType.SERVICE_DOWN for i in ours)):
+        if sample is None or (service.name == main and main_down):
             state = ServiceState.STOPPED
         elif service.name == main and sample.disk >= 97.0:
             state = ServiceState.DEGRADED

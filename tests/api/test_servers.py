@@ -1,0 +1,93 @@
+"""`/api/servers/next` as the guide documents it, and the live fleet endpoints."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from openmanager_core.fleet import Fleet
+
+GUIDE_FIELDS = {"success", "server", "currentCount", "isComplete", "progress", "nextServerType",
+                "message", "totalServers"}
+
+
+def test_post_next_deploys_and_answers_in_the_guides_shape(client: TestClient) -> None:
+    body = client.post("/servers/next").json()
+    assert body.keys() >= GUIDE_FIELDS
+    assert body["success"] is True and body["currentCount"] == 1 and body["totalServers"] == 20
+    assert body["isComplete"] is False and body["progress"] == 5
+    assert body["nextServerType"] == "database"
+    assert body["message"] == "⚡ web-prod-01 서버 배포됨"
+    server = body["server"]
+    assert server["hostname"] == "web-prod-01" and server["status"] == "online"
+    assert {"cpu", "memory", "disk", "networkIn", "responseTime"} <= server["metrics"].keys()
+
+
+def test_get_next_reports_without_deploying(client: TestClient, fleet: Fleet) -> None:
+    fleet.deploy_next(2)
+    body = client.get("/servers/next", headers={"Accept-Language": "en-US,en;q=0.9"}).json()
+    assert body["currentCount"] == 3 and body["server"] is None
+    assert body["message"] == "3 / 20 servers deployed"
+    assert fleet.deployment().current_count == 3
+
+
+def test_current_count_is_idempotent_over_http(client: TestClient, fleet: Fleet) -> None:
+    first = client.post("/servers/next", json={"currentCount": 1}).json()
+    second = client.post("/servers/next", json={"currentCount": 1}).json()
+    assert first["server"]["hostname"] == second["server"]["hostname"] == "db-master-01"
+    assert fleet.deployment().current_count == 2
+
+
+def test_completion_and_reset(client: TestClient, fleet: Fleet) -> None:
+    fleet.deploy_next(19)
+    done = client.post("/servers/next").json()
+    assert done == {**done, "success": True, "isComplete": True, "server": None,
+                    "message": "🎉 모든 서버 배포 완료!", "progress": 100}
+    english = client.post("/servers/next", headers={"Accept-Language": "en"}).json()
+    assert english["message"] == "🎉 All servers deployed!"
+    reset = client.post("/servers/next", json={"reset": True}).json()
+    assert reset["currentCount"] == 0 and fleet.deployment().current_count == 0
+
+
+def test_bad_input_names_the_field_and_changes_nothing(client: TestClient, fleet: Fleet) -> None:
+    fleet.deploy_next(0)
+    cases = [
+        (b"{not json", 400, "body"),
+        (b'{"currentCount": -1}', 422, "currentCount"),
+        (b'{"currentCount": "3"}', 422, "currentCount"),
+        (b'{"currentCount": 1000000000}', 422, "currentCount"),
+        (b'{"currentCount": 25}', 400, "currentCount"),
+        (b'{"reset": "yes"}', 422, "reset"),
+        (b'{"bogus": 1}', 422, "bogus"),
+        (b"[1, 2]", 422, "body"),
+    ]
+    for raw, status, field in cases:
+        response = client.post("/servers/next", content=raw,
+                               headers={"Content-Type": "application/json"})
+        assert response.status_code == status, raw
+        error = response.json()["error"]
+        assert error["field"] == field and error["message"], raw
+    assert fleet.deployment().current_count == 1
+
+
+def test_list_one_and_history(client: TestClient, fleet: Fleet) -> None:
+    fleet.deploy_next(2)
+    listed = client.get("/servers").json()
+    assert [s["hostname"] for s in listed["servers"]] == [
+        "web-prod-01", "db-master-01", "api-gateway-prod"]
+    assert listed["summary"] == {"total": 3, "online": 3, "warning": 0, "critical": 0,
+                                 "offline": 0}
+    by_name = client.get("/servers/db-master-01").json()["server"]
+    assert by_name["id"] == "srv_002" and by_name == client.get("/servers/srv_002").json()["server"]
+    history = client.get("/servers/srv_001/metrics", params={"minutes": 30}).json()
+    assert history["minutes"] == 30 and len(history["samples"]) == 181
+
+
+def test_unknown_undeployed_and_bad_windows(client: TestClient, fleet: Fleet) -> None:
+    fleet.deploy_next(0)
+    assert client.get("/servers/nope").status_code == 404
+    assert client.get("/servers/nope").json()["error"]["code"] == "unknown_server"
+    assert client.get("/servers/vault-secrets").json()["error"]["code"] == "not_deployed"
+    for minutes in ("0", "-5", "999999", "abc"):
+        response = client.get("/servers/srv_001/metrics", params={"minutes": minutes})
+        assert response.status_code == 422 and response.json()["error"]["field"] == "minutes"
+    assert client.get("/servers/nope/metrics").status_code == 404

@@ -1,0 +1,82 @@
+"""The fleet facade: sequential deployment semantics and live state."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from openmanager_core.fleet import Fleet, InvalidCount, NotDeployed, UnknownServer
+from openmanager_core.models import IncidentType, ServerType, Severity, Status
+from openmanager_core.settings import Settings
+
+NOW = datetime(2026, 11, 30, 5, 30, tzinfo=UTC)
+
+
+@pytest.fixture
+def fleet(tmp_path: Path) -> Fleet:
+    return Fleet(Settings(database_url=f"sqlite:///{tmp_path}/fleet.db"), clock=lambda: NOW)
+
+
+def test_next_deploys_in_catalogue_order(fleet: Fleet) -> None:
+    first, second = fleet.deploy_next(), fleet.deploy_next()
+    assert (first.server.hostname, second.server.hostname) == ("web-prod-01", "db-master-01")
+    assert second.state.current_count == 2 and second.state.progress == 10
+    assert second.state.next_server_type is ServerType.API
+
+
+def test_current_count_is_idempotent(fleet: Fleet) -> None:
+    once = fleet.deploy_next(4)
+    twice = fleet.deploy_next(4)
+    assert once.server.hostname == twice.server.hostname == "k8s-worker-01"
+    assert fleet.deployment().current_count == 5
+    assert [s.hostname for s, _ in fleet.deployed_servers()][:5] == [
+        "web-prod-01", "db-master-01", "api-gateway-prod", "k8s-master-01", "k8s-worker-01"]
+
+
+def test_past_the_last_server_completes_without_a_server(fleet: Fleet) -> None:
+    fleet.deploy_next(19)
+    last = fleet.deploy_next()
+    assert last.server is None and last.state.is_complete and last.state.progress == 100
+    assert last.state.next_server_type is None
+    assert fleet.deploy_next(20).server is None
+    with pytest.raises(InvalidCount):
+        fleet.deploy_next(21)
+
+
+def test_states_and_incident_driven_status(fleet: Fleet) -> None:
+    fleet.deploy_next(2)
+    assert [s.status for s in fleet.states()] == [Status.ONLINE] * 3
+    fleet.inject(IncidentType.HOST_DOWN, "db-master-01", Severity.HIGH)
+    fleet.inject(IncidentType.CPU_SPIKE, "srv_001", Severity.HIGH, NOW - timedelta(minutes=10))
+    states = {s.hostname: s for s in fleet.states("en")}
+    assert states["db-master-01"].status is Status.OFFLINE and states["db-master-01"].metrics is None
+    assert states["web-prod-01"].status is Status.CRITICAL
+    assert states["web-prod-01"].alerts[0].metric == "cpu"
+    assert states["api-gateway-prod"].status is Status.ONLINE
+    assert fleet.clear() == 2
+    assert fleet.state("db-master-01").status is Status.ONLINE
+
+
+def test_unknown_and_undeployed_servers_are_told_apart(fleet: Fleet) -> None:
+    with pytest.raises(UnknownServer):
+        fleet.state("nope-01")
+    with pytest.raises(NotDeployed):
+        fleet.state("vault-secrets")
+
+
+def test_history_covers_the_window_at_bounded_resolution(fleet: Fleet) -> None:
+    hour = fleet.history("web-prod-01", 60)
+    assert hour.step_seconds == 10 and len(hour.samples) == 361
+    assert hour.samples[-1].timestamp == NOW
+    day = fleet.history("web-prod-01", 24 * 60)
+    assert len(day.samples) <= 1441 and day.samples[0].timestamp == NOW - timedelta(days=1)
+
+
+def test_uptime_counts_from_deployment(tmp_path: Path) -> None:
+    times = iter([NOW - timedelta(days=15, hours=8, minutes=3), NOW])
+    fleet = Fleet(Settings(database_url=f"sqlite:///{tmp_path}/u.db"), clock=lambda: next(times))
+    fleet.deploy_next()
+    state = fleet.state("web-prod-01", "ko")
+    assert state.uptime == "15일 8시간"

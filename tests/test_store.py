@@ -1,0 +1,116 @@
+"""The store on a real SQLite file and a real PostgreSQL server: the same tests on both."""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import inspect
+
+from openmanager_core.models import IncidentType, Severity
+from openmanager_core.store import Store
+
+NOW = datetime(2026, 11, 30, 5, 30, tzinfo=UTC)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path}/openmanager.db"
+    else:
+        yield request.getfixturevalue("postgres_url")
+
+
+def test_schema_is_created_on_first_start_and_start_is_repeatable(database_url: str) -> None:
+    Store(database_url)
+    store = Store(database_url)
+    tables = set(inspect(store.engine).get_table_names())
+    assert {"deployments", "incidents", "ai_queries", "ai_logs", "schema_info"} <= tables
+    if database_url.startswith("sqlite"):
+        with store.engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+
+
+def test_deploy_next_counts_up_and_stops_at_the_total(database_url: str) -> None:
+    store = Store(database_url)
+    assert [store.deploy_next(3, NOW) for _ in range(5)] == [1, 2, 3, None, None]
+    assert store.deployed_count() == 3
+
+
+def test_deploy_through_is_idempotent_and_keeps_first_times(database_url: str) -> None:
+    store = Store(database_url)
+    store.deploy_through(2, NOW)
+    store.deploy_through(4, NOW + timedelta(minutes=5))
+    store.deploy_through(4, NOW + timedelta(minutes=9))
+    assert store.deployed() == [(1, NOW), (2, NOW), (3, NOW + timedelta(minutes=5)),
+                                (4, NOW + timedelta(minutes=5))]
+
+
+def test_deployment_survives_a_restart(database_url: str) -> None:
+    first = Store(database_url)
+    first.deploy_through(7, NOW)
+    first.engine.dispose()
+    assert Store(database_url).deployed_count() == 7
+
+
+def test_reset_empties_the_fleet_and_ends_its_incidents(database_url: str) -> None:
+    store = Store(database_url)
+    store.deploy_through(3, NOW)
+    store.add_incident(IncidentType.CPU_SPIKE, "srv_001", "web-prod-01", Severity.HIGH, NOW, NOW)
+    store.reset(NOW + timedelta(minutes=1))
+    assert store.deployed_count() == 0
+    assert store.incidents() == []
+    assert len(store.incidents(include_cleared_since=NOW)) == 1
+
+
+def test_incidents_round_trip_and_clear(database_url: str) -> None:
+    store = Store(database_url)
+    started = NOW - timedelta(hours=2)
+    first = store.add_incident(IncidentType.DISK_FULL, "srv_002", "db-master-01",
+                               Severity.LOW, started, NOW)
+    second = store.add_incident(IncidentType.HOST_DOWN, "srv_003", "api-gateway-prod",
+                                Severity.HIGH, NOW, NOW)
+    listed = store.incidents()
+    assert [(i.id, i.type, i.started_at, i.severity) for i in listed] == [
+        (first.id, IncidentType.DISK_FULL, started, Severity.LOW),
+        (second.id, IncidentType.HOST_DOWN, NOW, Severity.HIGH)]
+    assert store.clear_incident(first.id, NOW) is True
+    assert store.clear_incident(first.id, NOW) is False
+    assert [i.id for i in store.incidents()] == [second.id]
+    assert store.clear_incidents(NOW) == 1 and store.incidents() == []
+
+
+def test_hostile_text_is_stored_as_data(database_url: str) -> None:
+    store = Store(database_url)
+    name = "x'); DROP TABLE incidents; --"
+    store.add_incident(IncidentType.CPU_SPIKE, "srv_001", name, Severity.LOW, NOW, NOW)
+    assert store.incidents()[0].hostname == name
+
+
+def _deploy_from_threads(url: str, calls: int, results: multiprocessing.Queue) -> None:
+    store = Store(url)
+    with ThreadPoolExecutor(max_workers=calls) as pool:
+        claimed = list(pool.map(lambda _: store.deploy_next(20, datetime.now(UTC)), range(calls)))
+    results.put(claimed)
+
+
+def test_fifty_concurrent_calls_from_two_processes_deploy_twenty_distinct(database_url: str) -> None:
+    Store(database_url).engine.dispose()  # schema exists before the race starts
+    context = multiprocessing.get_context("spawn")
+    results: multiprocessing.Queue = context.Queue()
+    workers = [context.Process(target=_deploy_from_threads, args=(database_url, 25, results))
+               for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    claimed = results.get(timeout=120) + results.get(timeout=120)
+    for worker in workers:
+        worker.join(timeout=60)
+        assert worker.exitcode == 0
+    positions = [p for p in claimed if p is not None]
+    assert sorted(positions) == list(range(1, 21)), "none skipped, none doubled"
+    assert claimed.count(None) == 30
+    assert [p for p, _ in Store(database_url).deployed()] == list(range(1, 21))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -11,6 +11,7 @@ from .catalogue import Catalogue
 from .i18n import Lang, format_uptime
 from .models import (
     DeploymentState,
+    FleetSummary,
     Incident,
     IncidentType,
     MetricHistory,
@@ -18,6 +19,7 @@ from .models import (
     ServerState,
     ServiceState,
     Severity,
+    Status,
 )
 from .settings import Settings
 from .simulator import Simulator, service_states
@@ -48,6 +50,16 @@ class DeployResult:
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def summarize(states: Iterable[ServerState]) -> FleetSummary:
+    """How many servers are in each status: the dashboard's 전체 / 정상 / 경고 / 위험 / 오프라인."""
+    counts = dict.fromkeys(Status, 0)
+    for state in states:
+        counts[state.status] += 1
+    return FleetSummary(total=sum(counts.values()), online=counts[Status.ONLINE],
+                        warning=counts[Status.WARNING], critical=counts[Status.CRITICAL],
+                        offline=counts[Status.OFFLINE])
 
 
 class Fleet:

@@ -6,29 +6,19 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Query
 
+from ...fleet import summarize
 from ...i18n import t
 from ...models import (
-    FleetSummary,
     MetricHistoryResponse,
     NextServerRequest,
     NextServerResponse,
     ServerListResponse,
     ServerResponse,
-    ServerState,
     Status,
 )
 from ..deps import FleetDep, LangDep
 
 router = APIRouter(prefix="/servers", tags=["servers"])
-
-
-def summarize(states: list[ServerState]) -> FleetSummary:
-    counts = {s: 0 for s in Status}
-    for state in states:
-        counts[state.status] += 1
-    return FleetSummary(total=len(states), online=counts[Status.ONLINE],
-                        warning=counts[Status.WARNING], critical=counts[Status.CRITICAL],
-                        offline=counts[Status.OFFLINE])
 
 
 @router.get("/next", response_model=NextServerResponse)

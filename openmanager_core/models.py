@@ -228,6 +228,11 @@ class ComponentHealth(WireModel):
     status: str
     latency_ms: float | None = None
     detail: str | None = None
+    backend: str | None = None
+
+
+class AiHealth(ComponentHealth):
+    tiers: dict[str, str] = Field(default_factory=dict)
 
 
 class HealthResponse(WireModel):
@@ -236,3 +241,16 @@ class HealthResponse(WireModel):
     uptime_seconds: float
     timestamp: datetime
     database: ComponentHealth
+    cache: ComponentHealth
+    ai: AiHealth
+
+
+class TokenRequest(WireModel):
+    model_config = ConfigDict(extra="forbid")
+
+    api_key: str = Field(min_length=1, max_length=512)
+
+
+class TokenResponse(WireModel):
+    token: str
+    expires_in: int

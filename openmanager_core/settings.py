@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated, Any
 
-from pydantic import AliasChoices, Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from limits import parse
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_DATA_DIR = Path("data")
 
@@ -15,7 +17,8 @@ class Settings(BaseSettings):
     """Environment variables are prefixed `OPENMANAGER_`, except `DATABASE_URL`/`REDIS_URL`."""
 
     model_config = SettingsConfigDict(
-        env_prefix="OPENMANAGER_", env_file=".env", extra="ignore", populate_by_name=True
+        env_prefix="OPENMANAGER_", env_file=".env", extra="ignore", populate_by_name=True,
+        hide_input_in_errors=True,  # a rejected value may be a key, secret or DB password
     )
 
     fleet_size: int = Field(20, ge=1, le=50_000)
@@ -37,6 +40,43 @@ class Settings(BaseSettings):
     ai_engine_budget_seconds: float = Field(3.0, gt=0)
     ai_pattern_budget_seconds: float = Field(1.0, gt=0)
     ai_cache_seconds: int = Field(300, ge=0)
+
+    # Security. Keys held here are SecretStr (never in a repr or log); the key ring hashes them.
+    api_keys: Annotated[list[SecretStr], NoDecode] = Field(default_factory=list)
+    read_api_keys: Annotated[list[SecretStr], NoDecode] = Field(default_factory=list)
+    # Where Streamlit looks for secrets by default: the project's file, then the user's.
+    secrets_files: Annotated[list[Path], NoDecode] = Field(default_factory=lambda: [
+        Path(".streamlit/secrets.toml"), Path("~/.streamlit/secrets.toml")])
+    jwt_secret: SecretStr | None = None
+    jwt_ttl_seconds: int = Field(900, ge=30, le=86_400)
+    rate_limit_ai: str = "30/minute"
+    rate_limit_next: str = "120/minute"
+    rate_limit_default: str = "300/minute"
+    max_body_bytes: int = Field(65_536, ge=1024, le=64 * 1024 * 1024)
+    cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+
+    @field_validator("api_keys", "read_api_keys", "cors_origins", "secrets_files", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("rate_limit_ai", "rate_limit_next", "rate_limit_default")
+    @classmethod
+    def _rate_limit(cls, value: str) -> str:
+        """`0` turns a limit off; anything else must parse as `N/unit` (`30/minute`)."""
+        value = value.strip()
+        if value != "0":
+            parse(value)
+        return value
+
+    @field_validator("jwt_secret")
+    @classmethod
+    def _strong_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < 32:
+            raise ValueError("jwt_secret must be at least 32 characters (HS256 key)")
+        return value
 
     @property
     def is_sqlite(self) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, Protocol
 
 import pytest
 from fastapi.testclient import TestClient
@@ -14,6 +15,8 @@ from openmanager_core.fleet import Fleet
 from openmanager_core.settings import Settings
 
 NOW = datetime(2026, 11, 30, 5, 30, tzinfo=UTC)
+REMOTE = ("203.0.113.5", 5000)
+LOOPBACK = ("127.0.0.1", 5000)
 
 
 @pytest.fixture
@@ -23,5 +26,33 @@ def fleet(tmp_path: Path) -> Fleet:
 
 @pytest.fixture
 def client(fleet: Fleet) -> Iterator[TestClient]:
-    with TestClient(create_api(lambda: fleet), raise_server_exceptions=False) as test_client:
+    """A client on loopback: with no API key configured, changes are allowed from here only."""
+    with TestClient(create_api(lambda: fleet), raise_server_exceptions=False,
+                    client=LOOPBACK) as test_client:
         yield test_client
+
+
+class MakeClient(Protocol):
+    def __call__(self, *, client: tuple[str, int] = REMOTE, **settings: Any) -> TestClient: ...
+
+
+@pytest.fixture
+def make_client(fleet: Fleet, tmp_path: Path) -> Iterator[MakeClient]:
+    """Factory: a started client of an API over `fleet` built with these settings.
+
+    Defaults: a non-loopback peer (203.0.113.5), no API keys, no secrets file, no Redis;
+    every other setting from `Settings` (so from the environment unless given here).
+    """
+    opened: list[TestClient] = []
+
+    def make(*, client: tuple[str, int] = REMOTE, **settings: Any) -> TestClient:
+        config = Settings(**{"secrets_files": [tmp_path / "no-secrets.toml"], "redis_url": None,
+                             "api_keys": [], "read_api_keys": [], **settings})
+        test_client = TestClient(create_api(lambda: fleet, config), raise_server_exceptions=False,
+                                 client=client)
+        opened.append(test_client.__enter__())
+        return test_client
+
+    yield make
+    for test_client in reversed(opened):
+        test_client.__exit__(None, None, None)

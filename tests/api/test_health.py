@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from fastapi.testclient import TestClient
 
 from openmanager_core import __version__
@@ -28,3 +29,39 @@ def test_unreachable_database_answers_503(postgres_server) -> None:
         failed = client.post("/servers/next")
         assert failed.status_code == 503
         assert failed.json()["error"]["code"] == "database_unavailable"
+
+
+def test_components_without_redis_or_ai_engine(make_client) -> None:
+    body = make_client().get("/health").json()
+    assert body["status"] == "healthy"
+    assert body["database"]["backend"] == "sqlite"
+    assert body["cache"] == {"status": "up", "backend": "memory", "latencyMs": None, "detail": None}
+    assert body["ai"]["status"] == "unknown" and body["ai"]["tiers"] == {}
+
+
+def test_redis_down_degrades_but_still_serves(make_client, redis_server, redis_url) -> None:
+    client = make_client(redis_url=redis_url)
+    up = client.get("/health").json()
+    assert up["status"] == "healthy" and up["cache"]["status"] == "up"
+    assert up["cache"]["backend"] == "redis" and up["cache"]["latencyMs"] >= 0
+    redis_server.stop()
+    down = client.get("/health")
+    assert down.status_code == 200 and down.json()["status"] == "degraded"
+    assert down.json()["cache"]["status"] == "down"
+    assert client.get("/servers").status_code == 200
+
+
+@pytest.mark.parametrize("tiers, ai, overall", [
+    ({"llm": "up", "pattern": "up", "rules": "up"}, "up", "healthy"),
+    ({"llm": "disabled", "pattern": "up", "rules": "up"}, "up", "healthy"),
+    ({"llm": "down", "pattern": "up", "rules": "up"}, "degraded", "degraded"),
+    ({"llm": "down", "pattern": "down", "rules": "down"}, "down", "degraded"),
+])
+def test_ai_tiers(make_client, tiers: dict[str, str], ai: str, overall: str) -> None:
+    client = make_client()
+    client.app.state.ai_status = lambda: tiers
+    response = client.get("/health")
+    assert response.status_code == 200
+    assert response.json()["ai"] == {"status": ai, "tiers": tiers, "latencyMs": None,
+                                     "detail": None, "backend": None}
+    assert response.json()["status"] == overall

@@ -1,12 +1,13 @@
-"""Incidents a presenter injects and clears."""
+"""Incidents a presenter injects and clears (reading is open; changes need an admin credential)."""
 
 from __future__ import annotations
 
 from datetime import UTC, timedelta
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Depends, status
 
 from ...models import ClearResponse, IncidentListResponse, IncidentRequest, IncidentResponse
+from ..auth import require_admin
 from ..deps import FleetDep
 from ..errors import ApiError
 
@@ -20,7 +21,8 @@ def list_incidents(fleet: FleetDep) -> IncidentListResponse:
     return IncidentListResponse(incidents=fleet.incidents())
 
 
-@router.post("", response_model=IncidentResponse, status_code=status.HTTP_201_CREATED)
+@router.post("", response_model=IncidentResponse, status_code=status.HTTP_201_CREATED,
+             dependencies=[Depends(require_admin)])
 def inject_incident(body: IncidentRequest, fleet: FleetDep) -> IncidentResponse:
     now = fleet.clock()
     started = body.started_at
@@ -36,7 +38,7 @@ def inject_incident(body: IncidentRequest, fleet: FleetDep) -> IncidentResponse:
     return IncidentResponse(incident=incident)
 
 
-@router.delete("/{incident_id}", response_model=ClearResponse)
+@router.delete("/{incident_id}", response_model=ClearResponse, dependencies=[Depends(require_admin)])
 def clear_incident(incident_id: int, fleet: FleetDep) -> ClearResponse:
     if not fleet.clear(incident_id):
         raise ApiError(404, "unknown_incident", f"No active incident with id {incident_id}.",
@@ -44,6 +46,6 @@ def clear_incident(incident_id: int, fleet: FleetDep) -> ClearResponse:
     return ClearResponse(cleared=1)
 
 
-@router.delete("", response_model=ClearResponse)
+@router.delete("", response_model=ClearResponse, dependencies=[Depends(require_admin)])
 def clear_all(fleet: FleetDep) -> ClearResponse:
     return ClearResponse(cleared=fleet.clear())

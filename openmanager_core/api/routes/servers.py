@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Query
+from fastapi import APIRouter, Body, Query, Request
 
 from ...fleet import summarize
 from ...i18n import t
@@ -16,6 +16,7 @@ from ...models import (
     ServerResponse,
     Status,
 )
+from ..auth import require_admin
 from ..deps import FleetDep, LangDep
 
 router = APIRouter(prefix="/servers", tags=["servers"])
@@ -31,11 +32,15 @@ def deployment_status(fleet: FleetDep, lang: LangDep) -> NextServerResponse:
 
 
 @router.post("/next", response_model=NextServerResponse)
-def deploy_next(fleet: FleetDep, lang: LangDep,
+def deploy_next(fleet: FleetDep, lang: LangDep, http_request: Request,
                 body: Annotated[NextServerRequest | None, Body()] = None) -> NextServerResponse:
-    """Deploy the next server (or position currentCount+1, idempotently); `reset` empties."""
+    """Deploy the next server (or position currentCount+1, idempotently); `reset` empties.
+
+    Deploying is open; `reset` needs an admin credential (see api/auth.py).
+    """
     request = body or NextServerRequest()
     if request.reset:
+        require_admin(http_request)
         state = fleet.reset()
         return NextServerResponse(success=True, server=None, message=t("reset", lang),
                                   **state.model_dump())

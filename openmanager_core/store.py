@@ -24,6 +24,7 @@ from sqlalchemy import (
     event,
     func,
     insert,
+    inspect,
     select,
     text,
     update,
@@ -141,7 +142,7 @@ class Store:
             raise StoreUnavailable(str(exc.orig)) from exc
 
     def migrate(self) -> None:
-        """Create missing tables and record the schema version; safe to run on every start."""
+        """Create missing tables, add missing columns, record the version; safe on every start."""
         try:
             metadata.create_all(self.engine, checkfirst=True)
         except IntegrityError:
@@ -150,9 +151,24 @@ class Store:
         except OperationalError as exc:
             if "already exists" not in str(exc):
                 raise StoreUnavailable(str(exc.orig)) from exc
+        self._add_missing_columns()
         with self._tx() as conn:
             stmt = self._insert(schema_info).values(version=SCHEMA_VERSION)
             conn.execute(stmt.on_conflict_do_nothing())
+
+    def _add_missing_columns(self) -> None:
+        """Upgrade older databases in place: columns added to a table since are created
+        (nullable, as every column added after a release must be)."""
+        existing = inspect(self.engine)
+        for table in metadata.sorted_tables:
+            have = {c["name"] for c in existing.get_columns(table.name)}
+            for column in table.columns:
+                if column.name in have:
+                    continue
+                kind = column.type.compile(dialect=self.engine.dialect)
+                with self._tx() as conn:
+                    conn.exec_driver_sql(
+                        f"ALTER TABLE {table.name} ADD COLUMN {column.name} {kind}")
 
     def ping(self) -> bool:
         try:

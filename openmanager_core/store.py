@@ -72,6 +72,10 @@ ai_queries = Table(
     Column("cached", Boolean, nullable=False, default=False),
     Column("processing_ms", Float, nullable=False),
     Column("error", Text, nullable=True),
+    # Added with the AI agent; nullable, as columns added to an existing table must be.
+    Column("outcome", String(16), nullable=True),  # answered / rejected / failed
+    Column("priority", String(8), nullable=True),
+    Column("servers", Text, nullable=True),  # hostnames the answer names, comma-separated
 )
 
 ai_logs = Table(

@@ -2,27 +2,59 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 
 from fastapi import FastAPI
 
 from .. import __version__
+from ..ai import Agent
 from ..fleet import Fleet
 from ..logs import configure_logging
+from ..runtime import get_agent, get_fleet
 from ..security.keys import load_keyring
 from ..security.ratelimit import RateLimiter
 from ..settings import Settings, get_settings
 from .auth import Security, install_auth_error_handler
 from .errors import install_error_handlers
 from .middleware import install_middleware
-from .routes import auth, health, incidents, servers
+from .routes import admin, ai_agent, auth, health, incidents, servers
 
 
-def create_api(fleet_provider: Callable[[], Fleet], settings: Settings | None = None) -> FastAPI:
+def _agent_provider(fleet_provider: Callable[[], Fleet], settings: Settings) -> Callable[[], Agent]:
+    """The process's own agent for the process's own fleet (shared with the pages); otherwise one
+    agent for this API, built on first use."""
+    if fleet_provider is get_fleet and settings is get_settings():
+        return get_agent
+    lock = threading.Lock()
+    built: list[Agent] = []
+
+    def provide() -> Agent:
+        with lock:
+            if not built:
+                built.append(Agent(fleet_provider(), settings))
+            return built[0]
+
+    return provide
+
+
+def _tier_status(agent_provider: Callable[[], Agent]) -> Callable[[], dict[str, str]]:
+    def status() -> dict[str, str]:
+        try:
+            return dict(agent_provider().status().tiers)
+        except Exception:  # the fleet itself could not be built: no tier can answer
+            return {"optimized_ai_engine": "down", "pattern_matching": "down", "fallback_system": "down"}
+
+    return status
+
+
+def create_api(fleet_provider: Callable[[], Fleet], settings: Settings | None = None,
+               agent_provider: Callable[[], Agent] | None = None) -> FastAPI:
     """Build the API; `fleet_provider` is called per request and must return one shared Fleet.
 
-    `settings` (default: the process settings) supplies keys, limits, CORS and the body cap.
+    `settings` (default: the process settings) supplies keys, limits, CORS, the body cap and the
+    AI agent's budgets and LLM; `agent_provider` (default: see _agent_provider) the AI agent.
     """
     settings = settings or get_settings()
     configure_logging()
@@ -33,10 +65,11 @@ def create_api(fleet_provider: Callable[[], Fleet], settings: Settings | None = 
     api.state.settings = settings
     api.state.security = Security.from_settings(settings, load_keyring(settings))
     api.state.limiter = RateLimiter(settings.redis_url)
-    api.state.ai_status = None  # the AI engine attaches its tier status here (see routes/health.py)
+    api.state.agent_provider = agent_provider or _agent_provider(fleet_provider, settings)
+    api.state.ai_status = _tier_status(api.state.agent_provider)  # read by routes/health.py
     install_error_handlers(api)
     install_auth_error_handler(api)
-    for module in (servers, incidents, health, auth):
+    for module in (servers, incidents, health, auth, ai_agent, admin):
         api.include_router(module.router)
     install_middleware(api, settings, api.state.security, api.state.limiter)
     return api

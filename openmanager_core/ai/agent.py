@@ -1,0 +1,556 @@
+"""The orchestrator: tiers in order under time budgets, thinking steps, cache and records."""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Any, Generic, TypeVar
+
+from pydantic import ValidationError
+
+from .. import __version__
+from ..fleet import Fleet
+from ..i18n import Lang, detect_language, t
+from ..settings import Settings
+from ..store import StoreUnavailable
+from . import scope as scoping
+from .cache import AnswerCache, cache_key, incident_signature, make_cache
+from .engine import Draft, Engine, Question, Tier, cause_label, short_evidence
+from .fallback import Fallback
+from .llm import LlmClient
+from .models import (
+    MAX_QUERY_CHARS,
+    STAGES,
+    AdminStats,
+    AgentAnswer,
+    AgentStatus,
+    AnomalyItem,
+    AnomalyReport,
+    AnswerMetadata,
+    CacheStatus,
+    LlmStatus,
+    LogEntry,
+    LogLevel,
+    Method,
+    Priority,
+    ProvidedMetrics,
+    QueryRecord,
+    SelfTestResponse,
+    Stage,
+    ThinkingStep,
+    TierAttempt,
+    TierProbe,
+    TierState,
+    normalise_server_metrics,
+)
+from .patterns import Patterns
+from .records import LogLine, QueryLog, Records
+
+T = TypeVar("T")
+StepCallback = Callable[[ThinkingStep], None]
+
+PROGRESS: dict[Stage, int] = {"analyzing": 20, "pattern_matching": 45, "reasoning": 70, "generating": 90,
+                              "completed": 100}
+ANALYSIS_DEPTH = {"optimized_ai_engine": "advanced", "pattern_matching": "intermediate",
+                  "fallback_system": "basic"}
+PRIORITIES: tuple[Priority, ...] = ("low", "medium", "high")
+ANOMALY_SERVERS = 20  # diagnosed in depth by the anomaly-detection action
+
+log = logging.getLogger("openmanager.ai")
+
+
+class InvalidQuery(ValueError):
+    """Input the agent refuses; `status` is the HTTP status an API answers with."""
+
+    def __init__(self, code: str, message: str, field: str = "query", status: int = 400) -> None:
+        super().__init__(message)
+        self.code, self.message, self.field, self.status = code, message, field, status
+
+
+def validate_query(query: object) -> str:
+    """The question, stripped; InvalidQuery unless it is a string of 1 to 1000 characters."""
+    if query is None:
+        raise InvalidQuery("missing_query", "query is required.", status=422)
+    if not isinstance(query, str):
+        raise InvalidQuery("invalid_query", "query must be a string.", status=422)
+    text = query.strip()
+    if not text:
+        raise InvalidQuery("empty_query", "query must not be empty.")
+    if len(text) > MAX_QUERY_CHARS:
+        raise InvalidQuery("query_too_long", f"query must be at most {MAX_QUERY_CHARS} characters "
+                           f"(got {len(text)}).")
+    return text
+
+
+# -- running a tier under a budget ------------------------------------------------------------
+
+
+@dataclass
+class TierOutcome(Generic[T]):
+    tier: str
+    value: T | None
+    duration_ms: float
+    error: str | None = None
+    timed_out: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    def attempt(self) -> TierAttempt:
+        answered = self.ok and self.value is not None
+        error = self.error or (None if answered else "no answer")
+        return TierAttempt(tier=self.tier, ok=answered, duration_ms=round(self.duration_ms, 2), error=error)
+
+
+class _Steps:
+    """Thinking steps in stage order, handed to the caller's callback in the caller's thread.
+
+    A later tier may start again at an earlier stage; those steps are dropped, because the
+    reader has already seen that stage (its fallback is explained by the next step it sees).
+    """
+
+    def __init__(self, callback: StepCallback | None) -> None:
+        self.callback = callback
+        self.last = -1
+        self.seen: list[ThinkingStep] = []
+
+    def emit_next(self, content: str) -> None:
+        """A note between tiers, at the stage after the last one shown; from `generating` on, the
+        generating step carries it instead."""
+        following = self.last + 1
+        if following < STAGES.index("generating"):
+            self.emit(STAGES[following], content)
+
+    def emit(self, stage: Stage, content: str, result: AgentAnswer | None = None) -> None:
+        index = STAGES.index(stage)
+        if index <= self.last:
+            return
+        self.last = index
+        step = ThinkingStep(step=stage, content=content, progress=PROGRESS[stage], result=result)
+        self.seen.append(step)
+        if self.callback is not None:
+            try:
+                self.callback(step)
+            except Exception:  # a broken display must not break the answer (BaseException still stops it)
+                log.exception("thinking-step callback failed")
+
+
+def run_tier(tier: str, work: Callable[[Callable[[Stage, str], None]], T], budget: float,
+             steps: _Steps | None) -> TierOutcome[T]:
+    """Run `work(emit)` in its own thread for at most `budget` seconds.
+
+    The worker's steps travel through a queue and are emitted here, in the calling thread (a
+    Streamlit callback can only draw from the script's thread), the moment they arrive. A tier
+    that stalls is abandoned (its thread is a daemon and its late steps are ignored) and the
+    caller moves on.
+    """
+    inbox: queue.SimpleQueue[tuple[str, Any]] = queue.SimpleQueue()
+    abandoned = threading.Event()
+
+    def emit(stage: Stage, content: str) -> None:
+        if not abandoned.is_set():
+            inbox.put(("step", (stage, content)))
+
+    def worker() -> None:
+        try:
+            inbox.put(("done", work(emit)))
+        except Exception as exc:
+            inbox.put(("error", exc))
+
+    started = time.perf_counter()
+    deadline = started + budget
+    threading.Thread(target=worker, name=f"ai-{tier}", daemon=True).start()
+    while True:
+        remaining = deadline - time.perf_counter()
+        try:
+            kind, payload = inbox.get(timeout=max(remaining, 0.0)) if remaining > 0 else inbox.get_nowait()
+        except queue.Empty:
+            abandoned.set()
+            elapsed = (time.perf_counter() - started) * 1000
+            return TierOutcome(tier, None, elapsed, f"timed out after {budget:g} s", timed_out=True)
+        if kind == "step":
+            if steps is not None:
+                steps.emit(*payload)
+            continue
+        elapsed = (time.perf_counter() - started) * 1000
+        if kind == "done":
+            return TierOutcome(tier, payload, elapsed)
+        return TierOutcome(tier, None, elapsed, f"{type(payload).__name__}: {payload}")
+
+
+# -- the agent --------------------------------------------------------------------------------
+
+
+class Agent:
+    """Answers questions about one fleet and records every one; one per process (`runtime.get_agent`)."""
+
+    def __init__(self, fleet: Fleet, settings: Settings | None = None, *, engine: Tier | None = None,
+                 patterns: Tier | None = None, fallback: Tier | None = None, llm: LlmClient | None = None,
+                 cache: AnswerCache | None = None, use_cache: bool = True) -> None:
+        """`engine`, `patterns` and `fallback` default to the real tiers (tests pass failing ones);
+        `llm` and `cache` to what `settings` configures."""
+        self.fleet = fleet
+        self.settings = settings or fleet.settings
+        self.engine = engine or Engine(fleet)
+        self.patterns = patterns or Patterns(fleet)
+        self.fallback = fallback or Fallback(fleet)
+        self.llm = llm if llm is not None else LlmClient.from_settings(self.settings)
+        self.cache = (cache if cache is not None else make_cache(self.settings)) if use_cache else None
+        self.records = Records(fleet.store, fleet.clock)
+        self._health: dict[str, TierState] = {
+            "optimized_ai_engine": "up", "pattern_matching": "up", "fallback_system": "up",
+            "llm": "up" if self.llm else "disabled"}
+
+    # -- asking -------------------------------------------------------------------------
+
+    def ask(self, query: str, *, server_metrics: dict | list | None = None, priority: str = "medium",
+            on_step: StepCallback | None = None, endpoint: str = "ui") -> AgentAnswer:
+        """Answer a question in its own language; InvalidQuery (recorded as rejected) for bad input."""
+        text, level, provided = self.validate(query, priority=priority, server_metrics=server_metrics,
+                                              endpoint=endpoint)
+        return self._answer(text, level, provided, on_step, endpoint)
+
+    def stream(self, query: str, *, server_metrics: dict | list | None = None, priority: str = "medium",
+               endpoint: str = "ui") -> Iterator[ThinkingStep]:
+        """Thinking steps as each stage finishes, the last one `completed` with the answer.
+
+        Validates at once (raising InvalidQuery before the first step), then answers in a thread.
+        """
+        text, level, provided = self.validate(query, priority=priority, server_metrics=server_metrics,
+                                              endpoint=endpoint)
+        inbox: queue.SimpleQueue[ThinkingStep | BaseException] = queue.SimpleQueue()
+
+        def run() -> None:
+            try:
+                self._answer(text, level, provided, inbox.put, endpoint)
+            except BaseException as exc:
+                inbox.put(exc)
+
+        threading.Thread(target=run, name="ai-stream", daemon=True).start()
+
+        def steps() -> Iterator[ThinkingStep]:
+            while True:
+                item = inbox.get()
+                if isinstance(item, BaseException):
+                    raise item
+                yield item
+                if item.step == "completed":
+                    return
+
+        return steps()
+
+    def validate(self, query: object, *, priority: object = "medium", server_metrics: object = None,
+                 endpoint: str = "ui") -> tuple[str, Priority, list[ProvidedMetrics] | None]:
+        """Check a request; a refused one is recorded as rejected and raised as InvalidQuery."""
+        try:
+            text = validate_query(query)
+            if priority not in PRIORITIES:
+                raise InvalidQuery("invalid_priority", "priority must be low, medium or high.", "priority",
+                                   422)
+            provided = None
+            if server_metrics is not None:
+                try:
+                    provided = normalise_server_metrics(server_metrics)
+                except (ValidationError, ValueError) as exc:
+                    detail = exc.errors()[0]["msg"] if isinstance(exc, ValidationError) else str(exc)
+                    raise InvalidQuery("invalid_server_data", f"serverData.metrics: {detail}",
+                                       "serverData.metrics", 422) from None
+        except InvalidQuery as exc:
+            self.reject(query, exc.code, exc.message, endpoint)
+            raise
+        return text, priority, provided  # type: ignore[return-value]
+
+    def reject(self, query: object, code: str, message: str, endpoint: str) -> None:
+        """Record input refused before any tier ran (the API calls this for bad bodies too)."""
+        text = query if isinstance(query, str) else repr(query)
+        self.records.write(QueryLog(
+            query=text, language=detect_language(text) if isinstance(query, str) else "en", endpoint=endpoint,
+            outcome="rejected", processing_ms=0.0, error=f"{code}: {message}",
+            messages=[("warning", f"rejected query ({code}): {message}", None, None)]))
+
+    def _cache_key(self, question: Question) -> str | None:
+        """(question, language, fleet state minute, incidents, deployment, priority, values handed in)."""
+        if self.cache is None:
+            return None
+        try:
+            incidents = self.fleet.store.incidents()
+            deployed = self.fleet.store.deployed_count()
+        except StoreUnavailable:
+            return None
+        minute = int(self.fleet.clock().timestamp() // 60)
+        provided = [p.model_dump() for p in question.provided] if question.provided else None
+        return cache_key(question.scope.normalised, question.scope.language, minute,
+                         incident_signature(incidents), deployed, question.priority, provided)
+
+    def _answer(self, text: str, priority: Priority, provided: list[ProvidedMetrics] | None,
+                on_step: StepCallback | None, endpoint: str) -> AgentAnswer:
+        started = time.perf_counter()
+        steps = _Steps(on_step)
+        scope = scoping.parse(text, self.fleet.catalogue, self.fleet.catalogue.servers)
+        lang = scope.language
+        question = Question(scope, priority, provided)
+        key = self._cache_key(question)
+        hit = self.cache.get(key) if self.cache is not None and key is not None else None
+        if hit is not None:
+            return self._from_cache(text, hit, steps, started, endpoint, priority)
+
+        attempts: list[TierAttempt] = []
+        errors: list[str] = []
+        messages: list[LogLine] = []
+        draft: Draft | None = None
+        method: Method = "fallback_system"
+        llm_used = False
+        for tier, runner, budget in (
+                ("optimized_ai_engine", self.engine, self.settings.ai_engine_budget_seconds),
+                ("pattern_matching", self.patterns, self.settings.ai_pattern_budget_seconds)):
+            outcome = run_tier(tier, lambda emit, r=runner: r.answer(question, emit), budget, steps)
+            attempts.append(outcome.attempt())
+            messages.append(_log_line(outcome, "handed over"))
+            self._note(tier, outcome)
+            if outcome.ok and outcome.value is not None:
+                draft, method = outcome.value, tier  # type: ignore[assignment]
+                break
+            reason = self._reason(tier, outcome, lang)
+            errors.append(reason)
+            steps.emit_next(t("agent.step.handover", lang, tier=t(f"agent.tier.{tier}", lang), error=reason))
+        if draft is None:
+            draft = self._fallback(question, steps, attempts, messages)
+        elif method == "optimized_ai_engine" and self.llm is not None:
+            draft, llm_used = self._with_llm(text, lang, draft, steps, attempts, messages)
+        if not llm_used:
+            steps.emit("generating", self._generating_text(method, draft, lang, errors))
+
+        elapsed = (time.perf_counter() - started) * 1000
+        answer = AgentAnswer(
+            success=draft.ok, response=draft.response, actions=draft.actions,
+            metadata=AnswerMetadata(
+                processing_time=round(elapsed, 2), method=method,
+                fallback_used=method != "optimized_ai_engine", analysis_depth=ANALYSIS_DEPTH[method],
+                original_error=errors[0] if errors else None, language=lang, servers=draft.servers,
+                llm_used=llm_used, tier_attempts=attempts))
+        if method == "optimized_ai_engine" and self.cache is not None and key is not None:
+            self.cache.put(key, answer)
+        self.records.write(QueryLog(
+            query=text, language=lang, endpoint=endpoint, outcome="answered" if draft.ok else "failed",
+            processing_ms=answer.metadata.processing_time, method=method, success=draft.ok,
+            fallback_used=answer.metadata.fallback_used, priority=priority, servers=draft.servers,
+            error=errors[0] if errors else None, messages=messages))
+        steps.emit("completed", t("agent.step.completed", lang, tier=t(f"agent.tier.{method}", lang),
+                                  seconds=f"{elapsed / 1000:.2f}"), result=answer)
+        return answer
+
+    def _from_cache(self, text: str, hit: tuple[AgentAnswer, float], steps: _Steps, started: float,
+                    endpoint: str, priority: Priority) -> AgentAnswer:
+        cached, age = hit
+        lang = cached.metadata.language
+        steps.emit("analyzing", t("agent.step.cache", lang, age=round(age)))
+        elapsed = (time.perf_counter() - started) * 1000
+        answer = cached.model_copy(update={"metadata": cached.metadata.model_copy(update={
+            "processing_time": round(elapsed, 2), "cached": True, "tier_attempts": []})})
+        meta = answer.metadata
+        self.records.write(QueryLog(
+            query=text, language=lang, endpoint=endpoint, outcome="answered",
+            processing_ms=meta.processing_time, method=meta.method, success=answer.success,
+            fallback_used=meta.fallback_used, cached=True, priority=priority, servers=meta.servers,
+            messages=[("info", f"answered from the cache ({round(age)} s old)", None, None)]))
+        steps.emit("completed", t("agent.step.completed", lang, tier=t(f"agent.tier.{meta.method}", lang),
+                                  seconds=f"{elapsed / 1000:.2f}"), result=answer)
+        return answer
+
+    def _fallback(self, question: Question, steps: _Steps, attempts: list[TierAttempt],
+                  messages: list[LogLine]) -> Draft:
+        """The last tier runs inline: it has no one to hand over to, so a budget would only lose it."""
+        lang = question.scope.language
+        started = time.perf_counter()
+        try:
+            draft = self.fallback.answer(question, steps.emit)
+            error = None if draft.ok else "the fleet status could not be read"
+        except Exception as exc:
+            log.exception("fallback tier failed")
+            draft = Draft(t("agent.fallback.unavailable", lang), [], [], ok=False)
+            error = f"{type(exc).__name__}: {exc}"
+        duration = (time.perf_counter() - started) * 1000
+        attempts.append(TierAttempt(tier="fallback_system", ok=error is None, duration_ms=round(duration, 2),
+                                    error=error))
+        self._health["fallback_system"] = "up" if error is None else "down"
+        messages.append(("error", f"fallback_system: {error}", "fallback_system", duration) if error
+                        else ("info", "fallback_system: answered", "fallback_system", duration))
+        return draft
+
+    def _with_llm(self, text: str, lang: Lang, draft: Draft, steps: _Steps, attempts: list[TierAttempt],
+                  messages: list[LogLine]) -> tuple[Draft, bool]:
+        assert self.llm is not None
+        llm = self.llm
+        outcome = run_tier("llm", lambda _emit: llm.write_answer(text, lang, draft),
+                           self.settings.llm_timeout_seconds, None)
+        attempts.append(outcome.attempt())
+        messages.append(_log_line(outcome, "the analytic answer stands", failure="warning"))
+        self._note("llm", outcome)
+        if outcome.ok and outcome.value:
+            steps.emit("generating", t("agent.step.llm", lang, model=llm.model))
+            return replace(draft, response=outcome.value), True
+        steps.emit("generating", t("agent.step.llm_failed", lang, error=outcome.error))
+        return draft, False
+
+    def _note(self, tier: str, outcome: TierOutcome[Any]) -> None:
+        self._health[tier] = "up" if outcome.ok else "down"
+
+    def _reason(self, tier: str, outcome: TierOutcome[Any], lang: Lang) -> str:
+        label = t(f"agent.tier.{tier}", lang)
+        if outcome.timed_out:
+            budget = {"optimized_ai_engine": self.settings.ai_engine_budget_seconds,
+                      "pattern_matching": self.settings.ai_pattern_budget_seconds}.get(tier, 0.0)
+            return t("agent.error.timeout", lang, tier=label, seconds=f"{budget:g}")
+        if outcome.error:
+            return t("agent.error.failed", lang, tier=label, error=outcome.error)
+        return t("agent.error.no_match", lang, tier=label)
+
+    def _generating_text(self, method: Method, draft: Draft, lang: Lang, errors: list[str]) -> str:
+        if method == "optimized_ai_engine":
+            return t("agent.step.generating", lang, servers=len(draft.servers), actions=len(draft.actions))
+        key = "agent.step.pattern_answer" if method == "pattern_matching" else "agent.step.fallback_answer"
+        done = t(key, lang)
+        return f"{done} ({'; '.join(errors)})" if errors else done
+
+    # -- other actions ----------------------------------------------------------------------
+
+    def analyze_server(self, key: str, lang: Lang = "ko", *, on_step: StepCallback | None = None,
+                       endpoint: str = "integrated") -> AgentAnswer:
+        """The in-depth answer about one server (UnknownServer if there is none by that id/hostname)."""
+        server = self.fleet.resolve(key)
+        return self.ask(t("agent.analyze_server", lang, host=server.hostname), on_step=on_step,
+                        endpoint=endpoint)
+
+    def detect_anomalies(self, lang: Lang = "ko") -> AnomalyReport:
+        """Every anomalous metric in the fleet (up to 20 servers in depth), as data and as text."""
+        started = time.perf_counter()
+        # Always the analytic engine: this action is its scan, whatever answers questions.
+        engine = self.engine if isinstance(self.engine, Engine) else Engine(self.fleet)
+        outcome = run_tier("optimized_ai_engine", lambda _emit: engine.anomalies(ANOMALY_SERVERS),
+                           self.settings.ai_engine_budget_seconds, None)
+        self._note("optimized_ai_engine", outcome)
+        if not outcome.ok or outcome.value is None:
+            self.records.log("error", f"anomaly detection failed: {outcome.error}",
+                             tier="optimized_ai_engine", duration_ms=outcome.duration_ms)
+            raise RuntimeError(outcome.error or "anomaly detection failed")
+        scanned, diagnoses = outcome.value
+        items: list[AnomalyItem] = []
+        lines: list[str] = []
+        for diagnosis in diagnoses:
+            host = diagnosis.server.hostname
+            for cause in diagnosis.causes:
+                label = cause_label(cause, lang)
+                lines.append(f"- {host}: {label} — {short_evidence(cause, diagnosis, lang)}")
+                if cause.kind == "host_down":
+                    items.append(AnomalyItem(hostname=host, server_id=diagnosis.server.id, metric="metrics",
+                                             value=None, expected=None, z_score=None, direction="missing",
+                                             since=_moment(cause.last_seen), cause=label))
+                    continue
+                findings = [cause.primary] if cause.primary else []
+                findings += [link.finding for link in (*cause.drivers, *cause.symptoms)]
+                for finding in findings:
+                    items.append(AnomalyItem(
+                        hostname=host, server_id=diagnosis.server.id, metric=finding.metric,
+                        value=round(finding.value, 2), expected=round(finding.usual, 2),
+                        z_score=round(finding.z, 2), direction=finding.direction,
+                        since=_moment(finding.onset), cause=label))
+        elapsed = (time.perf_counter() - started) * 1000
+        summary = t("agent.anomaly.report", lang, n=len(items), scanned=scanned)
+        self.records.log("info", f"anomaly detection: {len(items)} anomalous metrics on {scanned} servers",
+                         tier="optimized_ai_engine", duration_ms=round(elapsed, 2))
+        return AnomalyReport(servers_scanned=scanned, anomalies=items, processing_time=round(elapsed, 2),
+                             response="\n".join([f"**{summary}**", *lines]))
+
+    def self_test(self, lang: Lang = "ko") -> SelfTestResponse:
+        """Each tier alone on a probe question: did it answer, how long did it take (integrated `test`)."""
+        probe = t("agent.probe", lang)
+        question = Question(scoping.parse(probe, self.fleet.catalogue, self.fleet.catalogue.servers))
+        results: list[TierProbe] = []
+        engine_draft: Draft | None = None
+        for tier, runner, budget in (
+                ("optimized_ai_engine", self.engine, self.settings.ai_engine_budget_seconds),
+                ("pattern_matching", self.patterns, self.settings.ai_pattern_budget_seconds),
+                ("fallback_system", self.fallback, self.settings.ai_pattern_budget_seconds)):
+            outcome = run_tier(tier, lambda emit, r=runner: r.answer(question, emit), budget, None)
+            self._note(tier, outcome)
+            draft = outcome.value
+            if tier == "optimized_ai_engine":
+                engine_draft = draft
+            results.append(self._probe(tier, outcome, draft.response if draft else None))
+        if self.llm is not None:
+            llm = self.llm
+            if engine_draft is None:
+                results.append(TierProbe(tier="llm", ok=False, duration_ms=0.0, answered=False,
+                                         error="skipped: the engine gave no findings to write from"))
+            else:
+                draft = engine_draft
+                outcome = run_tier("llm", lambda _emit: llm.write_answer(probe, lang, draft),
+                                   self.settings.llm_timeout_seconds, None)
+                self._note("llm", outcome)
+                results.append(self._probe("llm", outcome, outcome.value))
+        for result in results:
+            self.records.log("info" if result.ok else "warning",
+                             f"self-test {result.tier}: " + ("answered" if result.ok else str(result.error)),
+                             tier=result.tier, duration_ms=result.duration_ms)
+        tiers_ok = all(r.ok for r in results if r.tier != "llm")  # the LLM is optional
+        return SelfTestResponse(success=tiers_ok, query=probe, tiers=results)
+
+    def _probe(self, tier: str, outcome: TierOutcome[Any], text: str | None) -> TierProbe:
+        return TierProbe(tier=tier, ok=outcome.ok and text is not None,
+                         duration_ms=round(outcome.duration_ms, 2), answered=text is not None,
+                         error=outcome.error or (None if text else "no answer"),
+                         preview=text[:160] if text else None)
+
+    # -- status, stats and logs ---------------------------------------------------------------
+
+    def status(self) -> AgentStatus:
+        tiers = dict(self._health)
+        working = [state for state in tiers.values() if state != "disabled"]
+        overall = ("down" if all(s == "down" for s in working)
+                   else "degraded" if "down" in working else "ready")
+        try:
+            deployed = self.fleet.store.deployed_count()
+        except StoreUnavailable:
+            deployed = 0
+        cache = (CacheStatus(backend=self.cache.backend, status="up" if self.cache.available() else "down")
+                 if self.cache is not None else CacheStatus(backend="off", status="up"))
+        return AgentStatus(
+            status=overall, engine=Engine.name, version=__version__, tiers=tiers,  # type: ignore[arg-type]
+            llm=LlmStatus(configured=self.llm is not None, model=self.llm.model if self.llm else None,
+                          state=tiers["llm"]),
+            cache=cache, deployed_servers=deployed, timestamp=self.fleet.clock(),
+            budgets={"optimizedAiEngine": self.settings.ai_engine_budget_seconds,
+                     "patternMatching": self.settings.ai_pattern_budget_seconds,
+                     "llm": self.settings.llm_timeout_seconds})
+
+    def stats(self) -> AdminStats:
+        return self.records.stats()
+
+    def logs(self, limit: int = 50, level: str | None = None) -> list[LogEntry]:
+        if level is not None and level not in ("info", "warning", "error"):
+            raise ValueError("level must be info, warning or error")
+        return self.records.logs(limit, level)  # type: ignore[arg-type]
+
+    def query_records(self, limit: int = 500) -> list[QueryRecord]:
+        return self.records.queries(limit)
+
+
+def _log_line(outcome: TierOutcome[Any], then: str, failure: LogLevel = "error") -> LogLine:
+    """Answered: info. Timed out or nothing to say: warning. Raised: `failure` (error for a tier)."""
+    duration = round(outcome.duration_ms, 2)
+    if outcome.ok and outcome.value is not None:
+        return "info", f"{outcome.tier}: answered", outcome.tier, duration
+    if outcome.ok:
+        return "warning", f"{outcome.tier}: no answer; {then}", outcome.tier, duration
+    level: LogLevel = "warning" if outcome.timed_out else failure
+    return level, f"{outcome.tier}: {outcome.error}; {then}", outcome.tier, duration
+
+
+def _moment(seconds: float | None) -> datetime | None:
+    return datetime.fromtimestamp(seconds, UTC) if seconds is not None else None

@@ -1,0 +1,702 @@
+"""Tier 1, the optimized engine: findings over the metric history, explained cause first with numbers."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any, Protocol
+
+import numpy as np
+
+from .. import thresholds
+from ..fleet import Fleet
+from ..i18n import Lang, t
+from ..models import Environment, Provider, Server, ServerType, Specs, Status
+from ..simulator import METRIC_KEYS
+from . import phrases
+from .findings import (
+    DEEP_MINUTES,
+    RULES,
+    SCREEN_MINUTES,
+    SEASON_DAYS,
+    Cause,
+    Change,
+    Diagnosis,
+    Finding,
+    Link,
+    Screen,
+    Window,
+    biggest_changes,
+    diagnose,
+    name_causes,
+    observe,
+    screen,
+    unlinked,
+)
+from .models import Action, Priority, ProvidedMetrics, Stage
+from .scope import Scope
+
+Emit = Callable[[Stage, str], None]
+
+
+class Tier(Protocol):
+    """What the orchestrator runs: an answer (None when it has nothing to say), reporting stages."""
+
+    def answer(self, question: Question, emit: Emit) -> Draft | None: ...
+
+DEPTH: dict[str, int] = {"low": 3, "medium": 5, "high": 8}  # servers diagnosed in depth, by priority
+MAX_NAMED = 10
+TOP_LIST = 3
+INCIDENT_LOOKBACK = timedelta(days=SEASON_DAYS, minutes=DEEP_MINUTES)
+SHOWN_METRICS = ("cpu", "memory", "disk", "response_time")
+STRONG_CORRELATION = 0.5  # below this an r is not worth quoting
+
+
+@dataclass(frozen=True)
+class Question:
+    scope: Scope
+    priority: Priority = "medium"
+    provided: list[ProvidedMetrics] | None = None
+
+
+@dataclass
+class Draft:
+    """What a tier hands back: the answer text, its actions, the servers it names, and for the LLM
+    the facts it rests on."""
+
+    response: str
+    actions: list[Action]
+    servers: list[str]
+    facts: dict[str, Any] = field(default_factory=dict)
+    ok: bool = True  # False only when even the basic status could not be read
+
+
+# -- wording of findings ---------------------------------------------------------------------
+
+
+def _z(value: float) -> str:
+    # Past ~100σ the number only says "far off"; the ratio next to it carries the size.
+    return f"{abs(value):.1f}" if abs(value) < 100 else ">99"
+
+
+def cause_label(cause: Cause, lang: Lang) -> str:
+    return t(f"agent.cause.{cause.kind}", lang, service=cause.service or "")
+
+
+def _since(onset: float | None, window_start: float, lang: Lang) -> str:
+    if onset is None:
+        return t("agent.ev.since_before", lang, time=phrases.clock(window_start))
+    return t("agent.ev.since", lang, time=phrases.clock(onset))
+
+
+def _primary_line(finding: Finding, window_start: float, lang: Lang) -> str:
+    label = phrases.metric_label(finding.metric, lang)
+    if math.isnan(finding.usual):
+        threshold = _threshold_of(finding)
+        return t("agent.ev.threshold", lang, metric=label, value=phrases.value(finding.metric, finding.value),
+                 level=t(f"agent.level.{finding.level.value}", lang),
+                 threshold=phrases.value(finding.metric, threshold))
+    value = phrases.value(finding.metric, finding.value)
+    if thresholds.METRICS[finding.metric].unit != "%":
+        value += f" ({phrases.ratio(finding.ratio)})"  # rates read better as multiples
+    since = _since(finding.onset, window_start, lang) if finding.dated else ""
+    usual = phrases.value(finding.metric, finding.usual)
+    return t("agent.ev.primary", lang, metric=label, value=value, usual=usual, z=_z(finding.z),
+             dir=t(f"agent.dir.{finding.direction}", lang), since=since).rstrip(", ")
+
+
+def _threshold_of(finding: Finding) -> float:
+    spec = thresholds.METRICS[finding.metric]
+    if finding.level is Status.CRITICAL and spec.critical is not None:
+        return spec.critical
+    return spec.warning or 0.0
+
+
+def _climb_lines(finding: Finding, lang: Lang) -> list[str]:
+    lines: list[str] = []
+    if finding.slope is not None and finding.r2 is not None and finding.steady_climb:
+        slope = phrases.delta(finding.metric, finding.slope)
+        if finding.onset is not None:
+            lines.append(t("agent.ev.climb", lang, time=phrases.clock(finding.onset), slope=slope,
+                           r2=f"{finding.r2:.2f}"))
+        else:
+            lines.append(t("agent.ev.climb_long", lang, slope=slope, r2=f"{finding.r2:.2f}"))
+    for forecast in finding.forecasts:
+        if forecast.label == "critical":
+            label = t("agent.ev.forecast.critical", lang,
+                      threshold=phrases.value(finding.metric, forecast.threshold))
+        else:
+            label = t(f"agent.ev.forecast.full.{finding.metric}", lang)
+        lines.append(t("agent.ev.forecast", lang, eta=phrases.duration(forecast.seconds, lang), label=label))
+    return lines
+
+
+def _ratio_items(links: Sequence[Link], lang: Lang) -> str:
+    return phrases.listing([t("agent.ev.item_ratio", lang,
+                              metric=phrases.metric_label(link.finding.metric, lang),
+                              ratio=phrases.ratio(link.finding.ratio)) for link in links], lang)
+
+
+def _best_r(links: Sequence[Link]) -> float:
+    return max((link.r for link in links), key=abs, default=0.0)
+
+
+def _symptom_line(cause: Cause, link: Link, lang: Lang) -> str:
+    finding = link.finding
+    extra = ""
+    if link.lag_minutes > 0 and cause.primary is not None:
+        extra = t("agent.ev.link_lag", lang, lag=link.lag_minutes, r=f"{link.r:.2f}",
+                  cause_metric=phrases.metric_label(cause.primary.metric, lang))
+    elif abs(link.r) >= STRONG_CORRELATION:
+        extra = t("agent.ev.link_r", lang, r=f"{link.r:.2f}")
+    ratio = phrases.ratio(finding.ratio) if not math.isnan(finding.usual) else "—"
+    return t("agent.ev.symptom", lang, metric=phrases.metric_label(finding.metric, lang),
+             value=phrases.value(finding.metric, finding.value), ratio=ratio,
+             cause=cause_label(cause, lang), link=extra)
+
+
+def evidence(cause: Cause, diagnosis: Diagnosis, lang: Lang) -> list[str]:
+    """The numbers behind a cause, strongest first."""
+    start = diagnosis.window_start
+    if cause.kind == "host_down":
+        since = (t("agent.ev.host_since", lang, time=phrases.clock(cause.last_seen)) if cause.last_seen
+                 else t("agent.ev.host_since_before", lang, time=phrases.clock(start)))
+        return [t("agent.ev.host", lang, since=since, n=len(diagnosis.server.services))]
+    lines: list[str] = []
+    if cause.kind == "service_down":
+        port = next((s.port for s in diagnosis.server.services if s.name == cause.service), 0)
+        since = ""
+        if cause.primary is not None and cause.primary.dated:
+            since = ", " + _since(cause.primary.onset, start, lang)
+        lines.append(t("agent.ev.service", lang, service=cause.service or "", port=port, since=since))
+    if cause.primary is not None:
+        lines.append(_primary_line(cause.primary, start, lang))
+        lines.extend(_climb_lines(cause.primary, lang))
+    if cause.kind == "cpu_spike" and cause.drivers:
+        r = _best_r(cause.drivers)
+        known = cause.primary is not None and cause.primary.onset is not None and abs(r) >= STRONG_CORRELATION
+        lines.append(t("agent.ev.drivers_cpu" if known else "agent.ev.drivers_cpu_long", lang,
+                       items=_ratio_items(cause.drivers, lang), r=f"{r:.2f}"))
+    elif cause.kind == "cpu_runaway":
+        lines.append(t("agent.ev.no_traffic", lang))
+    elif cause.kind == "network_congestion":
+        cpu = diagnosis.current["cpu"]
+        lines.append(t("agent.ev.congestion", lang, items=_ratio_items(cause.drivers, lang),
+                       cpu=phrases.value("cpu", cpu) if not math.isnan(cpu) else "—"))
+    lines.extend(_symptom_line(cause, link, lang) for link in cause.symptoms)
+    return lines
+
+
+def short_evidence(cause: Cause, diagnosis: Diagnosis, lang: Lang) -> str:
+    """One line: the main number, and the forecast or the stopped service where there is one."""
+    lines = evidence(cause, diagnosis, lang)
+    if cause.kind == "service_down" and len(lines) > 1:
+        return f"{lines[0]}; {lines[1]}"
+    if cause.primary is not None and cause.primary.forecasts:
+        return f"{lines[0]}; {_climb_lines(cause.primary, lang)[-1]}"
+    return lines[0]
+
+
+def make_action(kind: str, lang: Lang, **values: object) -> Action:
+    return Action(type=kind, description=t(f"agent.action.{kind}", lang, **values),
+                  impact=t(f"agent.impact.{kind}", lang, **values))
+
+
+def actions_for(cause: Cause, server: Server, lang: Lang) -> list[Action]:
+    host = server.hostname
+    service = cause.service or (server.services[0].name if server.services else "service")
+    kind = cause.kind
+    if kind == "cpu_spike":
+        return [make_action("scale_out", lang, host=host), make_action("rate_limit", lang)]
+    if kind == "cpu_runaway":
+        return [make_action("investigate_process", lang, host=host)]
+    if kind == "memory_leak":
+        return [make_action("restart_leaking", lang, host=host, service=service),
+                make_action("find_leak", lang)]
+    if kind == "memory_pressure":
+        return [make_action("add_memory", lang, host=host)]
+    if kind == "disk_full":
+        forecasts = cause.primary.forecasts if cause.primary else []
+        full = next((f for f in forecasts if f.label == "full"), None)
+        eta = t("agent.impact.eta", lang, eta=phrases.duration(full.seconds, lang)) if full else ""
+        return [make_action("clear_disk", lang, host=host, eta=eta),
+                make_action("expand_disk", lang, host=host)]
+    if kind == "network_congestion":
+        return [make_action("check_network", lang, host=host), make_action("reroute", lang)]
+    if kind == "service_down":
+        return [make_action("restart_service", lang, host=host, service=service)]
+    if kind == "host_down":
+        return [make_action("check_host", lang, host=host), make_action("failover", lang, host=host)]
+    if kind == "latency":
+        return [make_action("trace_latency", lang, host=host)]
+    if kind == "traffic_surge":
+        return [make_action("watch_traffic", lang, host=host)]
+    return [make_action("check_upstream", lang, host=host)]
+
+
+# -- the engine ------------------------------------------------------------------------------
+
+
+@dataclass
+class _Context:
+    """Everything one answer is composed from."""
+
+    question: Question
+    lang: Lang
+    now: float
+    candidates: list[Server]
+    deployed: int
+    scr: Screen | None = None
+    diagnoses: list[Diagnosis] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    named: list[Server] = field(default_factory=list)
+
+
+class Engine:
+    """Screens the servers in scope, diagnoses the worst few, and writes the answer."""
+
+    name = "openmanager-analytic-engine"
+
+    def __init__(self, fleet: Fleet) -> None:
+        self.fleet = fleet
+
+    def answer(self, question: Question, emit: Emit) -> Draft:
+        scope, lang = question.scope, question.scope.language
+        clock = self.fleet.clock()
+        now = clock.timestamp()
+        deployed = [server for server, _ in self.fleet.deployed_servers()]
+        incidents = self.fleet.store.incidents(include_cleared_since=clock - INCIDENT_LOOKBACK)
+        if question.provided:
+            return self._provided(question, emit, now, deployed, incidents)
+        if not deployed:
+            emit("analyzing", t("agent.answer.no_servers", lang))
+            return Draft(t("agent.answer.no_servers", lang), [], [])
+        ctx = _Context(question, lang, now, deployed, len(deployed))
+        deployed_ids = {s.id for s in deployed}
+        for name in scope.unknown_names:
+            ctx.notes.append(t("agent.answer.not_found", lang, name=name))
+        for server in scope.servers:
+            if server.id not in deployed_ids:
+                ctx.notes.append(t("agent.answer.not_deployed", lang, host=server.hostname))
+        ctx.named = [s for s in scope.servers if s.id in deployed_ids][:MAX_NAMED]
+        if ctx.named:
+            ctx.candidates = ctx.named
+        elif scope.types:
+            typed = [s for s in deployed if s.type in scope.types]
+            if typed:
+                ctx.candidates = typed
+            else:
+                ctx.notes.append(t("agent.answer.no_type", lang, types=self._types(scope.types, lang)))
+        ctx.scr = screen(self.fleet.simulator, ctx.candidates, now, incidents)
+        emit("analyzing", t("agent.step.analyzing", lang, points=ctx.scr.window.points,
+                            servers=len(ctx.candidates), minutes=SCREEN_MINUTES, scope=self._scope_text(ctx)))
+
+        ranked = ctx.scr.ranked()
+        if scope.metrics:
+            # Servers off on the metrics asked about are diagnosed first, whatever else is worse.
+            asked = [k for k in ranked if any(ctx.scr.flagged[m][k] for m in scope.metrics)]
+            ranked = asked + [k for k in ranked if k not in asked]
+        rows = list(range(len(ctx.candidates))) if ctx.named else ranked[:DEPTH[question.priority]]
+        deep = [ctx.candidates[k] for k in rows]
+        emit("pattern_matching", self._screened_text(ctx, ranked, deep))
+
+        ctx.diagnoses = diagnose(self.fleet.simulator, deep, now, incidents, ctx.scr.stopped)
+        if not ctx.named:
+            ctx.diagnoses.sort(key=lambda d: (-self._relevance(d, scope), -d.severity, d.server.position))
+        emit("reasoning", self._reasoning_text(ctx))
+        return self._compose(ctx, ranked)
+
+    def anomalies(self, limit: int) -> tuple[int, list[Diagnosis]]:
+        """(servers scanned, diagnoses of the `limit` worst that have a cause), for anomaly detection."""
+        clock = self.fleet.clock()
+        deployed = [server for server, _ in self.fleet.deployed_servers()]
+        if not deployed:
+            return 0, []
+        incidents = self.fleet.store.incidents(include_cleared_since=clock - INCIDENT_LOOKBACK)
+        scr = screen(self.fleet.simulator, deployed, clock.timestamp(), incidents)
+        deep = [deployed[k] for k in scr.ranked()[:limit]]
+        diagnoses = diagnose(self.fleet.simulator, deep, clock.timestamp(), incidents, scr.stopped)
+        return len(deployed), sorted((d for d in diagnoses if d.causes), key=lambda d: -d.severity)
+
+    # -- thinking-step texts --------------------------------------------------------------
+
+    def _types(self, types: frozenset[ServerType], lang: Lang) -> str:
+        return ", ".join(t(f"type.{kind.value}", lang) for kind in sorted(types))
+
+    def _scope_text(self, ctx: _Context) -> str:
+        scope, lang = ctx.question.scope, ctx.lang
+        if ctx.named:
+            text = t("agent.scope.servers", lang, hosts=", ".join(s.hostname for s in ctx.named))
+        elif scope.types and len(ctx.candidates) < ctx.deployed:
+            text = t("agent.scope.types", lang, types=self._types(scope.types, lang), n=len(ctx.candidates))
+        else:
+            text = t("agent.scope.fleet", lang, n=len(ctx.candidates))
+        if scope.metrics:
+            metrics = [phrases.metric_label(m, lang) for m in METRIC_KEYS if m in scope.metrics]
+            text += t("agent.scope.metrics", lang, metrics=", ".join(metrics))
+        return text
+
+    def _intents(self, scope: Scope, lang: Lang) -> str:
+        names = [t(f"agent.intent.{i}", lang) for i in sorted(scope.intents)]
+        return ", ".join(names) or t("agent.intent.diagnose", lang)
+
+    def _headline_metric(self, scr: Screen, k: int, lang: Lang) -> str:
+        server = scr.window.servers[k]
+        if scr.status[k] is Status.OFFLINE:
+            return f"{server.hostname} {t('agent.answer.state_offline', lang)}"
+        if server.id in scr.stopped:
+            return f"{server.hostname} {t('agent.fallback.service', lang, service=scr.stopped[server.id])}"
+        hits = sorted(((abs(float(scr.z[key][k])), key) for key in METRIC_KEYS if scr.flagged[key][k]),
+                      reverse=True)
+        described = [f"{phrases.metric_label(key, lang)} {_z(z)}σ" for z, key in hits[:2]]
+        second = f" ({described[1]})" if len(described) > 1 else ""
+        return " ".join([server.hostname, *described[:1]]) + second
+
+    def _screened_text(self, ctx: _Context, ranked: list[int], deep: list[Server]) -> str:
+        assert ctx.scr is not None
+        lang = ctx.lang
+        found = ", ".join(self._headline_metric(ctx.scr, k, lang) for k in ranked[:5])
+        text = t("agent.step.screened", lang, intents=self._intents(ctx.question.scope, lang), n=len(ranked),
+                 found=f": {found}" if found else "")
+        if deep:
+            text += t("agent.step.deep", lang, hosts=", ".join(s.hostname for s in deep[:MAX_NAMED]))
+        return text
+
+    def _reasoning_text(self, ctx: _Context) -> str:
+        lang = ctx.lang
+        for diagnosis in ctx.diagnoses:
+            if diagnosis.causes:
+                cause = diagnosis.causes[0]
+                return t("agent.step.reasoning", lang, host=diagnosis.server.hostname,
+                         cause=cause_label(cause, lang), evidence=short_evidence(cause, diagnosis, lang))
+        return t("agent.step.reasoning_none", lang)
+
+    def _relevance(self, diagnosis: Diagnosis, scope: Scope) -> int:
+        """Diagnoses that involve the metrics asked about come first."""
+        if not scope.metrics:
+            return 0
+        for cause in diagnosis.causes:
+            links = [*cause.drivers, *cause.symptoms]
+            metrics = {link.finding.metric for link in links}
+            if cause.primary is not None:
+                metrics.add(cause.primary.metric)
+            if metrics & scope.metrics:
+                return 1
+        return 0
+
+    # -- composing the answer --------------------------------------------------------------
+
+    def _compose(self, ctx: _Context, ranked: list[int]) -> Draft:
+        """Lead with what was asked (the counts, the offline list, the changes), then the causes
+        (the one that bears on the metrics asked about first), then the top lists and the counts."""
+        assert ctx.scr is not None
+        scope, lang, scr = ctx.question.scope, ctx.lang, ctx.scr
+        parts: list[str] = list(ctx.notes)
+        servers: list[str] = []
+        actions: list[Action] = []
+        counts = self._counts_line(ctx)
+        if not ctx.named:
+            if "summary" in scope.intents:
+                parts.append(counts)
+            if "offline" in scope.intents:
+                parts.append(self._offline_block(ctx))
+            if "change" in scope.intents:
+                block, named = self._change_block(scr, lang)
+                parts.append(block)
+                servers.extend(named)
+
+        if ctx.named:
+            for diagnosis in ctx.diagnoses:
+                parts.append(self._server_block(diagnosis, scr, lang, "agent.answer.server_headline"))
+                servers.append(diagnosis.server.hostname)
+                actions.extend(self._diagnosis_actions(diagnosis, scr, lang))
+        else:
+            troubled = [d for d in ctx.diagnoses if d.causes]
+            relevant = [d for d in troubled if self._relevance(d, scope)] if scope.metrics else troubled
+            rest = [d for d in troubled if d not in relevant[:1]]
+            if relevant:
+                first = relevant[0]
+                parts.append(self._server_block(first, scr, lang, headline="agent.answer.headline"))
+                servers.append(first.server.hostname)
+                actions.extend(self._diagnosis_actions(first, scr, lang))
+            elif scope.metrics:
+                metrics = [phrases.metric_label(m, lang) for m in METRIC_KEYS if m in scope.metrics]
+                parts.append(t("agent.answer.no_anomaly_metric", lang, metrics=", ".join(metrics),
+                               scope=self._scope_text(ctx)))
+            else:
+                parts.append(t("agent.answer.no_anomaly_fleet", lang, scope=self._scope_text(ctx)))
+                notes, note_actions = self._usual_warnings(scr, range(len(scr.window.servers)), lang)
+                parts.extend(notes[:3])
+                actions.extend(note_actions[:2])
+            for metric in self._listed_metrics(scope):
+                block, named = self._top_block(scr, metric, lang, ctx.diagnoses)
+                parts.append(block)
+                servers.extend(named)
+            if rest:
+                items = [t("agent.answer.also_item", lang, host=d.server.hostname,
+                           cause=cause_label(d.causes[0], lang),
+                           evidence=short_evidence(d.causes[0], d, lang)) for d in rest]
+                parts.append(t("agent.answer.also", lang) + "\n" + "\n".join(f"- {item}" for item in items))
+                servers.extend(d.server.hostname for d in rest)
+                for diagnosis in rest:
+                    actions.extend(actions_for(diagnosis.causes[0], diagnosis.server, lang)[:1])
+            analysed = {d.server.id for d in ctx.diagnoses}
+            more = [scr.window.servers[k].hostname for k in ranked
+                    if scr.window.servers[k].id not in analysed]
+            if more:
+                parts.append(t("agent.answer.more", lang, hosts=", ".join(more[:10])))
+        forecasts = [f for d in ctx.diagnoses for f in d.findings.values() if f.forecasts]
+        if "forecast" in scope.intents and not forecasts:
+            parts.append(t("agent.answer.forecast_none", lang))
+        if "summary" not in scope.intents and not ctx.named:
+            parts.append(counts)
+        if not actions:
+            actions.append(make_action("watch", lang))
+        servers = list(dict.fromkeys(servers))
+        return Draft("\n\n".join(p for p in parts if p), _dedupe(actions)[:6], servers, self._facts(ctx))
+
+    def _server_block(self, diagnosis: Diagnosis, scr: Screen, lang: Lang, headline: str) -> str:
+        host = diagnosis.server.hostname
+        if not diagnosis.causes:
+            lines = [t("agent.answer.no_anomaly_server", lang, host=host)]
+            values = [t("agent.answer.value_vs_usual", lang, metric=phrases.metric_label(m, lang),
+                        value=phrases.value(m, diagnosis.current[m]),
+                        usual=phrases.value(m, diagnosis.usual[m])) for m in SHOWN_METRICS]
+            lines.append(t("agent.answer.current", lang, values=", ".join(values)))
+            notes, _ = self._usual_warnings(scr, [scr.window.row(diagnosis.server.id)], lang)
+            lines.extend(notes)
+            return "\n\n".join(lines)
+        cause = diagnosis.causes[0]
+        block = [t(headline, lang, host=host, cause=cause_label(cause, lang))]
+        block.extend(f"- {line}" for line in evidence(cause, diagnosis, lang))
+        for other in diagnosis.causes[1:]:
+            block.append(f"- **{cause_label(other, lang)}**: "
+                         + "; ".join(evidence(other, diagnosis, lang)[:2]))
+        return "\n".join(block)
+
+    def _diagnosis_actions(self, diagnosis: Diagnosis, scr: Screen, lang: Lang) -> list[Action]:
+        if diagnosis.causes:
+            found: list[Action] = []
+            for cause in diagnosis.causes:
+                found.extend(actions_for(cause, diagnosis.server, lang))
+            return found
+        _, actions = self._usual_warnings(scr, [scr.window.row(diagnosis.server.id)], lang)
+        return actions or [make_action("watch", lang)]
+
+    def _usual_warnings(self, scr: Screen, rows: Sequence[int] | range, lang: Lang
+                        ) -> tuple[list[str], list[Action]]:
+        """Metrics over a threshold that are nevertheless this server's usual level: said, not alarmed."""
+        notes: list[str] = []
+        actions: list[Action] = []
+        window = scr.window
+        for k in rows:
+            server = window.servers[k]
+            if scr.status[k] not in (Status.WARNING, Status.CRITICAL) or scr.score[k] >= 4.0:
+                continue
+            for key in METRIC_KEYS:
+                value = float(scr.current[key][k])
+                state = thresholds.level(key, value, server.type)
+                if state is Status.ONLINE or scr.flagged[key][k]:
+                    continue
+                bounds = thresholds.limits(key, server.type)
+                assert bounds is not None
+                threshold = bounds[1] if state is Status.CRITICAL else bounds[0]
+                label = phrases.metric_label(key, lang)
+                notes.append(t("agent.answer.usual_warning", lang, metric=f"{server.hostname} {label}",
+                               value=phrases.value(key, value), level=t(f"agent.level.{state.value}", lang),
+                               threshold=phrases.value(key, threshold),
+                               usual=phrases.value(key, float(window.usual[key][k, -1]))))
+                actions.append(make_action("raise_threshold", lang, host=server.hostname, metric=label,
+                                       threshold=phrases.value(key, threshold)))
+        return notes, actions
+
+    def _counts_line(self, ctx: _Context) -> str:
+        assert ctx.scr is not None
+        statuses = ctx.scr.status
+        counts = {s: sum(1 for x in statuses if x is s) for s in Status}
+        values = dict(online=counts[Status.ONLINE], warning=counts[Status.WARNING],
+                      critical=counts[Status.CRITICAL], offline=counts[Status.OFFLINE])
+        if ctx.named or len(ctx.candidates) < ctx.deployed:
+            return t("agent.answer.fleet_scope", ctx.lang, scope=self._scope_text(ctx), **values)
+        return t("agent.answer.fleet", ctx.lang, total=len(statuses), **values)
+
+    def _listed_metrics(self, scope: Scope) -> list[str]:
+        """Metrics to list the top servers of: those asked about, when the question asks for them."""
+        if not scope.metrics or not ({"top", "summary"} & scope.intents or not scope.intents):
+            return []
+        ordered = [m for m in METRIC_KEYS if m in scope.metrics]
+        return [m for m in ordered if m != "network_out" or "network_in" not in ordered]
+
+    def _top_block(self, scr: Screen, metric: str, lang: Lang, diagnoses: list[Diagnosis]
+                   ) -> tuple[str, list[str]]:
+        values = scr.current[metric]
+        # A server diagnosed in depth is quoted with the same numbers as its diagnosis.
+        deep = {d.server.id: d.findings[metric] for d in diagnoses if metric in d.findings}
+        order = [int(k) for k in np.argsort(-np.nan_to_num(values, nan=-np.inf), kind="stable")][:TOP_LIST]
+        lines = [t("agent.answer.top", lang, metric=phrases.metric_label(metric, lang))]
+        names: list[str] = []
+        for k in order:
+            server = scr.window.servers[k]
+            if not np.isfinite(values[k]):
+                continue
+            usual, z = float(scr.window.usual[metric][k, -1]), float(scr.z[metric][k])
+            if server.id in deep:
+                usual, z = deep[server.id].usual, deep[server.id].z
+            if scr.flagged[metric][k] or server.id in deep:
+                direction = t(f"agent.dir.{'up' if z > 0 else 'down'}", lang)
+                state = t("agent.answer.state_unusual", lang, z=_z(z), dir=direction,
+                          usual=phrases.value(metric, usual))
+            else:
+                state = t("agent.answer.state_usual", lang, usual=phrases.value(metric, usual))
+            level = thresholds.level(metric, float(values[k]), server.type)
+            if level is not Status.ONLINE:
+                state += f" · {t(f'agent.level.{level.value}', lang)}"
+            lines.append("- " + t("agent.answer.top_item", lang, host=server.hostname,
+                                  value=phrases.value(metric, float(values[k])), state=state))
+            names.append(server.hostname)
+        return "\n".join(lines), names
+
+    def _offline_block(self, ctx: _Context) -> str:
+        assert ctx.scr is not None
+        lang = ctx.lang
+        offline = [k for k, s in enumerate(ctx.scr.status) if s is Status.OFFLINE]
+        if not offline:
+            return t("agent.answer.offline_none", lang, n=len(ctx.candidates))
+        seen = {d.server.id: d.causes[0].last_seen for d in ctx.diagnoses
+                if d.causes and d.causes[0].kind == "host_down"}
+        names = []
+        for k in offline:
+            server = ctx.scr.window.servers[k]
+            last = seen.get(server.id)
+            names.append(f"{server.hostname} ({t('agent.ev.host_since', lang, time=phrases.clock(last))})"
+                         if last else server.hostname)
+        return t("agent.answer.offline_list", lang, n=len(offline), hosts=", ".join(names))
+
+    def _change_block(self, scr: Screen, lang: Lang) -> tuple[str, list[str]]:
+        changes: list[Change] = biggest_changes(scr)
+        if not changes:
+            return t("agent.answer.no_changes", lang), []
+        lines = [t("agent.answer.changes", lang)]
+        for change in changes:
+            verdict = t(f"agent.answer.change_{'unusual' if change.unusual else 'usual'}", lang)
+            lines.append("- " + t("agent.answer.change_item", lang, host=change.server.hostname,
+                                  metric=phrases.metric_label(change.metric, lang),
+                                  before=phrases.value(change.metric, change.before),
+                                  after=phrases.value(change.metric, change.after),
+                                  score=f"{change.score:.2f}", verdict=verdict))
+        return "\n".join(lines), [c.server.hostname for c in changes]
+
+    def _facts(self, ctx: _Context) -> dict[str, Any]:
+        """The grounding an LLM may use, and nothing else."""
+        lang = ctx.lang
+        return {
+            "time": phrases.clock(ctx.now),
+            "serversInScope": len(ctx.candidates),
+            "fleet": self._counts_line(ctx),
+            "notes": ctx.notes,
+            "diagnoses": [{
+                "hostname": d.server.hostname, "type": d.server.type.value, "status": d.status.value,
+                "current": {k: _round(v) for k, v in d.current.items()},
+                "usualForThisHour": {k: _round(v) for k, v in d.usual.items()},
+                "causes": [{"cause": cause_label(c, lang), "evidence": evidence(c, d, lang)}
+                           for c in d.causes],
+            } for d in ctx.diagnoses],
+        }
+
+    # -- values handed in -----------------------------------------------------------------
+
+    def _provided(self, question: Question, emit: Emit, now: float, deployed: list[Server],
+                  incidents: list) -> Draft:
+        """Analyse `serverData.metrics`: against the server's usual level where we know the server,
+        against the thresholds alone where we don't."""
+        lang = question.scope.language
+        items = question.provided or []
+        emit("analyzing", t("agent.step.analyzing_provided", lang,
+                            scope=t("agent.scope.provided", lang, n=len(items))))
+        deployed_ids = {s.id for s in deployed}
+        servers = [self.fleet.catalogue.find(p.hostname) if p.hostname else None for p in items]
+        known = [s for s in servers if s is not None and s.id in deployed_ids]
+        window = observe(self.fleet.simulator, known, now, 2, 3, incidents) if known else None
+        diagnoses: list[tuple[str, Diagnosis]] = []
+        for index, (item, server) in enumerate(zip(items, servers, strict=True)):
+            name = item.hostname or f"#{index + 1}"
+            row = window.row(server.id) if window is not None and server in known else None
+            findings: dict[str, Finding] = {}
+            for key, value in item.values().items():
+                finding = self._provided_finding(key, value, server, window, row)
+                if finding is not None:
+                    findings[key] = finding
+            causes = name_causes(findings, None, unlinked)
+            usual = {key: float(window.usual[key][row, -1]) if window is not None and row is not None
+                     else math.nan for key in METRIC_KEYS}
+            current = {key: item.values().get(key, math.nan) for key in METRIC_KEYS}
+            diagnoses.append((name, Diagnosis(server or _unknown_server(name), True, Status.ONLINE, current,
+                                              usual, findings, causes, now, 0.0)))
+        found = [f"{name} {cause_label(d.causes[0], lang)}" for name, d in diagnoses if d.causes]
+        emit("pattern_matching", t("agent.step.screened", lang, intents=t("agent.intent.diagnose", lang),
+                                   n=len(found), found=f": {', '.join(found)}" if found else ""))
+        emit("reasoning", found[0] if found else t("agent.step.reasoning_none", lang))
+        parts: list[str] = []
+        actions: list[Action] = []
+        for name, diagnosis in diagnoses:
+            if diagnosis.causes:
+                cause = diagnosis.causes[0]
+                lines = [t("agent.answer.server_headline", lang, host=name, cause=cause_label(cause, lang))]
+                lines.extend(f"- {line}" for line in evidence(cause, diagnosis, lang))
+                parts.append("\n".join(lines))
+                actions.extend(actions_for(cause, diagnosis.server, lang))
+            else:
+                values = [f"{phrases.metric_label(k, lang)} {phrases.value(k, v)}"
+                          for k, v in diagnosis.current.items() if not math.isnan(v)]
+                parts.append(t("agent.answer.no_anomaly_server", lang, host=name) + "\n\n"
+                             + t("agent.answer.current", lang, values=", ".join(values)))
+        parts.append(t("agent.answer.provided_note", lang))
+        return Draft("\n\n".join(parts), _dedupe(actions)[:6] or [make_action("watch", lang)],
+                     [name for name, _ in diagnoses],
+                     {"provided": [{"hostname": name, "causes": [cause_label(c, lang) for c in d.causes]}
+                                   for name, d in diagnoses]})
+
+    def _provided_finding(self, key: str, value: float, server: Server | None, window: Window | None,
+                          row: int | None) -> Finding | None:
+        kind = server.type if server is not None else ServerType.WEB  # WEB has no overrides: the defaults
+        level = thresholds.level(key, value, kind)
+        if window is not None and row is not None:
+            usual = float(window.usual[key][row, -1])
+            sigma = float(window.sigma[key][row])
+            z = (value - usual) / sigma
+            rule = RULES[key]
+            ratio = value / usual if usual > 0 else math.inf
+            if rule.min_delta is not None:
+                up = value - usual >= rule.min_delta
+            else:
+                up = ratio >= (rule.min_ratio or math.inf)
+            down = ratio <= (rule.max_drop or -math.inf)
+            if abs(z) >= 4.0 and (up or down):
+                return Finding(key, value, usual, sigma, z, "up" if up else "down", None, level, dated=False)
+            return None
+        if level is Status.ONLINE:
+            return None
+        return Finding(key, value, math.nan, math.nan, math.nan, "up", None, level, dated=False)
+
+
+def _unknown_server(name: str) -> Server:
+    """A stand-in for a server the caller named but the catalogue doesn't hold."""
+    return Server(id=name, position=0, hostname=name, name=name, type=ServerType.WEB,
+                  environment=Environment.PRODUCTION, location="", provider=Provider.ON_PREMISES,
+                  specs=Specs(cpu_cores=0, memory_gb=0, disk_gb=0), ip="", services=[])
+
+
+def _round(value: float) -> float | None:
+    return None if math.isnan(value) else round(value, 1)
+
+
+def _dedupe(actions: list[Action]) -> list[Action]:
+    seen: set[str] = set()
+    unique = []
+    for action in actions:
+        if action.description not in seen:
+            seen.add(action.description)
+            unique.append(action)
+    return unique

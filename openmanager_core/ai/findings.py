@@ -1,0 +1,650 @@
+"""Tier-1 statistics: screen the whole fleet cheaply, then diagnose the few servers that stand out.
+
+Every metric is judged against the same server at the same time on each of the last 7 days
+(the simulator, like real traffic, follows the clock): z = (value - median of those days) /
+(1.4826 * their MAD), with a floor so that a quiet metric can't turn a wiggle into a 30σ event,
+and a change must also be material (CPU +15 points, response time ×1.5...) before it is a finding.
+The screen reads 76 one-minute points per server for the whole fleet in one vectorised pass;
+the diagnosis reads 3 hours per server for at most a handful of servers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Literal
+
+import numpy as np
+
+from .. import thresholds
+from ..analysis import change_ranking, correlation, linear_trend, time_to_threshold
+from ..models import Incident, MetricSample, Server, ServerType, ServiceState, Status
+from ..simulator import METRIC_KEYS, Simulator, main_service, service_states
+
+STEP = 60.0
+DAY = 86400.0
+SEASON_DAYS = 7
+SCREEN_MINUTES = 75  # the last 15 minutes against the hour before them, plus trends
+RECENT_MINUTES = 15
+DEEP_MINUTES = 180  # long enough to see when a developing incident began
+MAD_TO_SIGMA = 1.4826
+Z_FINDING = 4.0  # a value this far from its usual level for the hour (and material) is a finding
+Z_ONSET = 1.5  # walking back, the anomaly began where the metric was last within 1.5σ of usual
+ONSET_FRACTION = 0.2  # ...or within a fifth of its current departure, whichever is further out
+SCREEN_MIN_SCORE = 4.0
+MAX_SCORE = 30.0  # beyond this a z-score adds no information, only dominates rankings
+FORECAST_HORIZON = 24 * 3600.0
+HINGE_LEAD_MINUTES = 30  # level before a climb, looked for ahead of where the departure showed
+
+
+@dataclass(frozen=True)
+class Rule:
+    """When a metric's departure from its usual level matters.
+
+    Percent metrics move by points (`min_delta`), rates by ratios (`min_ratio` up, `max_drop` down);
+    the sigma floor (absolute, or relative to the usual level) keeps flat metrics from scoring huge.
+    Bounds come from two weeks of the simulator's healthy fleet, where CPU strays at most 13 points
+    from its usual level, memory 6.4, disk 3.3, rates by x0.53..x1.44 (weekends), response time x1.17.
+    """
+
+    sigma_floor: float
+    relative_floor: float = 0.0
+    min_delta: float | None = None
+    min_ratio: float | None = None
+    max_drop: float | None = None
+    trend: float | None = None  # %/min of a steady climb that is a finding on its own
+    trend_rise: float = 0.0  # ...once it has climbed this many points
+
+
+RULES: dict[str, Rule] = {
+    "cpu": Rule(sigma_floor=3.0, min_delta=15.0),
+    "memory": Rule(sigma_floor=2.0, min_delta=8.0, trend=0.25, trend_rise=4.0),
+    "disk": Rule(sigma_floor=1.0, min_delta=5.0, trend=0.1, trend_rise=3.0),
+    "network_in": Rule(sigma_floor=1.0, relative_floor=0.08, min_ratio=1.6, max_drop=0.45),
+    "network_out": Rule(sigma_floor=1.0, relative_floor=0.08, min_ratio=1.6, max_drop=0.45),
+    "response_time": Rule(sigma_floor=1.0, relative_floor=0.05, min_ratio=1.5),
+    "active_connections": Rule(sigma_floor=1.0, relative_floor=0.08, min_ratio=1.6, max_drop=0.45),
+}
+TRAFFIC = ("network_in", "active_connections", "network_out")
+# Where a climb becomes an outage: memory exhausted, disk full.
+CEILINGS = {"memory": 100.0, "disk": 100.0}
+
+
+def _nan_median(values: np.ndarray, axis: int) -> np.ndarray:
+    """Median ignoring NaN along `axis`; NaN where nothing is left (no warnings, unlike nanmedian)."""
+    moved = np.sort(np.moveaxis(values, axis, -1), axis=-1)
+    count = np.sum(~np.isnan(moved), axis=-1)
+    last = np.maximum(count - 1, 0)
+    low = np.take_along_axis(moved, (last // 2)[..., None], axis=-1)[..., 0]
+    high = np.take_along_axis(moved, ((last + 1) // 2)[..., None], axis=-1)[..., 0]
+    return np.where(count > 0, (low + high) / 2.0, np.nan)
+
+
+# -- observation ---------------------------------------------------------------------------
+
+
+@dataclass
+class Window:
+    """One-minute metric arrays (servers x instants) ending now, NaN where a host was down, and for
+    the last `reference_points` instants the usual level (median of the same instant over the last
+    7 days) and its day-to-day spread."""
+
+    servers: list[Server]
+    t: np.ndarray
+    values: dict[str, np.ndarray]
+    up: np.ndarray
+    usual: dict[str, np.ndarray]  # (servers, reference_points)
+    sigma: dict[str, np.ndarray]  # (servers,), floored
+    points: int  # samples read, for the thinking step
+
+    def row(self, server_id: str) -> int:
+        return next(k for k, s in enumerate(self.servers) if s.id == server_id)
+
+
+def observe(simulator: Simulator, servers: Sequence[Server], now: float, minutes: int,
+            reference_points: int, incidents: Sequence[Incident]) -> Window:
+    n_t = minutes + 1
+    t = now - np.arange(minutes, -1, -1, dtype=np.float64) * STEP
+    lags = np.arange(1, SEASON_DAYS + 1, dtype=np.float64) * DAY
+    past = (t[-reference_points:][None, :] - lags[:, None]).ravel()
+    frame = simulator.frame([s.id for s in servers], np.concatenate([t, past]), incidents)
+    n = len(servers)
+    up = frame.up[:, :n_t]
+    past_up = frame.up[:, n_t:].reshape(n, SEASON_DAYS, reference_points)
+    values: dict[str, np.ndarray] = {}
+    usual: dict[str, np.ndarray] = {}
+    sigma: dict[str, np.ndarray] = {}
+    for key in METRIC_KEYS:
+        series = frame.values[key]
+        # What a down host "would have" reported is not observable: drop it.
+        values[key] = np.where(up, series[:, :n_t], np.nan)
+        reference = np.where(past_up, series[:, n_t:].reshape(n, SEASON_DAYS, reference_points), np.nan)
+        level = _nan_median(reference, axis=1)
+        spread = MAD_TO_SIGMA * _nan_median(np.abs(reference - level[:, None, :]), axis=1)
+        rule = RULES[key]
+        typical = np.abs(_nan_median(level, axis=1))
+        floor = np.maximum(rule.sigma_floor, rule.relative_floor * np.nan_to_num(typical))
+        usual[key] = level
+        sigma[key] = np.fmax(_nan_median(spread, axis=1), floor)
+    return Window(list(servers), t, values, up, usual, sigma,
+                  points=int(up.size + past_up.size) * len(METRIC_KEYS))
+
+
+def _levels(servers: Sequence[Server], key: str) -> tuple[np.ndarray, np.ndarray]:
+    """(warning, critical) per server for one metric; +inf where the metric never alarms."""
+    by_type: dict[ServerType, tuple[float, float]] = {}
+    warning, critical = np.full(len(servers), np.inf), np.full(len(servers), np.inf)
+    for k, server in enumerate(servers):
+        if server.type not in by_type:
+            by_type[server.type] = thresholds.limits(key, server.type) or (np.inf, np.inf)
+        warning[k], critical[k] = by_type[server.type]
+    return warning, critical
+
+
+def _material(key: str, value: np.ndarray, usual: np.ndarray, z: np.ndarray
+              ) -> tuple[np.ndarray, np.ndarray]:
+    """(rose materially, fell materially) for arrays of current and usual values."""
+    rule = RULES[key]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = value / np.where(usual > 0, usual, np.nan)
+        if rule.min_delta is not None:
+            up = (value - usual >= rule.min_delta) & (z >= Z_FINDING)
+        else:
+            up = (ratio >= (rule.min_ratio or np.inf)) & (z >= Z_FINDING)
+        down = (ratio <= (rule.max_drop or -np.inf)) & (z <= -Z_FINDING)
+    return np.nan_to_num(up).astype(bool), np.nan_to_num(down).astype(bool)
+
+
+def _slopes(t: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Least-squares slope (per minute) and r² of each row, vectorised; NaN rows give NaN."""
+    minutes = (t - t.mean()) / 60.0
+    centred = values - np.mean(values, axis=1, keepdims=True)
+    spread = float(np.dot(minutes, minutes))
+    slope = centred @ minutes / spread
+    total = np.sum(centred**2, axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r2 = np.where(total > 0, (slope**2 * spread) / total, 0.0)
+    return slope, r2
+
+
+# -- the fleet screen ----------------------------------------------------------------------
+
+
+@dataclass
+class Screen:
+    """Every server in scope, scored on its last minutes; `score` ranks who to diagnose."""
+
+    window: Window
+    current: dict[str, np.ndarray]
+    z: dict[str, np.ndarray]
+    status: list[Status]
+    score: np.ndarray
+    flagged: dict[str, np.ndarray]  # metric -> servers with a material departure or climb
+    stopped: dict[str, str]  # server id -> its main service, where that is stopped
+
+    def ranked(self) -> list[int]:
+        """Rows worth a diagnosis, worst first."""
+        order = np.argsort(-self.score, kind="stable")
+        return [int(k) for k in order if self.score[k] >= SCREEN_MIN_SCORE]
+
+
+def screen(simulator: Simulator, servers: Sequence[Server], now: float,
+           incidents: Sequence[Incident]) -> Screen:
+    window = observe(simulator, servers, now, SCREEN_MINUTES, 3, incidents)
+    n = len(servers)
+    online = window.up[:, -1]
+    score = np.zeros(n)
+    current: dict[str, np.ndarray] = {}
+    zs: dict[str, np.ndarray] = {}
+    flagged: dict[str, np.ndarray] = {}
+    worst = np.full(n, Status.ONLINE.rank)
+    recent_t = window.t[-RECENT_MINUTES - 1:]
+    for key in METRIC_KEYS:
+        value = window.values[key][:, -1]
+        usual = window.usual[key][:, -1]
+        z = (value - usual) / window.sigma[key]
+        previous = (window.values[key][:, -2] - window.usual[key][:, -2]) / window.sigma[key]
+        rose, fell = _material(key, value, usual, z)
+        # A single odd minute is noise; a departure that held for the minute before is a finding.
+        persistent = np.nan_to_num(np.abs(previous) >= Z_FINDING / 2).astype(bool)
+        hit = (rose | fell) & persistent
+        rule = RULES[key]
+        if rule.trend is not None:
+            recent = window.values[key][:, -RECENT_MINUTES - 1:]
+            slope, r2 = _slopes(recent_t, np.nan_to_num(recent, nan=0.0))
+            rise = recent[:, -1] - recent[:, 0]
+            climbing = np.nan_to_num((slope >= rule.trend) & (r2 >= 0.9) & (rise >= rule.trend_rise))
+            climbing = climbing.astype(bool) & online
+            score = np.maximum(score, np.where(climbing, 5.0 + slope / rule.trend, 0.0))
+            hit |= climbing
+        score = np.maximum(score, np.where(hit, np.minimum(np.abs(np.nan_to_num(z)), MAX_SCORE), 0.0))
+        warning, critical = _levels(servers, key)
+        level = np.where(value >= critical, Status.CRITICAL.rank,
+                         np.where(value >= warning, Status.WARNING.rank, Status.ONLINE.rank))
+        worst = np.minimum(worst, np.where(online, level, Status.ONLINE.rank))
+        score += np.select([level == Status.CRITICAL.rank, level == Status.WARNING.rank], [3.0, 1.0], 0.0)
+        current[key], zs[key], flagged[key] = value, z, hit
+    stopped = _stopped_services(servers, window, incidents)
+    by_rank = {s.rank: s for s in Status}
+    status = [Status.OFFLINE if not online[k] else by_rank[int(worst[k])] for k in range(n)]
+    for k, server in enumerate(servers):
+        if not online[k]:
+            score[k] = 100.0
+        elif server.id in stopped:
+            score[k] = max(score[k], 60.0)
+            if status[k] is Status.ONLINE:
+                status[k] = Status.WARNING  # thresholds.status_of: a stopped service is a warning
+    return Screen(window, current, zs, status, score, flagged, stopped)
+
+
+def _stopped_services(servers: Sequence[Server], window: Window,
+                      incidents: Sequence[Incident]) -> dict[str, str]:
+    """Main services that are stopped on running hosts (what a port check would report).
+
+    Only servers with an incident can have one: without incidents service_states depends on
+    nothing but the host being up, so asking it about the others would give the same answer slower.
+    """
+    affected = {i.server_id for i in incidents if i.cleared_at is None}
+    stopped: dict[str, str] = {}
+    for k, server in enumerate(servers):
+        if server.id not in affected or not window.up[k, -1]:
+            continue
+        sample = MetricSample(timestamp=datetime.fromtimestamp(float(window.t[-1]), UTC), **{
+            key: float(window.values[key][k, -1]) for key in METRIC_KEYS})
+        ours = [i for i in incidents if i.server_id == server.id and i.cleared_at is None]
+        main = main_service(server).name
+        for service in service_states(server, sample, ours):
+            if service.name == main and service.status is ServiceState.STOPPED:
+                stopped[server.id] = main
+    return stopped
+
+
+# -- diagnosis -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Forecast:
+    label: Literal["critical", "full"]
+    threshold: float
+    seconds: float
+
+
+@dataclass
+class Finding:
+    """One metric of one server that is not where it usually is at this hour."""
+
+    metric: str
+    value: float
+    usual: float
+    sigma: float
+    z: float
+    direction: Literal["up", "down"]
+    onset: float | None  # epoch seconds; None when it began before the window
+    level: Status
+    slope: float | None = None  # per minute, over the climb
+    r2: float | None = None
+    forecasts: list[Forecast] = field(default_factory=list)
+    dated: bool = True  # False for values handed in without history: no start time to tell
+
+    @property
+    def ratio(self) -> float:
+        return self.value / self.usual if self.usual > 0 else float("inf")
+
+    @property
+    def steady_climb(self) -> bool:
+        rule = RULES[self.metric]
+        return (rule.trend is not None and self.slope is not None and self.r2 is not None
+                and self.slope >= rule.trend and self.r2 >= 0.8)
+
+
+@dataclass(frozen=True)
+class Link:
+    """How a symptom (or a driver) moved with the cause: Pearson r, and minutes it started after."""
+
+    finding: Finding
+    r: float
+    lag_minutes: int
+
+
+@dataclass
+class Cause:
+    kind: str  # cpu_spike, cpu_runaway, memory_leak, memory_pressure, disk_full, network_congestion,
+    # service_down, host_down, latency, traffic_surge, traffic_drop
+    primary: Finding | None
+    drivers: list[Link] = field(default_factory=list)
+    symptoms: list[Link] = field(default_factory=list)
+    service: str | None = None
+    last_seen: float | None = None  # host_down: the last minute with metrics (None: before window)
+
+    @property
+    def onset(self) -> float | None:
+        return self.primary.onset if self.primary else self.last_seen
+
+
+@dataclass
+class Diagnosis:
+    """One server analysed in depth: current values against usual, findings, causes ranked."""
+
+    server: Server
+    online: bool
+    status: Status
+    current: dict[str, float]
+    usual: dict[str, float]
+    findings: dict[str, Finding]
+    causes: list[Cause]
+    window_start: float
+    severity: float
+
+
+def diagnose(simulator: Simulator, servers: Sequence[Server], now: float, incidents: Sequence[Incident],
+             stopped: dict[str, str]) -> list[Diagnosis]:
+    """Three hours of each server against the same hours of the last week, causes worst first."""
+    if not servers:
+        return []
+    window = observe(simulator, servers, now, DEEP_MINUTES, DEEP_MINUTES + 1, incidents)
+    return [_diagnose_row(window, k, stopped.get(server.id)) for k, server in enumerate(servers)]
+
+
+def _onset(z: np.ndarray, sign: float) -> int | None:
+    """Index where the final run of same-signed departure began; None if it spans the window.
+
+    A minute belongs to the run while the metric is at least a fifth of the way to where it is
+    now (and 1.5σ off): a tight σ must not let ordinary noise stretch a sudden change backwards.
+    """
+    level = max(Z_ONSET, ONSET_FRACTION * sign * float(z[-1])) if np.isfinite(z[-1]) else Z_ONSET
+    start: int | None = None
+    gap = 0
+    for k in range(len(z) - 1, -1, -1):
+        if np.isfinite(z[k]) and sign * z[k] >= level:
+            start, gap = k, 0
+            continue
+        gap += 1
+        if gap > 2:  # three quiet minutes in a row end the run; fewer are noise
+            return start if start is not None else len(z) - 1
+    return None if start is None or start <= 2 else start
+
+
+def _hinge(t: np.ndarray, residual: np.ndarray, min_points: int = 5) -> tuple[int, float, float] | None:
+    """Where a flat series turned into a straight climb: (index, slope per second, r² of the climb).
+
+    Fits "level, then line" for every possible turning point at once (suffix sums) and keeps the
+    best; a slow leak is dated from where it left its level, not from when it cleared some σ.
+    """
+    ok = np.isfinite(residual)
+    t, r = (t[ok] - t[ok][0]) / 60.0, residual[ok]
+    n = len(r)
+    if n < min_points + 1:
+        return None
+
+    def suffix(values: np.ndarray) -> np.ndarray:
+        return np.cumsum(values[::-1])[::-1]
+
+    def prefix(values: np.ndarray) -> np.ndarray:
+        return np.concatenate([[0.0], np.cumsum(values)[:-1]])
+
+    count = np.arange(n, 0, -1, dtype=np.float64)
+    st, stt, sr, srr, str_ = suffix(t), suffix(t * t), suffix(r), suffix(r * r), suffix(t * r)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        var_t = stt - st * st / count
+        cov = str_ - st * sr / count
+        var_r = srr - sr * sr / count
+        slope = cov / var_t
+        line_sse = var_r - slope * cov
+        before = np.arange(n, dtype=np.float64)
+        pr, prr = prefix(r), prefix(r * r)
+        flat_sse = np.where(before > 0, prr - pr * pr / np.maximum(before, 1), 0.0)
+        total = np.where(count >= min_points, line_sse + flat_sse, np.inf)
+    total = np.nan_to_num(total, nan=np.inf)
+    best = int(np.argmin(total))
+    if not np.isfinite(total[best]) or slope[best] <= 0:
+        return None
+    r2 = 1.0 - line_sse[best] / var_r[best] if var_r[best] > 0 else 1.0
+    index = int(np.flatnonzero(ok)[best])
+    return index, float(slope[best]) / 60.0, float(max(0.0, r2))
+
+
+def _finding(window: Window, k: int, key: str, server: Server, direction: Literal["up", "down"],
+             z: np.ndarray) -> Finding:
+    series, usual = window.values[key][k], window.usual[key][k]
+    sigma = float(window.sigma[key][k])
+    start = _onset(z, 1.0 if direction == "up" else -1.0)
+    onset = float(window.t[start]) if start is not None else None
+    slope: float | None = None
+    r2: float | None = None
+    forecasts: list[Forecast] = []
+    rule = RULES[key]
+    if rule.trend is not None and direction == "up" and np.isfinite(series).sum() >= 10:
+        # The climb ends where it stops climbing (a full disk stays at 100%): fit only up to there.
+        reached = len(series) - 1
+        if series[-1] >= 98.0:
+            reached = int(np.flatnonzero(series >= series[-1] - 1.0)[0])
+        # Search for the turn near where the departure showed: over three hours the residual
+        # wanders too much for "level, then line" to fit the whole window.
+        lead = max(0, (start if start is not None else 0) - HINGE_LEAD_MINUTES)
+        climb = _hinge(window.t[lead:reached + 1], (series - usual)[lead:reached + 1])
+        if climb is not None:
+            began, per_second, r2 = climb
+            began += lead
+            slope = per_second * 60.0
+            onset = float(window.t[began]) if began > 2 else None
+            if reached >= len(series) - 3:  # still climbing: say when it gets there
+                span_t, span_v = window.t[began:], series[began:]
+                limits = thresholds.limits(key, server.type)
+                targets: list[tuple[Literal["critical", "full"], float]] = [("full", CEILINGS[key])]
+                if limits and series[-1] < limits[1]:
+                    targets.insert(0, ("critical", limits[1]))
+                for label, threshold in targets:
+                    eta = time_to_threshold(span_t, span_v, threshold, min_r2=0.8,
+                                            horizon_seconds=FORECAST_HORIZON)
+                    if eta is not None and eta > 0:
+                        forecasts.append(Forecast(label, threshold, eta))
+    return Finding(
+        metric=key, value=float(series[-1]), usual=float(usual[-1]), sigma=sigma, z=float(z[-1]),
+        direction=direction, onset=onset, level=thresholds.level(key, float(series[-1]), server.type),
+        slope=slope, r2=r2, forecasts=forecasts)
+
+
+def _diagnose_row(window: Window, k: int, stopped_service: str | None) -> Diagnosis:
+    server = window.servers[k]
+    online = bool(window.up[k, -1])
+    current = {key: float(window.values[key][k, -1]) for key in METRIC_KEYS}
+    usual = {key: float(window.usual[key][k, -1]) for key in METRIC_KEYS}
+    zs: dict[str, np.ndarray] = {key: (window.values[key][k] - window.usual[key][k]) / window.sigma[key][k]
+                                 for key in METRIC_KEYS}
+    findings: dict[str, Finding] = {}
+    status = Status.OFFLINE
+    if online:
+        sample_status = Status.ONLINE
+        for key in METRIC_KEYS:
+            value, z = np.array([current[key]]), np.array([zs[key][-1]])
+            rose, fell = _material(key, value, np.array([usual[key]]), z)
+            persistent = abs(zs[key][-2]) >= Z_FINDING / 2 if np.isfinite(zs[key][-2]) else False
+            direction: Literal["up", "down"] | None = None
+            if (rose[0] or fell[0]) and persistent:
+                direction = "up" if rose[0] else "down"
+            elif RULES[key].trend is not None:
+                direction = "up" if _climbing(window, k, key) else None
+            if direction is not None:
+                findings[key] = _finding(window, k, key, server, direction, zs[key])
+            state = thresholds.level(key, current[key], server.type)
+            if state.rank < sample_status.rank:
+                sample_status = state
+        status = sample_status
+        if stopped_service and status is Status.ONLINE:
+            status = Status.WARNING
+    if online:
+        causes = name_causes(findings, stopped_service, lambda cause, other: _link(window, k, cause, other))
+    else:
+        seen = np.flatnonzero(window.up[k])
+        causes = [Cause("host_down", None, last_seen=float(window.t[seen[-1]]) if seen.size else None)]
+    severity = _severity(online, findings, causes, status)
+    return Diagnosis(server, online, status, current, usual, findings, causes, float(window.t[0]), severity)
+
+
+def _climbing(window: Window, k: int, key: str) -> bool:
+    rule = RULES[key]
+    recent = window.values[key][k, -RECENT_MINUTES - 1:]
+    if rule.trend is None or not np.isfinite(recent).all():
+        return False
+    per_second, _, r2 = linear_trend(window.t[-RECENT_MINUTES - 1:], recent)
+    return per_second * 60 >= rule.trend and r2 >= 0.9 and recent[-1] - recent[0] >= rule.trend_rise
+
+
+def _severity(online: bool, findings: dict[str, Finding], causes: list[Cause], status: Status) -> float:
+    if not online:
+        return 100.0
+    base = max((min(abs(f.z), MAX_SCORE) for f in findings.values()), default=0.0)
+    if any(c.kind == "service_down" for c in causes):
+        base = max(base, 60.0)
+    return base + {Status.CRITICAL: 3.0, Status.WARNING: 1.0}.get(status, 0.0)
+
+
+def _link(window: Window, k: int, cause: Finding, other: Finding) -> Link:
+    """Correlate two metrics over the stretch that matters: from shortly before the cause began."""
+    start = 0
+    if cause.onset is not None:
+        start = max(0, int(np.searchsorted(window.t, cause.onset)) - 30)
+    a = window.values[cause.metric][k, start:]
+    b = window.values[other.metric][k, start:]
+    ok = np.isfinite(a) & np.isfinite(b)
+    if ok.sum() < 5:
+        return Link(other, 0.0, 0)
+    # Which moved first comes from the onsets: lagged correlation of two trending series mostly
+    # measures the trends, and a symptom that only starts once a threshold is crossed (swapping
+    # above 90% memory) is not a shifted copy of its cause anyway.
+    lag = 0
+    if cause.onset is not None and other.onset is not None:
+        lag = round((other.onset - cause.onset) / 60.0)
+    return Link(other, correlation(a[ok], b[ok]), lag)
+
+
+Linker = Callable[[Finding, Finding], Link]
+
+
+def unlinked(_cause: Finding, other: Finding) -> Link:
+    """For values without history: nothing to correlate."""
+    return Link(other, 0.0, 0)
+
+
+def name_causes(findings: dict[str, Finding], stopped_service: str | None, link: Linker) -> list[Cause]:
+    """Name causes from the shape of the findings (of an online host), the rest become symptoms.
+
+    Order matters: a stopped service explains the traffic drop; a memory leak explains the CPU
+    (swapping) and latency that follow it; a full disk the failing writes; a traffic surge the
+    CPU and latency; latency with connections piling up and throughput falling, but CPU normal,
+    is the network.
+    """
+    left = dict(findings)
+    causes: list[Cause] = []
+
+    def take(key: str, direction: str | None = None) -> Finding | None:
+        found = left.get(key)
+        if found is not None and (direction is None or found.direction == direction):
+            return left.pop(key)
+        return None
+
+    def symptoms_of(cause: Finding | None, keys: Sequence[str]) -> list[Link]:
+        links = []
+        for key in keys:
+            found = take(key)
+            if found is not None:
+                links.append(link(cause, found) if cause else Link(found, 0.0, 0))
+        return links
+
+    if stopped_service:
+        drop = [left[key] for key in TRAFFIC if key in left and left[key].direction == "down"]
+        primary = min(drop, key=lambda f: f.z) if drop else None
+        if primary is not None:
+            take(primary.metric)
+        causes.append(Cause("service_down", primary, service=stopped_service,
+                            symptoms=symptoms_of(primary, ("active_connections", "network_in",
+                                                           "network_out", "response_time", "cpu"))))
+    memory = take("memory", "up")
+    if memory is not None:
+        # Swapping starts near 90%: only then are CPU and latency the leak's doing.
+        effects = ("response_time", "cpu") if memory.value >= 85 else ()
+        causes.append(Cause("memory_leak" if memory.steady_climb else "memory_pressure", memory,
+                            symptoms=symptoms_of(memory, effects)))
+    disk = take("disk", "up")
+    if disk is not None:
+        causes.append(Cause("disk_full", disk,
+                            symptoms=symptoms_of(disk, ("response_time",) if disk.value >= 95 else ())))
+    cpu = take("cpu", "up")
+    if cpu is not None:
+        surge = [key for key in TRAFFIC if key in left and left[key].direction == "up"]
+        drivers = [link(cpu, left.pop(key)) for key in surge]
+        causes.append(Cause("cpu_spike" if drivers else "cpu_runaway", cpu, drivers=drivers,
+                            symptoms=symptoms_of(cpu, ("response_time",))))
+    latency = take("response_time", "up")
+    if latency is not None:
+        piling = [key for key in TRAFFIC if key in left
+                  and (left[key].direction == "up") == (key == "active_connections")]
+        if piling:
+            drivers = [link(latency, left.pop(key)) for key in piling]
+            causes.append(Cause("network_congestion", latency, drivers=drivers))
+        else:
+            causes.append(Cause("latency", latency))
+    for direction, kind in (("up", "traffic_surge"), ("down", "traffic_drop")):
+        moved = [left.pop(key) for key in TRAFFIC if key in left and left[key].direction == direction]
+        if moved:
+            primary = moved[0]
+            causes.append(Cause(kind, primary, symptoms=[link(primary, f) for f in moved[1:]]))
+    for cause in causes:
+        cause.symptoms.sort(key=lambda link: -abs(link.finding.z))
+    # The cause that began first leads; ties (or unknown onsets) go by how far off it is.
+    causes.sort(key=lambda c: (c.kind not in ("service_down",), c.onset or 0.0,
+                               -(abs(c.primary.z) if c.primary else 0.0)))
+    return causes
+
+
+# -- fleet-wide change ranking -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Change:
+    server: Server
+    metric: str
+    score: float  # Kolmogorov-Smirnov 0..1
+    before: float
+    after: float
+    shift: float  # median shift in σ of the metric's day-to-day spread
+    unusual: bool  # also far from its usual level at this hour (not just the daily curve)
+
+
+def biggest_changes(scr: Screen, limit: int = 5) -> list[Change]:
+    """The metrics that changed most in the last 15 minutes against the hour before (Netdata-style).
+
+    A cheap median shift ranks every (server, metric) first; only the leading few get the
+    Kolmogorov-Smirnov score that is reported.
+    """
+    window = scr.window
+    candidates: list[tuple[float, int, str]] = []
+    for key in METRIC_KEYS:
+        values = window.values[key]
+        recent, base = values[:, -RECENT_MINUTES:], values[:, :-RECENT_MINUTES]
+        before, after = _nan_median(base, axis=1), _nan_median(recent, axis=1)
+        shift = np.nan_to_num(np.abs(after - before) / window.sigma[key])
+        for k in np.argsort(-shift)[:limit * 2]:
+            if shift[k] > 0:
+                candidates.append((float(shift[k]), int(k), key))
+    candidates.sort(reverse=True)
+    changes: list[Change] = []
+    for shift, k, key in candidates[:limit * 4]:
+        series = window.values[key][k]
+        recent, base = series[-RECENT_MINUTES:], series[:-RECENT_MINUTES]
+        score = change_ranking(recent, base)
+        unusual = bool(scr.flagged[key][k])
+        before, after = _nan_median(np.vstack([base]), axis=1)[0], _nan_median(np.vstack([recent]), axis=1)[0]
+        changes.append(Change(window.servers[k], key, score, float(before), float(after), shift, unusual))
+    # Unusual first; then by how different the distributions are (KS saturates at 1 for any clean
+    # shift, so the size of the shift breaks those ties).
+    changes.sort(key=lambda c: (not c.unusual, -round(c.score, 1), -c.shift, c.server.position))
+    seen: set[str] = set()
+    result = []
+    for change in changes:
+        if change.server.id in seen:
+            continue
+        seen.add(change.server.id)
+        result.append(change)
+    return result[:limit]

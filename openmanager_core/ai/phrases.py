@@ -1,0 +1,66 @@
+"""Numbers, times and durations as an answer writes them, in Korean or English."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from ..i18n import Lang, t
+from ..simulator import KST
+from ..thresholds import METRICS
+
+
+def metric_label(metric: str, lang: Lang) -> str:
+    return METRICS[metric].label(lang)
+
+
+def value(metric: str, amount: float) -> str:
+    """`91%`, `420 ms`, `1,250`, `35.2 Mbps`: the metric's unit, sensible precision."""
+    unit = METRICS[metric].unit
+    if unit == "%":
+        return f"{amount:.0f}%" if amount >= 10 else f"{amount:.1f}%"
+    if unit == "ms":
+        return f"{amount:,.0f} ms"
+    if unit == "Mbps":
+        return f"{amount:,.1f} Mbps" if amount < 100 else f"{amount:,.0f} Mbps"
+    return f"{amount:,.0f}"
+
+
+def delta(metric: str, amount: float) -> str:
+    """A change: `+12 pp` for percentages (points, not percent), `+35 ms` otherwise."""
+    sign = "+" if amount >= 0 else "−"
+    unit = METRICS[metric].unit
+    if unit == "%":
+        return f"{sign}{abs(amount):.0f}%p" if abs(amount) >= 10 else f"{sign}{abs(amount):.1f}%p"
+    return sign + value(metric, abs(amount))
+
+
+def ratio(amount: float) -> str:
+    return f"×{amount:.1f}" if amount < 10 else f"×{amount:.0f}"
+
+
+def clock(moment: float | datetime) -> str:
+    """`14:05 KST`: operators here read Korean time, whatever the question's language."""
+    if isinstance(moment, datetime):
+        moment = moment.timestamp()
+    local = datetime.fromtimestamp(moment, UTC) + KST
+    return local.strftime("%H:%M") + " KST"
+
+
+def duration(seconds: float, lang: Lang) -> str:
+    """`~3h 10m` / `약 3시간 10분`, rounded to what matters at that scale."""
+    minutes = max(1, round(seconds / 60))
+    if minutes < 60:
+        return t("agent.duration.minutes", lang, m=minutes)
+    hours, rest = divmod(minutes, 60)
+    if hours >= 24:
+        return t("agent.duration.days", lang, d=hours // 24, h=hours % 24)
+    if rest == 0 or hours >= 6:
+        return t("agent.duration.hours", lang, h=hours)
+    return t("agent.duration.hours_minutes", lang, h=hours, m=rest)
+
+
+def listing(items: list[str], lang: Lang) -> str:
+    """`a, b and c` / `a, b, c`."""
+    if lang == "ko" or len(items) < 2:
+        return ", ".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]

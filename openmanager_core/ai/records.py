@@ -1,0 +1,164 @@
+"""Every query, tier attempt and error, kept in the store; the admin stats and logs are read back from it."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+import numpy as np
+from sqlalchemy import case, func, insert, select
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import OperationalError
+
+from ..store import Store, StoreUnavailable, ai_logs, ai_queries, utc
+from .models import METHODS, AdminStats, LogEntry, LogLevel, QueryRecord, TierStats
+
+MAX_STORED_QUERY = 1000
+MAX_STORED_MESSAGE = 2000
+# Percentiles are computed in Python (SQLite has no percentile function) over at most this many of
+# the latest answered queries; counts and averages cover every row.
+PERCENTILE_ROWS = 100_000
+
+Outcome = Literal["answered", "rejected", "failed"]
+LogLine = tuple[LogLevel, str, str | None, float | None]  # level, message, tier, duration (ms)
+
+log = logging.getLogger("openmanager.ai")
+
+
+@dataclass
+class QueryLog:
+    """One query as it happened, written in one transaction with its log lines."""
+
+    query: str
+    language: str
+    endpoint: str
+    outcome: Outcome
+    processing_ms: float
+    method: str | None = None
+    success: bool = False
+    fallback_used: bool = False
+    cached: bool = False
+    priority: str | None = None
+    servers: list[str] = field(default_factory=list)
+    error: str | None = None
+    messages: list[LogLine] = field(default_factory=list)  # in the order they happened
+
+
+def _percentile(values: np.ndarray, q: float) -> float:
+    return float(np.percentile(values, q)) if values.size else 0.0
+
+
+class Records:
+    """Writes never raise (a store outage must not cost the operator the answer); reads do."""
+
+    def __init__(self, store: Store, clock: Callable[[], datetime]) -> None:
+        self.store, self.clock = store, clock
+
+    def write(self, entry: QueryLog) -> int | None:
+        """Store the query row and its log lines; the query id, or None if the store is down."""
+        now = self.clock()
+        try:
+            with self.store.engine.begin() as conn:
+                query_id = conn.execute(insert(ai_queries).values(
+                    created_at=now, query=entry.query[:MAX_STORED_QUERY], language=entry.language,
+                    endpoint=entry.endpoint[:64], method=entry.method, success=entry.success,
+                    fallback_used=entry.fallback_used, cached=entry.cached, processing_ms=entry.processing_ms,
+                    error=entry.error[:MAX_STORED_MESSAGE] if entry.error else None, outcome=entry.outcome,
+                    priority=entry.priority, servers=",".join(entry.servers)[:MAX_STORED_MESSAGE] or None,
+                ).returning(ai_queries.c.id)).scalar_one()
+                rows = [{"level": level, "message": message, "tier": tier, "duration_ms": duration}
+                        for level, message, tier, duration in entry.messages]
+                if rows:
+                    conn.execute(insert(ai_logs), [{**row, "created_at": now, "query_id": query_id,
+                                                    "message": row["message"][:MAX_STORED_MESSAGE]}
+                                                   for row in rows])
+            return int(query_id)
+        except Exception as exc:  # the store is down or full: keep answering, say so in the process log
+            log.error("could not record an AI query: %s", exc)
+            return None
+
+    def log(self, level: LogLevel, message: str, *, tier: str | None = None,
+            duration_ms: float | None = None) -> None:
+        try:
+            with self.store.engine.begin() as conn:
+                conn.execute(insert(ai_logs).values(
+                    created_at=self.clock(), level=level, tier=tier, message=message[:MAX_STORED_MESSAGE],
+                    duration_ms=duration_ms))
+        except Exception as exc:
+            log.error("could not record an AI log line: %s", exc)
+
+    # -- reading back ---------------------------------------------------------------------
+
+    @contextmanager
+    def _read(self) -> Iterator[Connection]:
+        try:
+            with self.store.engine.connect() as conn:
+                yield conn
+        except OperationalError as exc:
+            raise StoreUnavailable(str(exc.orig)) from exc
+
+    def stats(self) -> AdminStats:
+        q = ai_queries.c
+        answered = q.outcome == "answered"
+        with self._read() as conn:
+            totals = conn.execute(select(
+                func.count(), func.sum(case((q.success, 1), else_=0)),
+                func.sum(case((answered, 1), else_=0)), func.sum(case((q.outcome == "rejected", 1), else_=0)),
+                func.sum(case((answered & q.fallback_used, 1), else_=0)),
+                func.sum(case((answered & q.cached, 1), else_=0)), func.min(q.created_at),
+            )).one()
+            durations = conn.execute(select(q.method, q.processing_ms).where(answered)
+                                     .order_by(q.id.desc()).limit(PERCENTILE_ROWS)).all()
+            by_method = {row[0]: (int(row[1]), float(row[2] or 0.0)) for row in conn.execute(
+                select(q.method, func.count(), func.avg(q.processing_ms)).where(answered).group_by(q.method))}
+            average = conn.execute(select(func.avg(q.processing_ms)).where(answered)).scalar_one()
+            errors = conn.execute(select(func.count()).select_from(ai_logs)
+                                  .where(ai_logs.c.level == "error")).scalar_one()
+        total, succeeded, n_answered, rejected, fallbacks, hits, since = (
+            int(totals[0] or 0), int(totals[1] or 0), int(totals[2] or 0), int(totals[3] or 0),
+            int(totals[4] or 0), int(totals[5] or 0), totals[6])
+        seconds = np.array([row[1] for row in durations], dtype=float) / 1000.0
+        methods = np.array([row[0] for row in durations], dtype=object)
+        tiers: dict[str, TierStats] = {}
+        for method in METHODS:
+            count, mean_ms = by_method.get(method, (0, 0.0))
+            mine = seconds[methods == method] if seconds.size else seconds
+            tiers[method] = TierStats(
+                count=count, share=round(100.0 * count / n_answered, 2) if n_answered else 0.0,
+                average_response_time=round(mean_ms / 1000.0, 4),
+                p50_response_time=round(_percentile(mine, 50), 4),
+                p95_response_time=round(_percentile(mine, 95), 4))
+        return AdminStats(
+            total_queries=total, answered_queries=n_answered, rejected_queries=rejected,
+            success_rate=round(100.0 * succeeded / total, 2) if total else 0.0,
+            error_rate=round(100.0 * (total - succeeded) / total, 2) if total else 0.0,
+            average_response_time=round(float(average or 0.0) / 1000.0, 4),
+            p50_response_time=round(_percentile(seconds, 50), 4),
+            p95_response_time=round(_percentile(seconds, 95), 4),
+            fallback_usage=round(100.0 * fallbacks / n_answered, 2) if n_answered else 0.0,
+            cache_hits=hits, tiers=tiers, errors=int(errors), since=utc(since) if since else None)
+
+    def logs(self, limit: int = 50, level: LogLevel | None = None) -> list[LogEntry]:
+        stmt = select(ai_logs).order_by(ai_logs.c.id.desc()).limit(limit)
+        if level is not None:
+            stmt = stmt.where(ai_logs.c.level == level)
+        with self._read() as conn:
+            rows = conn.execute(stmt).all()
+        return [LogEntry(id=r.id, timestamp=utc(r.created_at), level=r.level, message=r.message, tier=r.tier,
+                         query_id=r.query_id, duration_ms=r.duration_ms) for r in rows]
+
+    def queries(self, limit: int = 500) -> list[QueryRecord]:
+        """The latest `limit` queries, oldest first (the order a chart over time wants)."""
+        q = ai_queries.c
+        with self._read() as conn:
+            rows = conn.execute(select(ai_queries).order_by(q.id.desc()).limit(limit)).all()
+        return [QueryRecord(
+            id=r.id, timestamp=utc(r.created_at), query=r.query, language=r.language, endpoint=r.endpoint,
+            method=r.method if r.method in METHODS else None, processing_time=r.processing_ms,
+            success=r.success, fallback_used=r.fallback_used, cached=r.cached, priority=r.priority,
+            error=r.error,
+        ) for r in reversed(rows)]

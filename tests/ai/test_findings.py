@@ -1,0 +1,80 @@
+"""The statistics of tier 1: seasonal z-scores, onsets, climbs, and no false alarms at scale."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import pytest
+
+from openmanager_core.ai.findings import _hinge, biggest_changes, diagnose, screen
+from openmanager_core.catalogue import Catalogue
+from openmanager_core.fleet import Fleet
+from openmanager_core.models import IncidentType, Severity
+from openmanager_core.simulator import Simulator
+from tests.ai.conftest import NOW, inject
+
+
+def test_hinge_finds_where_a_level_turned_into_a_climb() -> None:
+    t = np.arange(120) * 60.0
+    rng = np.random.default_rng(7)
+    level = 2.0 + rng.normal(0, 0.3, 120)
+    climb = np.where(np.arange(120) >= 80, (np.arange(120) - 80) * 0.5, 0.0)
+    index, per_second, r2 = _hinge(t, level + climb)  # type: ignore[misc]
+    assert abs(index - 80) <= 2
+    assert per_second * 60 == pytest.approx(0.5, rel=0.1) and r2 > 0.9
+
+
+def test_hinge_on_a_flat_series_finds_no_climb() -> None:
+    assert _hinge(np.arange(30) * 60.0, np.full(30, 5.0)) is None
+
+
+def _scan(servers: int, moments: list[datetime]) -> list[tuple[str, str]]:
+    catalogue = Catalogue(servers)
+    simulator = Simulator(catalogue.servers)
+    found = []
+    for moment in moments:
+        result = screen(simulator, list(catalogue.servers), moment.timestamp(), [])
+        ranked = result.ranked()
+        found += [(catalogue.servers[k].hostname, moment.isoformat()) for k in ranked]
+        flagged = [catalogue.servers[k] for k in ranked]
+        for diagnosis in diagnose(simulator, flagged, moment.timestamp(), [], {}):
+            found += [(diagnosis.server.hostname, cause.kind) for cause in diagnosis.causes]
+    return found
+
+
+def test_no_false_alarm_on_a_thousand_healthy_servers_around_the_clock() -> None:
+    """Every 7 hours for two weeks (so every hour of the day, weekdays and weekends)."""
+    start = datetime(2026, 11, 2, 0, 13, tzinfo=UTC)
+    moments = [start + timedelta(hours=7 * k) for k in range(48)]
+    assert _scan(1000, moments) == []
+
+
+def test_screen_ranks_the_broken_servers_first(fleet: Fleet) -> None:
+    inject(fleet, IncidentType.HOST_DOWN, "mail-server-01")
+    inject(fleet, IncidentType.MEMORY_LEAK, "analytics-worker", severity=Severity.LOW, minutes_ago=15)
+    servers = [s for s, _ in fleet.deployed_servers()]
+    result = screen(fleet.simulator, servers, NOW.timestamp(), fleet.incidents())
+    assert [servers[k].hostname for k in result.ranked()] == ["mail-server-01", "analytics-worker"]
+    assert result.status[servers.index(fleet.resolve("mail-server-01"))].value == "offline"
+
+
+def test_a_young_leak_is_dated_from_where_it_left_its_level(fleet: Fleet) -> None:
+    """Ten minutes in, memory is only ~5 points up; the hinge dates it, the slope forecasts it."""
+    inject(fleet, IncidentType.MEMORY_LEAK, "db-master-01", severity=Severity.LOW, minutes_ago=10)
+    server = fleet.resolve("db-master-01")
+    (diagnosis,) = diagnose(fleet.simulator, [server], NOW.timestamp(), fleet.incidents(), {})
+    cause = diagnosis.causes[0]
+    assert cause.kind == "memory_leak" and cause.primary is not None
+    assert abs(cause.primary.onset - (NOW - timedelta(minutes=10)).timestamp()) <= 180  # type: ignore[operator]
+    assert cause.primary.slope == pytest.approx(0.55, rel=0.15)  # 0.3 + 0.5 * 0.5 points a minute
+    assert {f.label for f in cause.primary.forecasts} == {"critical", "full"}
+
+
+def test_biggest_changes_tell_unusual_from_the_daily_curve(fleet: Fleet) -> None:
+    inject(fleet, IncidentType.SERVICE_DOWN, "proxy-nginx-01", minutes_ago=10)
+    servers = [s for s, _ in fleet.deployed_servers()]
+    changes = biggest_changes(screen(fleet.simulator, servers, NOW.timestamp(), fleet.incidents()))
+    assert changes[0].server.hostname == "proxy-nginx-01" and changes[0].unusual
+    assert changes[0].after < changes[0].before * 0.5
+    assert all(not c.unusual for c in changes[1:])

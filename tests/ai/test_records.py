@@ -1,0 +1,93 @@
+"""Admin stats and logs are computed from exactly the queries recorded, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from openmanager_core.ai import Agent, InvalidQuery
+from openmanager_core.fleet import Fleet
+from openmanager_core.models import IncidentType
+from tests.ai.conftest import NOW, Broken, inject, settings_for
+
+
+def run_a_known_mix(fleet: Fleet) -> tuple[Agent, list[float]]:
+    """3 engine answers (one of them from the cache), 1 pattern, 1 fallback, 2 rejected."""
+    inject(fleet, IncidentType.MEMORY_LEAK, "db-master-01")
+    agent = Agent(fleet)
+    answers = [agent.ask("db-master-01 메모리 왜 높아?"), agent.ask("What is wrong?", priority="high"),
+               agent.ask("What is wrong?", priority="high", endpoint="optimized")]
+    for query in ("", "x" * 1001):
+        with pytest.raises(InvalidQuery):
+            agent.ask(query, endpoint="optimized")
+    agent.engine = Broken()
+    answers += [agent.ask("CPU 높은 서버?"), agent.ask("hello")]
+    return agent, [a.metadata.processing_time for a in answers]
+
+
+def check_the_mix(agent: Agent, times: list[float]) -> None:
+    stats = agent.stats()
+    assert (stats.total_queries, stats.answered_queries, stats.rejected_queries) == (7, 5, 2)
+    assert stats.success_rate == pytest.approx(500 / 7, abs=0.01)
+    assert stats.error_rate == pytest.approx(200 / 7, abs=0.01)
+    assert stats.fallback_usage == 40.0 and stats.cache_hits == 1
+    assert {k: v.count for k, v in stats.tiers.items()} == {
+        "optimized_ai_engine": 3, "pattern_matching": 1, "fallback_system": 1}
+    assert stats.tiers["optimized_ai_engine"].share == 60.0
+    assert stats.average_response_time == pytest.approx(sum(times) / len(times) / 1000, abs=1e-4)
+    assert 0 < stats.p50_response_time <= stats.p95_response_time <= max(times) / 1000 + 1e-4
+    assert stats.errors == 2 and stats.since == NOW  # the engine errors, logged per query
+
+    records = agent.query_records(limit=10)
+    assert [r.method for r in records] == ["optimized_ai_engine"] * 3 + [None, None, "pattern_matching",
+                                                                           "fallback_system"]
+    assert [r.cached for r in records] == [False, False, True, False, False, False, False]
+    assert [r.endpoint for r in records][:3] == ["ui", "ui", "optimized"]
+    assert records[1].priority == "high" and records[3].error == "empty_query: query must not be empty."
+    assert [r.processing_time for r in records if r.method] == times
+
+    errors = agent.logs(level="error")
+    assert [e.message for e in errors] == [
+        "optimized_ai_engine: RuntimeError: engine exploded; handed over"] * 2
+    assert all(e.tier == "optimized_ai_engine" and e.query_id for e in errors)
+    newest = agent.logs(limit=3)
+    assert [e.id for e in newest] == sorted((e.id for e in newest), reverse=True)
+    assert newest[0].message == "fallback_system: answered"
+    # engine, engine, cache, 2 rejections, engine + patterns, engine + patterns + fallback
+    assert len(agent.logs(limit=1000)) == 10
+    assert [e.message for e in agent.logs(level="warning")][:2] == [
+        "pattern_matching: no answer; handed over", "rejected query (query_too_long): query must be at most "
+        "1000 characters (got 1001)."]
+    with pytest.raises(ValueError):
+        agent.logs(level="debug")
+
+
+def test_stats_and_logs_match_the_queries_made(fleet: Fleet) -> None:
+    agent, times = run_a_known_mix(fleet)
+    check_the_mix(agent, times)
+
+
+def test_the_same_on_postgresql(postgres_url: str, tmp_path: Path) -> None:
+    fleet = Fleet(settings_for(tmp_path, database_url=postgres_url), clock=lambda: NOW)
+    fleet.deploy_next(19)
+    agent, times = run_a_known_mix(fleet)
+    check_the_mix(agent, times)
+
+
+def test_an_empty_store_gives_zeros(fleet: Fleet) -> None:
+    agent = Agent(fleet)
+    stats = agent.stats()
+    assert (stats.total_queries, stats.success_rate, stats.average_response_time, stats.p95_response_time,
+            stats.fallback_usage, stats.errors, stats.since) == (0, 0.0, 0.0, 0.0, 0.0, 0, None)
+    assert all(tier.count == 0 for tier in stats.tiers.values())
+    assert agent.logs() == [] and agent.query_records() == []
+
+
+def test_a_store_outage_does_not_cost_the_answer(fleet: Fleet) -> None:
+    agent = Agent(fleet, use_cache=False)
+    agent.ask("warm up")  # the tables exist; now take them away
+    with fleet.store.engine.begin() as conn:
+        conn.exec_driver_sql("DROP TABLE ai_logs")
+    answer = agent.ask("현재 서버 상태 요약해줘")
+    assert answer.success and answer.metadata.method == "optimized_ai_engine"

@@ -1,0 +1,213 @@
+"""The AI agent over HTTP: the guide's contract, refusals, and the live thinking stream."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from openmanager_core.ai import Agent
+from openmanager_core.api import _agent_provider, create_api
+from openmanager_core.fleet import Fleet
+from openmanager_core.models import IncidentType, Severity
+from openmanager_core.runtime import get_agent, get_fleet
+from openmanager_core.settings import Settings, get_settings
+from tests.ai.conftest import Broken, LlmStub
+from tests.api.conftest import LOOPBACK, NOW, MakeClient
+
+STEPS = ["analyzing", "pattern_matching", "reasoning", "generating", "completed"]
+
+
+@pytest.fixture
+def api(fleet: Fleet, make_client: MakeClient) -> TestClient:
+    """A loopback client without the AI rate limit, over a deployed fleet with a CPU spike."""
+    fleet.deploy_next(19)
+    fleet.inject(IncidentType.CPU_SPIKE, "web-prod-01", Severity.HIGH, NOW - timedelta(minutes=20))
+    return make_client(client=LOOPBACK, rate_limit_ai="0")
+
+
+def rejected(client: TestClient) -> int:
+    return client.get("/ai-agent/admin/stats").json()["rejectedQueries"]
+
+
+def test_smart_query_answers_with_the_guides_fields(api: TestClient) -> None:
+    response = api.post("/ai-agent/optimized", json={"action": "smart-query", "query": "CPU 높은 서버 알려줘",
+                                                     "priority": "high"})
+    assert response.status_code == 200
+    body = response.json()
+    assert set(body) == {"success", "response", "metadata", "actions"} and body["success"] is True
+    meta = body["metadata"]
+    assert meta["method"] == "optimized_ai_engine" and meta["analysisDepth"] == "advanced"
+    assert meta["fallbackUsed"] is False and meta["originalError"] is None and meta["language"] == "ko"
+    assert 0 < meta["processingTime"] < 1000 and meta["servers"][0] == "web-prod-01"
+    assert body["response"].startswith("**가장 가능성 높은 원인: web-prod-01 — CPU 급증")
+    assert {"type", "description", "impact"} == set(body["actions"][0])
+
+
+def test_server_data_metrics_are_analysed(api: TestClient) -> None:
+    response = api.post("/ai-agent/optimized", json={
+        "action": "smart-query", "query": "Is this server healthy?",
+        "serverData": {"metrics": {"hostname": "db-master-01", "cpu": 38, "memory": 96, "responseTime": 30}}})
+    body = response.json()
+    assert response.status_code == 200, body
+    assert body["response"].startswith("**db-master-01: memory pressure**")
+    assert body["metadata"]["servers"] == ["db-master-01"]
+
+
+@pytest.mark.parametrize("payload, status, code, field", [
+    ({"action": "smart-query", "query": ""}, 400, "empty_query", "query"),
+    ({"action": "smart-query", "query": "   "}, 400, "empty_query", "query"),
+    ({"action": "smart-query", "query": "x" * 1001}, 400, "query_too_long", "query"),
+    ({"action": "smart-query", "query": 17}, 422, "invalid_query", "query"),
+    ({"action": "smart-query", "query": ["CPU?"]}, 422, "invalid_query", "query"),
+    ({"action": "smart-query"}, 422, "missing_query", "query"),
+    ({"action": "explode", "query": "CPU?"}, 400, "unknown_action", "action"),
+    ({"query": "CPU?"}, 422, "validation_error", "action"),
+    ({"action": "smart-query", "query": "CPU?", "priority": "urgent"}, 422, "validation_error", "priority"),
+    ({"action": "smart-query", "query": "CPU?", "serverData": {"metrics": {"cpu": "high"}}}, 422,
+     "invalid_server_data", "serverData.metrics"),
+    ([1, 2, 3], 422, "validation_error", "body"),
+])
+def test_bad_input_is_refused_and_recorded(api: TestClient, payload: object, status: int, code: str,
+                                           field: str) -> None:
+    response = api.post("/ai-agent/optimized", json=payload)
+    assert response.status_code == status
+    assert response.json()["success"] is False
+    assert (response.json()["error"]["code"], response.json()["error"]["field"]) == (code, field)
+    assert rejected(api) == 1
+    warnings = api.get("/ai-agent/admin/logs", params={"level": "warning"}).json()["logs"]
+    assert warnings[0]["message"].startswith("rejected query")
+
+
+def test_malformed_json_is_a_400(api: TestClient) -> None:
+    response = api.post("/ai-agent/optimized", content=b"{nope", headers={"content-type": "application/json"})
+    assert response.status_code == 400 and response.json()["error"]["code"] == "invalid_json"
+
+
+def test_status_by_get_and_post(api: TestClient) -> None:
+    got = api.get("/ai-agent/optimized").json()
+    posted = api.post("/ai-agent/optimized", json={"action": "status"}).json()
+    assert got.keys() == posted.keys()
+    assert got["status"] == "ready" and got["deployedServers"] == 20
+    assert got["tiers"] == {"optimized_ai_engine": "up", "pattern_matching": "up", "fallback_system": "up",
+                            "llm": "disabled"}
+    assert got["cache"] == {"backend": "memory", "status": "up"}
+    assert api.get("/health").json()["ai"]["tiers"] == got["tiers"]
+
+
+def test_integrated_actions(api: TestClient) -> None:
+    tested = api.post("/ai-agent/integrated", json={"action": "test"},
+                      headers={"Accept-Language": "en"}).json()
+    assert tested["query"] == "Summarise the current server status"
+    assert [(t["tier"], t["ok"]) for t in tested["tiers"]] == [
+        ("optimized_ai_engine", True), ("pattern_matching", True), ("fallback_system", True)]
+
+    analysed = api.post("/ai-agent/integrated",
+                        json={"action": "analyze-server", "serverId": "srv_001"}).json()
+    assert analysed["response"].startswith("**web-prod-01: CPU 급증")
+
+    anomalies = api.post("/ai-agent/integrated", json={"action": "anomaly-detection"}).json()
+    assert anomalies["serversScanned"] == 20
+    assert {(a["hostname"], a["metric"]) for a in anomalies["anomalies"]} >= {("web-prod-01", "cpu"),
+                                                                              ("web-prod-01", "network_in")}
+
+    smart = api.post("/ai-agent/integrated", json={"action": "smart-query", "query": "What is wrong?"}).json()
+    assert smart["metadata"]["language"] == "en" and "web-prod-01" in smart["response"]
+
+
+def test_integrated_refusals(api: TestClient) -> None:
+    unknown = api.post("/ai-agent/integrated", json={"action": "analyze-server", "server": "nope-01"})
+    assert unknown.status_code == 404 and unknown.json()["error"]["code"] == "unknown_server"
+    missing = api.post("/ai-agent/integrated", json={"action": "analyze-server"})
+    assert missing.status_code == 422 and missing.json()["error"]["field"] == "server"
+    status = api.post("/ai-agent/integrated", json={"action": "status"})
+    assert status.status_code == 400 and status.json()["error"]["code"] == "unknown_action"
+    assert rejected(api) == 3
+
+
+def test_a_failing_engine_shows_in_the_answer(fleet: Fleet, make_client: MakeClient) -> None:
+    fleet.deploy_next(19)
+    agent = Agent(fleet, engine=Broken())
+    client = TestClient(create_api(lambda: fleet, Settings(database_url=fleet.settings.database_url,
+                                                           rate_limit_ai="0", api_keys=[]),
+                                   agent_provider=lambda: agent), client=LOOPBACK)
+    body = client.post("/ai-agent/optimized", json={"action": "smart-query", "query": "disk full?"}).json()
+    meta = body["metadata"]
+    assert meta["method"] == "pattern_matching" and meta["fallbackUsed"] is True
+    assert meta["originalError"] == "Optimized engine error: RuntimeError: engine exploded"
+    assert client.get("/health").json()["ai"]["status"] == "degraded"
+
+
+def parse_events(text: str) -> list[dict]:
+    assert text.endswith("\n\n")
+    events = text.strip("\n").split("\n\n")
+    assert all(event.startswith("data: ") and "\n" not in event for event in events)
+    return [json.loads(event[len("data: "):]) for event in events]
+
+
+def test_thinking_process_is_a_stream_of_events(api: TestClient) -> None:
+    with api.stream("GET", "/ai-agent/thinking-process", params={"query": "왜 느려?"}) as response:
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("text/event-stream")
+        events = parse_events(response.read().decode())
+    assert [e["step"] for e in events] == STEPS
+    assert all(set(e) == {"step", "content", "progress"} for e in events[:-1])
+    assert events[-1]["progress"] == 100
+    assert events[-1]["result"]["metadata"]["method"] == "optimized_ai_engine"
+
+
+def test_thinking_process_refuses_bad_queries_as_json(api: TestClient) -> None:
+    for params, status in (({"query": ""}, 400), ({}, 422), ({"query": "x" * 1001}, 400)):
+        response = api.get("/ai-agent/thinking-process", params=params)
+        assert response.status_code == status and response.headers["content-type"] == "application/json"
+    assert rejected(api) == 3
+
+
+def test_the_process_agent_is_shared_with_the_api() -> None:
+    assert _agent_provider(get_fleet, get_settings()) is get_agent
+
+
+def test_live_stream_steps_arrive_one_by_one(streamlit_app) -> None:
+    """A real `streamlit run app.py`, read by httpx as events arrive.
+
+    Its LLM is a local stand-in (no hosted LLM is reachable here) that holds every request, so
+    the agent waits its 0.6 s LLM budget between `reasoning` and `generating`: streamed events
+    arrive on both sides of that wait, buffered ones would all arrive after it.
+    """
+    llm = LlmStub()
+    llm.mode = "slow"
+    try:
+        server = streamlit_app(env={"OPENMANAGER_LLM_BASE_URL": llm.url,
+                                    "OPENMANAGER_LLM_TIMEOUT_SECONDS": "0.6"})
+        with httpx.Client(base_url=f"{server.url}/api", timeout=30) as client:
+            assert client.post("/servers/next", json={"currentCount": 19}).json()["currentCount"] == 20
+            started = (datetime.now(UTC) - timedelta(minutes=25)).isoformat()
+            incident = client.post("/incidents", json={"type": "memory_leak", "server": "db-master-01",
+                                                       "severity": "high", "startedAt": started})
+            assert incident.status_code == 201, incident.text
+            arrivals: list[tuple[float, dict]] = []
+            query = {"query": "메모리 부족한 서버가 있어?"}
+            with client.stream("GET", "/ai-agent/thinking-process", params=query,
+                               headers={"Accept": "text/event-stream"}) as response:
+                assert response.headers["content-type"].startswith("text/event-stream")
+                for line in response.iter_lines():
+                    if line.startswith("data: "):
+                        arrivals.append((time.perf_counter(), json.loads(line[len("data: "):])))
+    finally:
+        llm.close()
+    steps = [event for _, event in arrivals]
+    assert [s["step"] for s in steps] == STEPS
+    assert [s["progress"] for s in steps] == [20, 45, 70, 90, 100]
+    at = {event["step"]: moment for moment, event in arrivals}
+    assert at["analyzing"] <= at["pattern_matching"] <= at["reasoning"] < at["generating"] <= at["completed"]
+    assert at["generating"] - at["analyzing"] >= 0.5  # the first arrived well before the last was made
+    assert llm.requests, "the agent never asked the LLM"
+    result = steps[-1]["result"]
+    assert result["metadata"]["method"] == "optimized_ai_engine" and result["metadata"]["llmUsed"] is False
+    assert result["metadata"]["tierAttempts"][1] == {"tier": "llm", "ok": False, "durationMs": pytest.approx(
+        600, abs=150), "error": "timed out after 0.6 s"}
+    assert result["response"].startswith("**가장 가능성 높은 원인: db-master-01 — 메모리 누수**")

@@ -1,0 +1,106 @@
+"""A live dashboard for end-to-end tests: `streamlit run app.py` over a pre-seeded store."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, ViewportSize, expect
+
+from openmanager_core.fleet import Fleet
+from openmanager_core.settings import Settings
+from tests.conftest import StartApp
+from tests.services import LiveServer
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+READY = "[data-testid='stApp'][data-test-script-state='notRunning']"
+SCREENSHOT_VIEWPORT: ViewportSize = {"width": 1400, "height": 1000}
+WAIT_MS = 20_000  # for the server's work (a first page run imports the engine); expect's default is 5 s
+
+Dashboard = Callable[..., tuple[LiveServer, Fleet]]
+
+
+@pytest.fixture
+def dashboard(streamlit_app: StartApp, tmp_path: Path) -> Dashboard:
+    """``dashboard(deployed=20, env={...})``: a running app and a Fleet on the same store."""
+
+    def start(deployed: int = 0, env: Mapping[str, str] | None = None) -> tuple[LiveServer, Fleet]:
+        data_dir = tmp_path / "app-data"
+        data_dir.mkdir(exist_ok=True)
+        fleet = Fleet(Settings(database_url=f"sqlite:///{data_dir / 'openmanager.db'}"))
+        if deployed:
+            fleet.deploy_next(deployed - 1)
+        return streamlit_app(env, data_dir=data_dir), fleet
+
+    return start
+
+
+def open_page(page: Page, url: str) -> None:
+    """Load a page and wait until its script has finished its first run."""
+    page.goto(url)
+    expect(page.get_by_role("main").locator("h1")).to_be_visible(timeout=WAIT_MS)
+    expect(page.locator(READY)).to_be_attached(timeout=WAIT_MS)
+
+
+def screenshot(page: Page, name: str) -> None:
+    """Save the page as docs/screenshots/<name>.png (the README shows them)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.set_viewport_size(SCREENSHOT_VIEWPORT)
+    expect(page.locator(READY)).to_be_attached(timeout=WAIT_MS)
+    page.screenshot(path=SCREENSHOTS / f"{name}.png")
+
+
+class HeldLlm:
+    """An OpenAI-compatible `/chat/completions` on loopback that answers only when released.
+
+    With it configured, the real engine analyses, streams its first steps, then waits on the
+    "LLM": the test sees the steps on screen before any answer, without timing anything. When
+    released it answers with the engine's own analytic answer, as a faithful LLM would.
+    """
+
+    def __init__(self) -> None:
+        self.released = threading.Event()
+        self.requests = 0
+        held = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                held.requests += 1
+                held.released.wait(60)
+                answer = json.loads(body["messages"][1]["content"])["analyticAnswer"]
+                payload = json.dumps({"choices": [{"message": {"role": "assistant", "content": answer}}]})
+                data = payload.encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *_args: Any) -> None:
+                """Quiet."""
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def release(self) -> None:
+        self.released.set()
+
+    def close(self) -> None:
+        self.release()
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def held_llm() -> Iterator[HeldLlm]:
+    llm = HeldLlm()
+    yield llm
+    llm.close()

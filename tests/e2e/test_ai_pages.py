@@ -1,0 +1,66 @@
+"""End to end in headless Chromium: the AI page streams its thinking, the admin page draws charts."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from playwright.sync_api import Page, expect
+
+from openmanager_core.models import IncidentType, Severity
+from tests.e2e.conftest import WAIT_MS, Dashboard, HeldLlm, open_page, screenshot
+
+TIER_BADGE = re.compile("최적화 엔진|패턴 매칭|기본 응답")
+
+STEP_LINES = "[data-testid='stExpanderDetails'] [data-testid='stMarkdownContainer']"
+
+
+def test_thinking_steps_arrive_before_the_answer_and_its_tier(dashboard: Dashboard, page: Page,
+                                                              held_llm: HeldLlm) -> None:
+    server, fleet = dashboard(deployed=20, env={"OPENMANAGER_LLM_BASE_URL": held_llm.url,
+                                                "OPENMANAGER_LLM_TIMEOUT_SECONDS": "30"})
+    leak_began = fleet.clock() - timedelta(minutes=40)
+    fleet.inject(IncidentType.MEMORY_LEAK, "db-master-01", Severity.HIGH, leak_began)
+    open_page(page, f"{server.url}/ai")
+    question = page.get_by_test_id("stChatInputTextArea")
+    question.fill("db-master-01 메모리 상태 어때?")
+    question.press("Enter")
+
+    # The engine has analysed and is waiting on the LLM: its steps are on screen, no answer yet.
+    answer = page.get_by_test_id("stChatMessage").nth(1)
+    expect(answer.locator(STEP_LINES)).to_have_count(3, timeout=WAIT_MS)
+    expect(answer.locator(STEP_LINES).nth(0)).to_contain_text("데이터 분석")
+    expect(answer.locator(STEP_LINES).nth(1)).to_contain_text("패턴·이상 탐지")
+    expect(answer.locator(".stMarkdownBadge")).to_have_count(0)
+
+    held_llm.release()
+    expect(answer.locator(".stMarkdownBadge")).to_have_text(TIER_BADGE, timeout=WAIT_MS)
+    expect(answer).to_contain_text("처리 시간")
+    expect(answer).to_contain_text("db-master-01: 메모리 누수")
+    expect(answer.get_by_role("link", name="db-master-01 상세 보기")).to_be_visible()
+    # The steps end up collapsed under the answer.
+    expect(answer.get_by_text("분석 과정 (5단계)")).to_be_visible()
+    expect(answer.locator(STEP_LINES).first).not_to_be_visible()
+    assert held_llm.requests == 1  # the answer came through the LLM, which was holding it
+    screenshot(page, "ai")
+
+
+def test_admin_page_draws_its_charts(dashboard: Dashboard, page: Page) -> None:
+    server, _ = dashboard(deployed=20)
+    open_page(page, f"{server.url}/admin")
+    expect(page.get_by_text("아직 기록된 AI 질의가 없습니다")).to_be_visible(timeout=WAIT_MS)
+
+    open_page(page, f"{server.url}/ai")
+    presets = ("현재 서버 상태 요약해줘", "CPU 사용률이 높은 서버 알려줘", "디스크 용량 부족한 곳 있어?")
+    for asked, preset in enumerate(presets, start=1):
+        page.get_by_role("button", name=preset).click()
+        expect(page.locator(".stMarkdownBadge")).to_have_count(asked, timeout=WAIT_MS)
+
+    open_page(page, f"{server.url}/admin")
+    expect(page.get_by_test_id("stPlotlyChart")).to_have_count(4, timeout=WAIT_MS)
+    for chart in page.get_by_test_id("stPlotlyChart").all():
+        expect(chart.locator(".main-svg").first).to_be_visible(timeout=WAIT_MS)  # drawn by plotly.js
+    expect(page.get_by_test_id("stMetric").filter(has_text="전체 질의")).to_contain_text("3", timeout=WAIT_MS)
+    expect(page.get_by_text("목표 ≥ 95% 달성")).to_be_visible(timeout=WAIT_MS)
+    expect(page.get_by_role("button", name="CSV 다운로드")).to_be_visible(timeout=WAIT_MS)
+    screenshot(page, "admin")

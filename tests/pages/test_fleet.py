@@ -1,0 +1,137 @@
+"""Fleet page: the live table (filters, critical first) and one server's detail."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from openmanager_core.fleet import Fleet
+from openmanager_core.models import IncidentType, ServerType, Severity, Status
+from openmanager_core.runtime import get_fleet
+from tests.pages.conftest import OpenPage
+from tests.pages.elements import no_exceptions, texts
+
+
+def table(app: AppTest) -> pd.DataFrame:
+    return app.dataframe[0].value
+
+
+def test_empty_fleet_points_to_the_deployment(open_page: OpenPage) -> None:
+    app = open_page()
+    no_exceptions(app)
+    assert "아직 배포된 서버가 없습니다" in texts(app)
+    assert any(link.proto.page.endswith("deployment") or "deployment" in link.proto.page
+               for link in app.get("page_link"))
+
+
+def test_every_deployed_server_is_listed_critical_first(open_page: OpenPage, deployed: Fleet) -> None:
+    deployed.inject(IncidentType.CPU_SPIKE, "cache-redis-01", Severity.HIGH,
+                    deployed.clock() - timedelta(minutes=10))
+    app = open_page()
+    no_exceptions(app)
+    rows = table(app)
+    assert len(rows) == 20
+    assert rows["hostname"].iloc[0] == "cache-redis-01"
+    assert rows["status"].iloc[0] == "🔴 위험"
+    assert rows["hostname"].iloc[1:].tolist() == [s.hostname for s in deployed.catalogue.servers
+                                                  if s.hostname != "cache-redis-01"]
+    assert "CPU" in rows["alert"].iloc[0]
+    metrics = {m.label: m.value for m in app.main.metric}
+    assert metrics["전체"] == "20" and metrics["🔴 위험"] == "1" and metrics["🟢 정상"] == "19"
+
+
+def test_filters_narrow_the_table(open_page: OpenPage, deployed: Fleet) -> None:
+    deployed.inject(IncidentType.HOST_DOWN, "mail-server-01", Severity.HIGH)
+    app = open_page()
+    app.multiselect(key="fleet_type").select(ServerType.KUBERNETES).run()
+    no_exceptions(app)
+    assert set(table(app)["type"]) == {"쿠버네티스"} and len(table(app)) == 6
+    app.multiselect(key="fleet_type").unselect(ServerType.KUBERNETES).run()
+    app.text_input(key="fleet_search").input("DB-MASTER").run()
+    assert table(app)["hostname"].tolist() == ["db-master-01"]
+    app.text_input(key="fleet_search").input("").run()
+    app.pills(key="fleet_status").set_value([Status.OFFLINE]).run()
+    assert table(app)["hostname"].tolist() == ["mail-server-01"]
+    app.multiselect(key="fleet_location").select("AWS Seoul (ap-northeast-2)").run()
+    no_exceptions(app)
+    assert "조건에 맞는 서버가 없습니다" in texts(app)
+
+
+def test_detail_shows_history_thresholds_services_and_alerts(open_page: OpenPage, deployed: Fleet) -> None:
+    deployed.inject(IncidentType.DISK_FULL, "db-master-01", Severity.HIGH,
+                    deployed.clock() - timedelta(hours=3))
+    app = open_page(server="db-master-01")
+    no_exceptions(app)
+    assert app.subheader[0].value == "db-master-01"
+    charts = app.get("plotly_chart")
+    assert len(charts) == 1
+    layout = json.loads(charts[0].proto.spec)["layout"]
+    labels = {a["text"] for a in layout["annotations"]}
+    assert {"경고 80", "위험 90"} <= labels  # the disk thresholds of the one table
+    assert {"경고 85", "위험 95"} <= labels  # memory, as databases are allowed more
+    services = app.dataframe[0].value
+    assert services.iloc[:, 0].tolist() == ["mysql", "sshd"]
+    assert services.iloc[:, 1].tolist() == [3306, 22]
+    assert "디스크" in texts(app) and "디스크 가득 참" in texts(app)
+    assert any("디스크" in e.value for e in app.error)
+    # The disk filled up over the last 3 hours: over 6 hours the core's detector marks it.
+    app.segmented_control(key="fleet_window").set_value(360).run()
+    spec = json.loads(app.get("plotly_chart")[0].proto.spec)
+    marked = [trace for trace in spec["data"] if trace.get("name") == "이상 징후"]
+    assert "y3" in {trace["yaxis"] for trace in marked}  # the disk panel
+
+
+def test_a_healthy_server_has_no_anomaly_marks(open_page: OpenPage, deployed: Fleet) -> None:
+    app = open_page(server="api-gateway-prod")
+    spec = json.loads(app.get("plotly_chart")[0].proto.spec)
+    assert not [trace for trace in spec["data"] if trace.get("name") == "이상 징후"]
+
+
+def test_window_choice_redraws_the_history(open_page: OpenPage, deployed: Fleet) -> None:
+    app = open_page(server="web-prod-01")
+    for minutes in (15, 360, 1440):
+        app.segmented_control(key="fleet_window").set_value(minutes).run()
+        no_exceptions(app)
+        assert len(app.get("plotly_chart")) == 1
+
+
+def test_hostnames_and_ids_in_the_url_resolve(open_page: OpenPage, deployed: Fleet) -> None:
+    assert open_page(server="DB-MASTER-01").subheader[0].value == "db-master-01"
+    assert open_page(server="srv_003").subheader[0].value == "api-gateway-prod"
+
+
+def test_unknown_or_hostile_server_in_the_url_is_a_message(open_page: OpenPage, deployed: Fleet) -> None:
+    for value in ("nope", "<script>alert(1)</script>", "x" * 1001, ""):
+        app = open_page(server=value)
+        no_exceptions(app)
+        assert len(table(app)) == 20
+    app = open_page(server="<b>nope</b>")
+    assert app.warning[0].value == "'\\<b\\>nope\\</b\\>' 서버를 찾을 수 없습니다."
+
+
+def test_server_not_yet_deployed(open_page: OpenPage, fleet: Fleet) -> None:
+    fleet.deploy_next()
+    app = open_page(server="vault-secrets")
+    no_exceptions(app)
+    assert "아직 배포되지 않았습니다" in texts(app)
+
+
+def test_back_returns_to_the_list(open_page: OpenPage, deployed: Fleet) -> None:
+    app = open_page(server="web-prod-01")
+    next(b for b in app.button if b.label == "전체 목록").click().run()
+    no_exceptions(app)
+    assert len(table(app)) == 20
+
+
+def test_a_thousand_servers_stay_one_table(open_page: OpenPage, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENMANAGER_FLEET_SIZE", "1000")
+    big = get_fleet()
+    big.deploy_next(999)
+    app = open_page()
+    no_exceptions(app)
+    assert len(app.dataframe) == 1 and len(table(app)) == 1000
+    assert {m.label: m.value for m in app.main.metric}["전체"] == "1000"

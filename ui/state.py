@@ -1,0 +1,76 @@
+"""Shared objects (one per process) and per-session choices the pages read."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from openmanager_core.ai import Agent
+from openmanager_core.fleet import Fleet
+from openmanager_core.i18n import LANGUAGES, Lang, t
+from openmanager_core.runtime import get_agent, get_fleet
+from openmanager_core.store import StoreUnavailable
+
+LANG_KEY = "lang"
+LANGUAGE_NAMES: dict[Lang, str] = {"ko": "한국어", "en": "English"}
+
+
+@st.cache_resource(show_spinner=False)
+def shared_fleet() -> Fleet:
+    """The process's one fleet (store, catalogue, simulator), shared by every session."""
+    return get_fleet()
+
+
+@st.cache_resource(show_spinner=False)
+def shared_agent() -> Agent:
+    """The process's one AI agent (engine tiers, answer cache, records), shared by every session."""
+    return get_agent()
+
+
+def agent_or_stop() -> Agent:
+    """The shared agent; when the store behind it cannot be reached, say so and end this run."""
+    try:
+        return shared_agent()
+    except StoreUnavailable:
+        st.error(tr("error.store"))
+        st.stop()
+
+
+def fleet_or_stop() -> Fleet:
+    """The shared fleet; when the store cannot be reached, say so and end this run."""
+    try:
+        return shared_fleet()
+    except StoreUnavailable:
+        st.error(tr("error.store"))
+        st.stop()
+
+
+def lang() -> Lang:
+    """The session's language: the sidebar switch, or `?lang=en`; Korean by default."""
+    value = st.session_state.get(LANG_KEY)
+    return value if value in LANGUAGES else "ko"
+
+
+def tr(key: str, **values: object) -> str:
+    """`key` from the language table, in the session's language."""
+    return t(key, lang(), **values)
+
+
+def _language_to_url() -> None:
+    """Keep the choice in the URL (`?lang=en`) so a reload or shared link keeps it; Korean is bare."""
+    if st.session_state[LANG_KEY] == "ko":
+        st.query_params.pop(LANG_KEY, None)
+    else:
+        st.query_params[LANG_KEY] = st.session_state[LANG_KEY]
+
+
+def language_switch() -> None:
+    """The 한국어 / English switch; `?lang=en` in the URL chooses too."""
+    requested = st.query_params.get(LANG_KEY, "").lower()
+    if requested in LANGUAGES:
+        st.session_state[LANG_KEY] = requested
+    elif LANG_KEY not in st.session_state:
+        st.session_state[LANG_KEY] = "ko"
+    # One bilingual label: a label that changed with the choice would confuse both readers.
+    st.segmented_control(t("nav.language"), LANGUAGES, required=True, key=LANG_KEY,
+                         format_func=LANGUAGE_NAMES.__getitem__, on_change=_language_to_url)
+    _language_to_url()  # page switches drop the query string; put the choice back

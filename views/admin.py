@@ -1,0 +1,149 @@
+"""Admin page: how the AI engine is doing, from every query and log entry in the store."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+import streamlit as st
+
+from openmanager_core.ai.models import LogLevel
+from openmanager_core.i18n import t
+from openmanager_core.settings import get_settings
+from openmanager_core.store import StoreUnavailable
+from ui.charts import error_rate_figure, queries_over_time_figure, response_time_figure, tier_share_figure
+from ui.components import local_time
+from ui.state import agent_or_stop, lang, tr
+
+RECORDS = 1000
+LEVELS: tuple[LogLevel | None, ...] = (None, "info", "warning", "error")
+
+
+@dataclass(frozen=True)
+class Target:
+    """One of the guide's targets for a field of AdminStats."""
+
+    field: str
+    label: str
+    limit: float
+    at_least: bool
+    unit: str  # "%" or "s"
+
+    def shown(self, value: float, digits: int) -> str:
+        return f"{value:.{digits}f}%" if self.unit == "%" else f"{value:.{digits}f} s"
+
+    def met(self, value: float) -> bool:
+        return value >= self.limit if self.at_least else value <= self.limit
+
+
+TARGETS = (
+    Target("success_rate", "admin.kpi.success", 95.0, True, "%"),
+    Target("average_response_time", "admin.kpi.average", 1.0, False, "s"),
+    Target("error_rate", "admin.kpi.errors", 1.0, False, "%"),
+)
+
+agent = agent_or_stop()
+
+
+def kpi_tiles() -> None:
+    """The engine's figures beside the guide's targets; refreshed on their own."""
+    try:
+        stats = agent.stats()
+    except StoreUnavailable:
+        st.error(tr("error.store"))
+        return
+    with st.grid("auto", min_column_width=190, border=True):
+        with st.container():
+            st.metric(tr("admin.kpi.total"), f"{stats.total_queries:,}")
+            st.caption(tr("admin.kpi.total_detail", answered=stats.answered_queries,
+                          rejected=stats.rejected_queries))
+        for target in TARGETS:
+            value = float(getattr(stats, target.field))
+            met = target.met(value)
+            goal = f"{'≥' if target.at_least else '≤'} {target.shown(target.limit, 0)}"
+            with st.container():
+                st.metric(tr(target.label), target.shown(value, 2 if target.unit == "s" else 1))
+                st.badge(tr("admin.pass" if met else "admin.miss", target=goal),
+                         color="green" if met else "red",
+                         icon=":material/check:" if met else ":material/close:")
+        with st.container():
+            st.metric(tr("admin.kpi.p95"), f"{stats.p95_response_time:.2f} s")
+            st.caption(tr("admin.kpi.p50", seconds=f"{stats.p50_response_time:.2f}"))
+        with st.container():
+            st.metric(tr("admin.kpi.fallback"), f"{stats.fallback_usage:.1f}%")
+            st.caption(tr("admin.kpi.cache", n=stats.cache_hits))
+    if stats.tiers:
+        st.dataframe(pd.DataFrame({
+            tr("admin.tier.name"): [tr(f"ai.tier.{tier}") for tier in stats.tiers],
+            tr("admin.tier.count"): [s.count for s in stats.tiers.values()],
+            tr("admin.tier.share"): [s.share for s in stats.tiers.values()],
+            tr("admin.tier.average"): [s.average_response_time for s in stats.tiers.values()],
+            tr("admin.tier.p50"): [s.p50_response_time for s in stats.tiers.values()],
+            tr("admin.tier.p95"): [s.p95_response_time for s in stats.tiers.values()],
+        }), hide_index=True, column_config={
+            tr("admin.tier.share"): st.column_config.NumberColumn(format="%.1f%%"),
+            tr("admin.tier.average"): st.column_config.NumberColumn(format="%.3f s"),
+            tr("admin.tier.p50"): st.column_config.NumberColumn(format="%.3f s"),
+            tr("admin.tier.p95"): st.column_config.NumberColumn(format="%.3f s"),
+        })
+
+
+def charts() -> None:
+    records = agent.query_records(RECORDS)
+    st.subheader(tr("admin.charts", n=len(records)), anchor=False)
+    left, right = st.columns(2)
+    left.plotly_chart(queries_over_time_figure(records, lang()), key="queries_over_time")
+    right.plotly_chart(response_time_figure(records, lang()), key="response_times")
+    left.plotly_chart(tier_share_figure(records, lang()), key="tier_share")
+    right.plotly_chart(error_rate_figure(records, lang()), key="error_rate")
+
+
+def log_table() -> None:
+    st.subheader(tr("admin.logs"), anchor=False)
+    with st.container(horizontal=True, vertical_alignment="bottom"):
+        language = lang()
+        level = st.segmented_control(tr("admin.logs.level"), LEVELS, default=None, key="admin_level",
+                                     format_func=lambda v: t(f"admin.level.{v or 'all'}", language))
+        limit = st.number_input(tr("admin.logs.limit"), min_value=1, max_value=1000, value=50, step=10,
+                                key="admin_limit", width=160)
+    entries = sorted(agent.logs(limit=int(limit), level=level), key=lambda e: (e.timestamp, e.id),
+                     reverse=True)
+    if not entries:
+        st.caption(tr("admin.logs.none"))
+        return
+    frame = pd.DataFrame({
+        tr("admin.col.time"): [local_time(e.timestamp) for e in entries],
+        tr("admin.col.level"): [e.level for e in entries],
+        tr("admin.col.tier"): [e.tier or "" for e in entries],
+        tr("admin.col.message"): [e.message for e in entries],
+        tr("admin.col.duration"): [e.duration_ms for e in entries],
+        tr("admin.col.query"): [e.query_id for e in entries],
+    })
+    st.dataframe(frame, hide_index=True, column_config={
+        tr("admin.col.message"): st.column_config.TextColumn(width="large"),
+        tr("admin.col.duration"): st.column_config.NumberColumn(format="%.0f ms"),
+    })
+    st.download_button(tr("admin.logs.csv"), frame.to_csv(index=False).encode("utf-8-sig"),
+                       file_name="openmanager-ai-logs.csv", mime="text/csv", icon=":material/download:",
+                       on_click="ignore")
+
+
+st.title(tr("nav.admin"))
+try:
+    empty = agent.stats().total_queries == 0
+except StoreUnavailable:
+    st.error(tr("error.store"))
+    st.stop()
+if empty:
+    st.info(tr("admin.empty"))
+    st.page_link("views/ai.py", label=tr("admin.go_ai"), icon=":material/psychology:")
+    st.code("curl -X POST http://localhost:8501/api/ai-agent/optimized -H 'Content-Type: application/json' "
+            "-d '{\"action\": \"smart-query\", \"query\": \"현재 서버 상태 요약해줘\"}'", language="bash")
+    st.stop()
+
+st.fragment(kpi_tiles, run_every=get_settings().refresh_seconds)()
+try:
+    charts()
+    log_table()
+except StoreUnavailable:
+    st.error(tr("error.store"))

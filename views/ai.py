@@ -1,0 +1,134 @@
+"""AI analysis page: ask about the fleet in Korean or English, watch the engine think, read the answer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import streamlit as st
+
+from openmanager_core.ai import AgentAnswer, InvalidQuery, ThinkingStep
+from openmanager_core.ai.models import MAX_QUERY_CHARS, Method
+from ui.components import plain
+from ui.state import agent_or_stop, tr
+
+HISTORY = "ai_history"
+PENDING = "ai_pending"
+PRESETS = ("ai.preset.summary", "ai.preset.cpu", "ai.preset.memory", "ai.preset.disk", "ai.preset.change")
+TIER_COLOURS: dict[Method, Literal["green", "orange", "gray"]] = {
+    "optimized_ai_engine": "green", "pattern_matching": "orange", "fallback_system": "gray",
+}
+
+agent = agent_or_stop()
+
+
+@dataclass
+class Turn:
+    """One question and what came back: the answer, the steps that led to it, or an error."""
+
+    question: str
+    answer: AgentAnswer | None = None
+    steps: list[ThinkingStep] = field(default_factory=list)
+    error: str | None = None
+
+
+def ask_preset(key: str) -> None:
+    st.session_state[PENDING] = tr(key)
+
+
+def step_line(step: ThinkingStep) -> str:
+    return f"**{tr(f'ai.step.{step.step}')}** · {plain(step.content)}"
+
+
+def show_answer(turn: Turn) -> None:
+    """The answer with its tier, time, fallback reason, actions and links to the servers it names."""
+    if turn.error is not None:
+        st.error(tr("ai.engine_error", error=plain(turn.error)))
+    answer = turn.answer
+    if answer is None:
+        return
+    meta = answer.metadata
+    with st.container(horizontal=True, vertical_alignment="center"):
+        st.badge(tr(f"ai.tier.{meta.method}"), color=TIER_COLOURS[meta.method])
+        st.caption(tr("ai.time", seconds=f"{meta.processing_time / 1000:.2f}"))
+        if meta.llm_used:
+            st.caption(tr("ai.llm_used"))
+        if meta.cached:
+            st.caption(tr("ai.cached"))
+    st.markdown(answer.response)
+    if meta.fallback_used:
+        st.caption(":orange[:material/warning:] "
+                   + tr("ai.fallback_reason", reason=plain(meta.original_error or tr("ai.no_reason"))))
+    if answer.actions:
+        st.markdown(f"**{tr('ai.actions')}**\n\n" + "\n".join(
+            f"- {plain(action.description)} · _{plain(action.impact)}_" for action in answer.actions))
+    for hostname in meta.servers:
+        st.page_link("views/fleet.py", label=tr("ai.open_server", hostname=hostname), icon=":material/dns:",
+                     query_params={"server": hostname})
+
+
+def refusal(refused: InvalidQuery, question: str) -> str:
+    """Why a question was not asked, in the session's language."""
+    if refused.code == "empty_query":
+        return tr("ai.empty")
+    if refused.code == "query_too_long":
+        return tr("ai.too_long", max=MAX_QUERY_CHARS, n=len(question.strip()))
+    return tr("ai.invalid", reason=plain(refused.message))
+
+
+def replay(turn: Turn) -> None:
+    with st.chat_message("user"):
+        st.text(turn.question)
+    with st.chat_message("assistant"):
+        show_answer(turn)
+        if turn.steps:
+            with st.expander(tr("ai.steps", n=len(turn.steps))):
+                for step in turn.steps:
+                    st.markdown(step_line(step))
+
+
+def ask(question: str) -> Turn:
+    """Ask the engine, showing each thinking step as it finishes, then the answer above them."""
+    turn = Turn(question)
+    with st.chat_message("user"):
+        st.text(question)
+    with st.chat_message("assistant"):
+        answer_box = st.container()
+        status = st.status(tr("ai.thinking"), expanded=True)
+
+        def on_step(step: ThinkingStep) -> None:
+            turn.steps.append(step)
+            status.markdown(step_line(step))
+            status.update(label=f"{tr(f'ai.step.{step.step}')} ({step.progress}%)")
+
+        try:
+            turn.answer = agent.ask(question, on_step=on_step)
+        except Exception as exc:  # the page must stay up whatever the engine does
+            turn.error = str(exc) or type(exc).__name__
+        status.update(label=tr("ai.steps", n=len(turn.steps)), expanded=False,
+                      state="error" if turn.answer is None else "complete")
+        with answer_box:
+            show_answer(turn)
+    return turn
+
+
+st.title(tr("nav.ai"))
+st.caption(tr("ai.caption"))
+with st.container(horizontal=True):
+    for key in PRESETS:
+        st.button(tr(key), key=key, on_click=ask_preset, args=(key,))
+
+history: list[Turn] = st.session_state.setdefault(HISTORY, [])
+for past in history:
+    replay(past)
+
+# No max_chars: Streamlit would silently cut a longer question; the engine's refusal says why instead.
+typed = st.chat_input(tr("ai.placeholder", max=MAX_QUERY_CHARS), key="ai_question")
+question = typed if typed is not None else st.session_state.pop(PENDING, None)
+if question is not None:
+    try:
+        question = agent.validate(question)[0]  # a refused question is recorded as rejected
+    except InvalidQuery as refused:
+        st.warning(refusal(refused, question))
+    else:
+        history.append(ask(question))

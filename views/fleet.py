@@ -1,0 +1,237 @@
+"""Fleet page: every deployed server live, critical first; one server's detail when chosen."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from openmanager_core import analysis, thresholds
+from openmanager_core.analysis import Anomaly
+from openmanager_core.fleet import NotDeployed, UnknownServer, summarize
+from openmanager_core.i18n import Lang, t
+from openmanager_core.models import ServerState, ServerType, Status
+from openmanager_core.store import StoreUnavailable
+from ui.charts import metric_history_figure
+from ui.components import (
+    SERVICE_ICON,
+    STATUS_COLOR,
+    fleet_counts_row,
+    local_time,
+    metric_tile,
+    metric_title,
+    plain,
+    status_label,
+    type_label,
+)
+from ui.state import fleet_or_stop, lang, tr
+
+SERVER_KEY = "server"
+CLICK_KEY = "fleet_open"
+WINDOWS = (15, 60, 360, 1440)
+CHART_REFRESH_SECONDS = 60
+ANOMALY_CONTEXT_MINUTES = 1440  # the detector judges each point against the day before it
+ROW_HEIGHT = 35
+VISIBLE_ROWS = 20
+
+fleet = fleet_or_stop()
+refresh = fleet.settings.refresh_seconds
+
+
+def window_label(minutes: int, language: Lang) -> str:
+    if minutes < 60:
+        return t("fleet.window.minutes", language, n=minutes)
+    return t("fleet.window.hours", language, n=minutes // 60)
+
+
+def open_clicked() -> None:
+    """A hostname button in the table was pressed: show that server."""
+    click = st.session_state.get(CLICK_KEY)
+    if click is not None and fleet.catalogue.find(click.label) is not None:
+        st.session_state[SERVER_KEY] = click.label
+
+
+def close_detail() -> None:
+    st.session_state[SERVER_KEY] = None
+
+
+def matches(state: ServerState, statuses: list[Status], types: list[ServerType],
+            locations: list[str], search: str) -> bool:
+    needle = search.strip().lower()
+    return ((not statuses or state.status in statuses)
+            and (not types or state.type in types)
+            and (not locations or state.location in locations)
+            and (not needle or needle in state.hostname.lower() or needle in state.name.lower()
+                 or needle in state.ip))
+
+
+def table(states: list[ServerState]) -> pd.DataFrame:
+    return pd.DataFrame({
+        "hostname": [s.hostname for s in states],
+        "status": [status_label(s.status, lang()) for s in states],
+        "type": [type_label(s.type, lang()) for s in states],
+        "location": [s.location for s in states],
+        "cpu": [s.metrics.cpu if s.metrics else None for s in states],
+        "memory": [s.metrics.memory if s.metrics else None for s in states],
+        "disk": [s.metrics.disk if s.metrics else None for s in states],
+        "response_time": [s.metrics.response_time if s.metrics else None for s in states],
+        "alert": [s.alerts[0].message if s.alerts else "" for s in states],
+        "uptime": [s.uptime for s in states],
+    })
+
+
+def filters() -> tuple[list[Status], list[ServerType], list[str], str]:
+    """Status, type, location and name filters; inside the live region, so a change reruns only it."""
+    language = lang()
+    with st.container(horizontal=True):
+        statuses = st.pills(tr("fleet.filter.status"), sorted(Status, key=lambda s: s.rank),
+                            selection_mode="multi", format_func=lambda s: status_label(s, language),
+                            key="fleet_status")
+        types = st.multiselect(tr("fleet.filter.type"), sorted({s.type for s in fleet.catalogue.servers}),
+                               format_func=lambda v: type_label(v, language), key="fleet_type",
+                               placeholder=tr("fleet.filter.all"), width=260)
+        locations = st.multiselect(tr("fleet.filter.location"),
+                                   sorted({s.location for s in fleet.catalogue.servers}),
+                                   key="fleet_location", placeholder=tr("fleet.filter.all"), width=260)
+        search = st.text_input(tr("fleet.filter.search"), key="fleet_search", width=220,
+                               placeholder="web-prod-01", max_chars=200)
+    return statuses, types, locations, search
+
+
+def overview() -> None:
+    """Counts, filters and the filtered table, critical first; reruns on its own."""
+    if st.session_state.get(CLICK_KEY) is not None:
+        st.rerun()  # a row was opened: the whole page switches to the detail view
+    try:
+        states = fleet.states(lang())
+    except StoreUnavailable:
+        st.error(tr("error.store"))
+        return
+    if not states:
+        st.info(tr("fleet.empty"))
+        st.page_link("views/deployment.py", label=tr("fleet.go_deploy"), icon=":material/rocket_launch:")
+        return
+    fleet_counts_row(summarize(states), lang())
+    statuses, types, locations, search = filters()
+    shown = sorted((s for s in states if matches(s, statuses, types, locations, search)),
+                   key=lambda s: (s.status.rank, s.position))
+    if not shown:
+        st.info(tr("fleet.no_match"))
+        return
+    st.caption(tr("fleet.showing", shown=len(shown), total=len(states)))
+    percent = {"min_value": 0, "max_value": 100, "format": "%.1f%%"}
+    st.dataframe(
+        table(shown), hide_index=True, height=ROW_HEIGHT * (min(len(shown), VISIBLE_ROWS) + 1) + 3,
+        column_config={
+            "status": st.column_config.TextColumn(tr("fleet.col.status"), width=115),
+            "hostname": st.column_config.ButtonColumn(
+                tr("fleet.col.hostname"), type="tertiary", alignment="left", key=CLICK_KEY, pinned=True,
+                on_click=open_clicked,
+                help=tr("fleet.col.hostname_help")),
+            "type": st.column_config.TextColumn(tr("fleet.col.type")),
+            "location": st.column_config.TextColumn(tr("fleet.col.location")),
+            "cpu": st.column_config.ProgressColumn(metric_title("cpu", lang()), **percent),
+            "memory": st.column_config.ProgressColumn(metric_title("memory", lang()), **percent),
+            "disk": st.column_config.ProgressColumn(metric_title("disk", lang()), **percent),
+            "response_time": st.column_config.NumberColumn(metric_title("response_time", lang()),
+                                                           format="%.0f ms"),
+            "alert": st.column_config.TextColumn(tr("fleet.col.alert"), width="large"),
+            "uptime": st.column_config.TextColumn(tr("fleet.col.uptime")),
+        },
+    )
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def anomalies(hostname: str, incident_ids: tuple[int, ...]) -> dict[str, list[Anomaly]]:
+    """Each metric's anomalous events over the last day, by the core's detector.
+
+    Cached for a minute per server and set of active incidents (`incident_ids` is only part of
+    the cache key), so a new or cleared incident shows at once while switching windows is free.
+    """
+    history = fleet.history(hostname, ANOMALY_CONTEXT_MINUTES)
+    times = [s.timestamp for s in history.samples]
+    found = {key: analysis.detect_anomalies(times, [float(getattr(s, key)) for s in history.samples])
+             for key in thresholds.METRICS}
+    return {key: events for key, events in found.items() if events}
+
+
+def detail(hostname: str) -> None:
+    """One server: status, current values, services, alerts; reruns every few seconds."""
+    try:
+        state = fleet.state(hostname, lang())
+        incidents = [i for i in fleet.incidents() if i.server_id == state.id]
+    except NotDeployed:
+        st.info(tr("fleet.not_deployed", hostname=plain(hostname)))
+        return
+    except StoreUnavailable:
+        st.error(tr("error.store"))
+        return
+    with st.container(horizontal=True, vertical_alignment="center"):
+        st.subheader(state.hostname, anchor=False, width="content")
+        st.badge(tr(f"status.{state.status.value}"), color=STATUS_COLOR[state.status])
+    st.caption(" · ".join(plain(part) for part in (
+        state.name, type_label(state.type, lang()), state.location, state.ip,
+        tr("fleet.specs", cores=state.specs.cpu_cores, memory=state.specs.memory_gb,
+           disk=state.specs.disk_gb),
+        tr("fleet.uptime", uptime=state.uptime))))
+    if state.metrics is None:
+        st.warning(tr("fleet.no_metrics"))
+    else:
+        with st.grid("auto", min_column_width=150):
+            for key in thresholds.METRICS:
+                metric_tile(key, float(getattr(state.metrics, key)), state.type, lang())
+    left, right = st.columns(2)
+    with left:
+        st.markdown(f"**{tr('fleet.services')}**")
+        st.dataframe(pd.DataFrame({
+            tr("fleet.col.service"): [s.name for s in state.services],
+            tr("fleet.col.port"): [s.port for s in state.services],
+            tr("fleet.col.state"): [f"{SERVICE_ICON[s.status]} {tr(f'service.{s.status.value}')}"
+                                    for s in state.services],
+        }), hide_index=True)
+    with right:
+        st.markdown(f"**{tr('fleet.alerts')}**")
+        if not state.alerts:
+            st.success(tr("fleet.no_alerts"))
+        for alert in state.alerts:
+            (st.error if alert.level is Status.CRITICAL else st.warning)(plain(alert.message))
+        for incident in incidents:
+            st.caption(tr("fleet.incident", type=tr(f"incident.{incident.type.value}"),
+                          severity=tr(f"severity.{incident.severity.value}"),
+                          since=local_time(incident.started_at)))
+
+
+def history_chart(hostname: str, minutes: int) -> None:
+    """Every metric over the window with thresholds and anomaly marks; redrawn once a minute."""
+    try:
+        state = fleet.state(hostname, lang())
+        history = fleet.history(hostname, minutes)
+        incidents = tuple(i.id for i in fleet.incidents() if i.server_id == state.id)
+    except (NotDeployed, StoreUnavailable):
+        return  # the live region above says why
+    st.plotly_chart(metric_history_figure(history, state.type, lang(), anomalies(hostname, incidents)),
+                    key="history", config={"displaylogo": False})
+
+
+st.title(tr("nav.fleet"))
+language = lang()
+hostnames = [s.hostname for s in fleet.catalogue.servers]
+requested = st.query_params.get(SERVER_KEY)
+if requested and SERVER_KEY not in st.session_state:
+    try:
+        st.session_state[SERVER_KEY] = fleet.resolve(requested).hostname
+    except UnknownServer:
+        st.warning(tr("fleet.unknown_server", name=plain(requested[:200])))
+
+selected = st.selectbox(tr("fleet.pick"), hostnames, index=None, key=SERVER_KEY, bind="query-params",
+                        placeholder=tr("fleet.pick_placeholder"))
+if selected:
+    with st.container(horizontal=True, vertical_alignment="bottom"):
+        st.button(tr("fleet.back"), icon=":material/arrow_back:", on_click=close_detail)
+        minutes = st.segmented_control(tr("fleet.window"), WINDOWS, default=60, required=True,
+                                       format_func=lambda m: window_label(m, language), key="fleet_window")
+    st.fragment(detail, run_every=refresh)(selected)
+    # A redraw remounts a Plotly chart (its element id hashes the figure), losing zoom and
+    # hover, so the history refreshes at the pace its samples move rather than every few seconds.
+    st.fragment(history_chart, run_every=CHART_REFRESH_SECONDS)(selected, minutes or 60)
+else:
+    st.fragment(overview, run_every=refresh)()

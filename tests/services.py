@@ -193,6 +193,14 @@ class PostgresServer:
         """Stop a managed server (``pg_ctl stop -m immediate``) and delete its files."""
         if not self.managed or self.base_dir is None:
             return
+        self.halt()
+        shutil.rmtree(self.base_dir, ignore_errors=True)
+        self.base_dir = None
+
+    def halt(self) -> None:
+        """Stop a managed server at once (``pg_ctl stop -m immediate``), keeping its data and port."""
+        if not self.managed or self.base_dir is None:
+            raise ServiceError("only a managed PostgreSQL server can be halted")
         if self.process is not None and self.process.poll() is None:
             pg_ctl = str(postgres_bindir() / "pg_ctl")
             subprocess.run(
@@ -207,8 +215,23 @@ class PostgresServer:
                 self.process.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 _stop_group(self.process)
-        shutil.rmtree(self.base_dir, ignore_errors=True)
-        self.base_dir = None
+
+    def resume(self, timeout: float = 60.0) -> None:
+        """Start a halted server again on the same port with the same data (crash recovery runs)."""
+        if not self.managed or self.base_dir is None:
+            raise ServiceError("only a managed PostgreSQL server can be resumed")
+        if self.process is not None and self.process.poll() is None:
+            return
+        relaunched = _launch_postgres(postgres_bindir(), self.base_dir, self._run_as, self.password,
+                                      timeout, port=self.port)
+        self.process = relaunched.process
+        wait_for(
+            lambda: _ping_postgres(self),
+            timeout=timeout,
+            what=f"PostgreSQL on 127.0.0.1:{self.port} (resumed)",
+            alive=lambda: self.process is not None and self.process.poll() is None,
+            log=self.log,
+        )
 
 
 def _postgres_os_user() -> str | None:
@@ -296,10 +319,11 @@ def start_postgres(timeout: float = 60.0, attempts: int = 3) -> PostgresServer:
 
 
 def _launch_postgres(
-    bindir: Path, base: Path, run_as: str | None, password: str, timeout: float
+    bindir: Path, base: Path, run_as: str | None, password: str, timeout: float,
+    port: int | None = None,
 ) -> PostgresServer:
-    """Start ``postgres`` on a free port with its log in ``base/postgres.log``."""
-    port = free_port()
+    """Start ``postgres`` on ``port`` (default: a free one) with its log in ``base/postgres.log``."""
+    port = port or free_port()
     with open(base / "postgres.log", "ab") as logfile:
         proc = subprocess.Popen(
             [

@@ -1,0 +1,342 @@
+"""Every benchmark against real servers on loopback, one table: each figure beside its target.
+
+    python -m bench [--seconds 3] [--ai-runs 5] [--sessions 50] [--page-runs 3] [--no-pages]
+
+Starts `streamlit run` servers from the repo root, each on a free loopback port over a fresh
+SQLite store (the default deployment), with the rate limits off (OPENMANAGER_RATE_LIMIT_* = 0:
+the load comes from one address) and the AI answer cache off (every question is computed):
+
+- the floor: `bench/baseline/app.py`, a bare st.App with one FastAPI route;
+- OpenManager with 20 servers: `/api/servers/next` under 1, 8 and 32 keep-alive clients, the
+  AI agent (POST and the SSE thinking stream), then 50 browser-like sessions and the RSS;
+- OpenManager with 1,000 and 10,000 servers: the AI agent and the fleet API.
+
+Every fleet is wholly deployed with three incidents running (CPU spike, memory leak, disk
+filling), as in the demo, so the AI has causes to find.
+- the page renders, by `bench/page_render.py`, when it is there.
+
+Prints the table and writes it to bench/results/latest.md. Ratio = how many times better than
+the target the figure is (>= 1 meets it), for "at most" and "at least" targets alike.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import importlib.util
+import io
+import json
+import os
+import platform
+import statistics
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+
+from bench.httpload import LoadResult, build_request, run_load
+from bench.sessions import hold_sessions
+from tests.services import REPO_ROOT, LiveServer, start_app
+
+RESULTS = REPO_ROOT / "bench" / "results" / "latest.md"
+BASELINE = "bench/baseline/app.py"
+SERVER_ENV = {
+    "OPENMANAGER_RATE_LIMIT_NEXT": "0", "OPENMANAGER_RATE_LIMIT_AI": "0",
+    "OPENMANAGER_RATE_LIMIT_DEFAULT": "0", "OPENMANAGER_AI_CACHE_SECONDS": "0",
+    "OPENMANAGER_API_KEYS": "", "OPENMANAGER_SECRETS_FILES": "/nonexistent/secrets.toml",
+    "PYTHONPATH": str(REPO_ROOT),
+}
+NEXT = "/api/servers/next"
+API_TARGET_S = 0.100  # guide: API answers within 100 ms
+RPS_TARGET = 1400.0  # twice the original Next.js implementation's ~700 req/s on this machine
+AI_TARGET_S = 5.0  # guide: AI answers within 5 s
+RSS_TARGET_MB = 1024.0  # guide: at most 1 GB
+INCIDENTS = [("cpu_spike", "web-prod-01", 30), ("memory_leak", "db-master-01", 180),
+             ("disk_full", "backup-storage-01", 120)]
+QUESTIONS = [
+    "전체 서버 상태를 요약해줘", "Which servers are critical right now?", "CPU 사용률이 높은 서버는?",
+    "db-master-01 메모리 상태 분석해줘", "Is any disk filling up?", "응답 시간이 느린 서버가 있어?",
+    "web-prod-01 is slow, why?", "네트워크 트래픽이 많은 서버 알려줘",
+]
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of the table. `better` says which way the target points."""
+
+    figure: str
+    ours: float | None
+    unit: str
+    target: float | None = None
+    better: str = "lower"
+    floor: float | None = None
+
+    @property
+    def ratio(self) -> float | None:
+        if self.target is None or not self.ours:
+            return None
+        return self.target / self.ours if self.better == "lower" else self.ours / self.target
+
+
+def _fmt(value: float | None, unit: str) -> str:
+    if value is None:
+        return "—"
+    if unit == "ms":
+        ms = value * 1000
+        return f"{ms:.1f} ms" if ms < 10 else f"{ms:,.0f} ms"
+    if unit == "s":
+        return f"{value:.2f} s"
+    if unit == "req/s":
+        return f"{value:,.0f} req/s"
+    if unit == "MB":
+        return f"{value:,.0f} MB"
+    return f"{value:g} {unit}"
+
+
+def _target(row: Row) -> str:
+    if row.target is None:
+        return "—"
+    return ("≤ " if row.better == "lower" else "≥ ") + _fmt(row.target, row.unit)
+
+
+def table(rows: list[Row]) -> list[list[str]]:
+    cells = [["figure", "ours", "floor", "target", "ratio", ""]]
+    for row in rows:
+        ratio = row.ratio
+        cells.append([row.figure, _fmt(row.ours, row.unit), _fmt(row.floor, row.unit), _target(row),
+                      "—" if ratio is None else f"{ratio:.2f}×",
+                      "" if ratio is None else ("ok" if ratio >= 1 else "MISS")])
+    return cells
+
+
+def as_text(cells: list[list[str]]) -> str:
+    widths = [max(len(line[i]) for line in cells) for i in range(len(cells[0]))]
+    return "\n".join("  ".join(cell.ljust(width) if i == 0 else cell.rjust(width)
+                               for i, (cell, width) in enumerate(zip(line, widths, strict=True)))
+                     for line in cells)
+
+
+def as_markdown(cells: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(cells[0]) + " |", "|" + "---|" * len(cells[0])]
+    lines += ["| " + " | ".join(line) + " |" for line in cells[1:]]
+    return "\n".join(lines)
+
+
+# ----------------------------------------------------------------------------- servers
+
+
+@contextlib.contextmanager
+def server(directory: Path, *, fleet_size: int = 20, target: str | None = None) -> Iterator[LiveServer]:
+    """`streamlit run` on a free loopback port over a fresh SQLite store; stopped on exit."""
+    data_dir = Path(tempfile.mkdtemp(dir=directory))
+    live = start_app(data_dir, {**SERVER_ENV, "OPENMANAGER_FLEET_SIZE": str(fleet_size)},
+                     target=target, timeout=120)
+    try:
+        yield live
+    finally:
+        live.stop()
+
+
+def prepare(live: LiveServer, fleet_size: int) -> None:
+    """Deploy the whole fleet in one call and start the demo's incidents, so the AI has causes to find."""
+    with httpx.Client(base_url=live.url, timeout=600) as client:
+        response = client.post(NEXT, json={"currentCount": fleet_size - 1})
+        response.raise_for_status()
+        if response.json()["currentCount"] != fleet_size:
+            raise RuntimeError(f"deploying {fleet_size} servers left {response.text[:200]}")
+        now = datetime.now(UTC)
+        for kind, host, minutes in INCIDENTS:
+            client.post("/api/incidents", json={
+                "type": kind, "server": host, "severity": "high",
+                "startedAt": (now - timedelta(minutes=minutes)).isoformat()}).raise_for_status()
+
+
+# -------------------------------------------------------------------------- measures
+
+
+def next_load(live: LiveServer, seconds: float) -> dict[tuple[str, int], LoadResult]:
+    """GET, and POST with `currentCount` (the guide's client; idempotent once deployed), at 1/8/32."""
+    url = live.url + NEXT
+    requests = {"GET": [build_request(url)],
+                "POST": [build_request(url, "POST", json.dumps({"currentCount": n}).encode())
+                         for n in range(20)]}
+    return {(method, clients): run_load(url, requests[method], clients, seconds=seconds)
+            for method in ("GET", "POST") for clients in (1, 8, 32)}
+
+
+def ai_post(live: LiveServer, runs: int) -> list[float]:
+    """Seconds per `POST /api/ai-agent/optimized` smart query, one at a time."""
+    timings = []
+    with httpx.Client(base_url=live.url, timeout=300) as client:
+        for i in range(runs):
+            started = time.perf_counter()
+            response = client.post("/api/ai-agent/optimized",
+                                   json={"action": "smart-query", "query": QUESTIONS[i % len(QUESTIONS)]})
+            timings.append(time.perf_counter() - started)
+            response.raise_for_status()
+            if not response.json()["success"]:
+                raise RuntimeError(f"the agent could not answer: {response.text[:300]}")
+    return timings
+
+
+def ai_stream(live: LiveServer, runs: int) -> tuple[list[float], list[float]]:
+    """Seconds to the first thinking step and to `completed`, per SSE request."""
+    first, completed = [], []
+    with httpx.Client(base_url=live.url, timeout=300) as client:
+        for i in range(runs):
+            started = time.perf_counter()
+            seen_first = None
+            with client.stream("GET", "/api/ai-agent/thinking-process",
+                               params={"query": QUESTIONS[i % len(QUESTIONS)]}) as response:
+                response.raise_for_status()
+                for line in response.iter_lines():
+                    if not line.startswith("data:"):
+                        continue
+                    now = time.perf_counter() - started
+                    seen_first = now if seen_first is None else seen_first
+                    if json.loads(line[5:]).get("step") == "completed":
+                        first.append(seen_first)
+                        completed.append(now)
+                        break
+                else:
+                    raise RuntimeError("the thinking stream ended without a completed step")
+    return first, completed
+
+
+def fleet_api(live: LiveServer, runs: int) -> list[float]:
+    """Seconds per `GET /api/servers` (every deployed server with metrics and status)."""
+    timings = []
+    with httpx.Client(base_url=live.url, timeout=600) as client:
+        for _ in range(runs):
+            started = time.perf_counter()
+            client.get("/api/servers").raise_for_status()
+            timings.append(time.perf_counter() - started)
+    return timings
+
+
+def p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(0.95 * len(ordered)) - 1))]
+
+
+def page_renders(runs: int) -> str | None:
+    """bench/page_render.py's own report (first render per page in Chromium), if it is there.
+
+    It is a separate benchmark with its own servers; if it fails, its error is reported in its
+    place and the figures above still stand.
+    """
+    if importlib.util.find_spec("bench.page_render") is None:
+        return None
+    from bench import page_render
+
+    try:
+        return page_render.report(page_render.measure(runs, 20), runs, 20)
+    except Exception as exc:
+        return f"bench/page_render.py failed: {type(exc).__name__}: {str(exc).splitlines()[0]}"
+
+
+# ------------------------------------------------------------------------------ main
+
+
+def run(seconds: float, ai_runs: int, sessions: int, page_runs: int | None) -> str:
+    rows: list[Row] = []
+    with tempfile.TemporaryDirectory(prefix="openmanager-bench-") as tmp:
+        directory = Path(tmp)
+        print("floor: bare st.App with one FastAPI route ...", flush=True)
+        with server(directory, target=BASELINE) as live:
+            floor = next_load(live, seconds)
+
+        print("OpenManager, 20 servers ...", flush=True)
+        with server(directory) as live:
+            prepare(live, 20)
+            ours = next_load(live, seconds)
+            for method in ("GET", "POST"):
+                for clients in (1, 8, 32):
+                    mine, base = ours[(method, clients)], floor[(method, clients)]
+                    label = f"{method} {NEXT}, {clients} client{'s' if clients > 1 else ''}"
+                    rows += [
+                        Row(f"{label}: p50", mine.p50, "ms", API_TARGET_S, floor=base.p50),
+                        Row(f"{label}: p95", mine.percentile(95), "ms", API_TARGET_S,
+                            floor=base.percentile(95)),
+                        Row(f"{label}: throughput", mine.rps, "req/s",
+                            None if clients == 1 else RPS_TARGET, "higher", floor=base.rps),
+                    ]
+                    if mine.errors or base.errors:
+                        raise RuntimeError(f"{label}: {mine.errors} errors (floor {base.errors})")
+            scale = {20: _ai_and_fleet(live, ai_runs, with_stream=True)}
+            held = hold_sessions(live.url, live.process.pid, sessions)
+            rows.append(Row(f"server RSS after {held.sessions} browser-like sessions", held.rss_after_mb,
+                            "MB", RSS_TARGET_MB))
+            rows.append(Row(f"{held.sessions} sessions: all rendered", held.seconds_to_all_rendered, "s"))
+
+        for size in (1_000, 10_000):
+            print(f"OpenManager, {size:,} servers ...", flush=True)
+            with server(directory, fleet_size=size) as live:
+                prepare(live, size)
+                scale[size] = _ai_and_fleet(live, ai_runs, with_stream=size == 1_000)
+
+        for size, figures in scale.items():
+            rows.append(Row(f"AI optimized, {size:,} servers: p50", statistics.median(figures["ai"]), "ms",
+                            AI_TARGET_S))
+            rows.append(Row(f"AI optimized, {size:,} servers: p95", p95(figures["ai"]), "ms", AI_TARGET_S))
+            if "first" in figures:
+                rows.append(Row(f"AI stream, {size:,} servers: first step p50",
+                                statistics.median(figures["first"]), "ms", AI_TARGET_S))
+                rows.append(Row(f"AI stream, {size:,} servers: completed p50",
+                                statistics.median(figures["completed"]), "ms", AI_TARGET_S))
+        for size, figures in scale.items():
+            rows.append(Row(f"GET /api/servers, {size:,} servers: p50", statistics.median(figures["fleet"]),
+                            "ms", API_TARGET_S))
+
+        pages = page_renders(page_runs) if page_runs else None
+    return report(rows, pages, seconds, ai_runs)
+
+
+def _ai_and_fleet(live: LiveServer, runs: int, *, with_stream: bool) -> dict[str, list[float]]:
+    figures = {"ai": ai_post(live, runs), "fleet": fleet_api(live, max(3, runs // 2))}
+    if with_stream:
+        figures["first"], figures["completed"] = ai_stream(live, runs)
+    return figures
+
+
+def report(rows: list[Row], pages: str | None, seconds: float, ai_runs: int) -> str:
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO_ROOT, capture_output=True,
+                            text=True, check=False).stdout.strip() or "unknown"
+    cells = table(rows)
+    header = (f"OpenManager benchmarks, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, commit {commit}, "
+              f"{os.cpu_count()} CPUs, Python {platform.python_version()}.\n"
+              f"Servers: `streamlit run` on loopback, SQLite store, rate limits off "
+              f"(OPENMANAGER_RATE_LIMIT_*=0), AI cache off, every fleet deployed with 3 incidents. "
+              f"Load: keep-alive clients, {seconds:g} s per level after 0.5 s warm-up; "
+              f"AI: {ai_runs} questions per figure, one at a time. "
+              f"Floor: bench/baseline/app.py. Ratio: times better than the target (>= 1 meets it). "
+              f"Reference: the Next.js original served GET {NEXT} at ~500-700 req/s here.")
+    out = io.StringIO()
+    out.write(header + "\n\n" + as_text(cells) + "\n")
+    if pages:
+        out.write("\n" + pages + "\n")
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(f"# Benchmarks\n\n{header}\n\n{as_markdown(cells)}\n"
+                       + (f"\n```\n{pages}\n```\n" if pages else ""))
+    return out.getvalue()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=3.0, help="measured seconds per load level")
+    parser.add_argument("--ai-runs", type=int, default=5, help="questions per AI figure")
+    parser.add_argument("--sessions", type=int, default=50, help="browser-like sessions held at once")
+    parser.add_argument("--page-runs", type=int, default=3, help="loads per page in bench/page_render.py")
+    parser.add_argument("--no-pages", action="store_true", help="skip the page-render benchmark")
+    args = parser.parse_args()
+    print(run(args.seconds, args.ai_runs, args.sessions, None if args.no_pages else args.page_runs))
+    print(f"written to {RESULTS.relative_to(REPO_ROOT)}")
+
+
+if __name__ == "__main__":
+    main()

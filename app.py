@@ -13,5 +13,8 @@ from openmanager_core.api.tcp_nodelay import enable_tcp_nodelay
 from openmanager_core.runtime import get_fleet
 
 enable_tcp_nodelay()
+# Streamlit copies root-level secrets (DATABASE_URL = "...") into the environment only
+# after this module is imported; load them now so Settings sees them (Community Cloud).
+st.secrets.load_if_toml_exists()
 
 app = st.App("navigation.py", routes=[Mount("/api", app=create_api(get_fleet))])

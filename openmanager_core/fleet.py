@@ -45,7 +45,6 @@ class InvalidCount(ValueError):
 class DeployResult:
     server: Server | None
     state: DeploymentState
-    deployed_at: datetime | None
 
 
 def utcnow() -> datetime:
@@ -101,17 +100,16 @@ class Fleet:
                 raise InvalidCount(
                     f"currentCount {current_count} exceeds totalServers {self.total}")
             if current_count == self.total:
-                return DeployResult(None, self.deployment(), None)
+                return DeployResult(None, self.deployment())
             position = current_count + 1
-            self.store.deploy_through(position, now)
+            count = self.store.deploy_through(position, now)
         else:
             claimed = self.store.deploy_next(self.total, now)
             if claimed is None:
-                return DeployResult(None, self.deployment(), None)
-            position = claimed
-        deployed_at = dict(self.store.deployed()).get(position, now)
-        return DeployResult(self.catalogue.at(position), self._state(max(
-            position, self.store.deployed_count())), deployed_at)
+                return DeployResult(None, self.deployment())
+            # Positions are claimed contiguously, so the one just claimed is the count.
+            position = count = claimed
+        return DeployResult(self.catalogue.at(position), self._state(count))
 
     def reset(self) -> DeploymentState:
         self.store.reset(self.clock())

@@ -2,20 +2,50 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+import threading
+from collections.abc import Callable
+from typing import Generic, TypeVar
 
 from .ai import Agent
 from .fleet import Fleet
 from .settings import get_settings
 
+T = TypeVar("T")
 
-@lru_cache(maxsize=1)
-def get_fleet() -> Fleet:
+
+class _Once(Generic[T]):
+    """Build a value on first call, under a lock: concurrent first requests must not each
+    open a store and race to create its schema."""
+
+    def __init__(self, build: Callable[[], T]) -> None:
+        self._build = build
+        self._lock = threading.Lock()
+        self._value: T | None = None
+        self.__doc__ = build.__doc__
+
+    def __call__(self) -> T:
+        value = self._value
+        if value is None:
+            with self._lock:
+                if self._value is None:
+                    self._value = self._build()
+                value = self._value
+        return value
+
+    def cache_clear(self) -> None:
+        with self._lock:
+            self._value = None
+
+
+def _build_fleet() -> Fleet:
     """The one Fleet of this process, shared by every page session and API request."""
     return Fleet(get_settings())
 
 
-@lru_cache(maxsize=1)
-def get_agent() -> Agent:
+def _build_agent() -> Agent:
     """The one AI agent of this process, over `get_fleet()`; the API and every page share it."""
     return Agent(get_fleet(), get_settings())
+
+
+get_fleet = _Once(_build_fleet)
+get_agent = _Once(_build_agent)

@@ -38,6 +38,7 @@ class Settings(BaseSettings):
     llm_timeout_seconds: float = Field(8.0, gt=0)
 
     ai_engine_budget_seconds: float = Field(3.0, gt=0)
+    ai_total_budget_seconds: float = Field(4.5, gt=0)
     ai_pattern_budget_seconds: float = Field(1.0, gt=0)
     ai_cache_seconds: int = Field(300, ge=0)
 

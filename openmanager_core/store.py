@@ -36,6 +36,8 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from .models import Incident, IncidentType, Severity
 
 SCHEMA_VERSION = 1
+READ_ONLY = "openmanager_read_only"
+MIGRATION_LOCK = 0x4F4D5354  # any constant shared by every replica: 'OMST'
 
 metadata = MetaData()
 
@@ -94,6 +96,10 @@ class StoreUnavailable(RuntimeError):
     """The database cannot be reached; callers answer 503 and retry later."""
 
 
+class StoreFull(StoreUnavailable):
+    """The database's disk is full: reads still work, writes fail until space is freed."""
+
+
 def utc(moment: datetime) -> datetime:
     """SQLite hands back naive datetimes; everything we store is UTC."""
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
@@ -117,9 +123,11 @@ def _sqlite_engine(url: str) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
-        # IMMEDIATE takes the write lock up front, so two processes never both read
-        # the same "next position" and then fight over upgrading to a writer.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # Writers take the lock up front (IMMEDIATE), so two processes never both read the
+        # same "next position" and then fight over upgrading to a writer; readers don't,
+        # so in WAL mode they never queue behind a writer.
+        read_only = conn.get_execution_options().get(READ_ONLY, False)
+        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
     return engine
 
@@ -143,36 +151,45 @@ class Store:
             with self.engine.begin() as conn:
                 yield conn
         except OperationalError as exc:
+            if "disk is full" in str(exc.orig):
+                raise StoreFull(str(exc.orig)) from exc
+            raise StoreUnavailable(str(exc.orig)) from exc
+
+    @contextmanager
+    def reading(self) -> Iterator[Connection]:
+        """A read-only transaction: one consistent snapshot, no write lock."""
+        try:
+            with self.engine.connect() as conn:
+                conn.execution_options(**{READ_ONLY: True})
+                with conn.begin():
+                    yield conn
+        except OperationalError as exc:
             raise StoreUnavailable(str(exc.orig)) from exc
 
     def migrate(self) -> None:
-        """Create missing tables, add missing columns, record the version; safe on every start."""
-        try:
-            metadata.create_all(self.engine, checkfirst=True)
-        except IntegrityError:
-            # Another process created the tables at the same moment.
-            pass
-        except OperationalError as exc:
-            if "already exists" not in str(exc):
-                raise StoreUnavailable(str(exc.orig)) from exc
-        self._add_missing_columns()
+        """Create missing tables, add missing columns, record the version; safe on every start.
+
+        All of it runs in one transaction that first takes a lock (SQLite's BEGIN IMMEDIATE,
+        a PostgreSQL advisory lock), so replicas starting together don't race on DDL.
+        """
         with self._tx() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
+            metadata.create_all(conn, checkfirst=True)
+            self._add_missing_columns(conn)
             stmt = self._insert(schema_info).values(version=SCHEMA_VERSION)
             conn.execute(stmt.on_conflict_do_nothing())
 
-    def _add_missing_columns(self) -> None:
+    def _add_missing_columns(self, conn: Connection) -> None:
         """Upgrade older databases in place: columns added to a table since are created
         (nullable, as every column added after a release must be)."""
-        existing = inspect(self.engine)
+        existing = inspect(conn)
         for table in metadata.sorted_tables:
             have = {c["name"] for c in existing.get_columns(table.name)}
             for column in table.columns:
-                if column.name in have:
-                    continue
-                kind = column.type.compile(dialect=self.engine.dialect)
-                with self._tx() as conn:
-                    conn.exec_driver_sql(
-                        f"ALTER TABLE {table.name} ADD COLUMN {column.name} {kind}")
+                if column.name not in have:
+                    kind = column.type.compile(dialect=conn.dialect)
+                    conn.exec_driver_sql(f"ALTER TABLE {table.name} ADD COLUMN {column.name} {kind}")
 
     def ping(self) -> bool:
         try:
@@ -185,12 +202,12 @@ class Store:
     # -- deployment -------------------------------------------------------------------
 
     def deployed(self) -> list[tuple[int, datetime]]:
-        with self._tx() as conn:
+        with self.reading() as conn:
             rows = conn.execute(select(deployments).order_by(deployments.c.position)).all()
         return [(row.position, utc(row.deployed_at)) for row in rows]
 
     def deployed_count(self) -> int:
-        with self._tx() as conn:
+        with self.reading() as conn:
             return int(conn.execute(select(func.count()).select_from(deployments)).scalar_one())
 
     def deploy_next(self, total: int, now: datetime) -> int | None:
@@ -211,8 +228,9 @@ class Store:
                 continue
         raise StoreUnavailable("could not claim a deployment slot under contention")
 
-    def deploy_through(self, position: int, now: datetime) -> None:
-        """Make positions 1..position deployed; ones already there keep their time."""
+    def deploy_through(self, position: int, now: datetime) -> int:
+        """Make positions 1..position deployed (ones already there keep their time); returns
+        how many are deployed now."""
         with self._tx() as conn:
             have = set(conn.execute(
                 select(deployments.c.position).where(deployments.c.position <= position)
@@ -221,6 +239,7 @@ class Store:
             if missing:
                 stmt = self._insert(deployments).on_conflict_do_nothing()
                 conn.execute(stmt, [{"position": p, "deployed_at": now} for p in missing])
+            return int(conn.execute(select(func.count()).select_from(deployments)).scalar_one())
 
     def reset(self, now: datetime) -> None:
         """Empty the fleet; its incidents end with it."""
@@ -246,7 +265,7 @@ class Store:
         condition = incidents.c.cleared_at.is_(None)
         if include_cleared_since is not None:
             condition = condition | (incidents.c.cleared_at > include_cleared_since)
-        with self._tx() as conn:
+        with self.reading() as conn:
             rows = conn.execute(select(incidents).where(condition).order_by(incidents.c.id)).all()
         return [
             Incident(id=r.id, type=IncidentType(r.type), server_id=r.server_id,

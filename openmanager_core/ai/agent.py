@@ -322,7 +322,7 @@ class Agent:
         if draft is None:
             draft = self._fallback(question, steps, attempts, messages)
         elif method == "optimized_ai_engine" and self.llm is not None:
-            draft, llm_used = self._with_llm(text, lang, draft, steps, attempts, messages)
+            draft, llm_used = self._with_llm(text, lang, draft, steps, attempts, messages, started)
         if not llm_used:
             steps.emit("generating", self._generating_text(method, draft, lang, errors))
 
@@ -384,11 +384,14 @@ class Agent:
         return draft
 
     def _with_llm(self, text: str, lang: Lang, draft: Draft, steps: _Steps, attempts: list[TierAttempt],
-                  messages: list[LogLine]) -> tuple[Draft, bool]:
+                  messages: list[LogLine], started: float) -> tuple[Draft, bool]:
         assert self.llm is not None
         llm = self.llm
-        outcome = run_tier("llm", lambda _emit: llm.write_answer(text, lang, draft),
-                           self.settings.llm_timeout_seconds, None)
+        # The LLM only gets what is left of the whole answer's budget: a slow LLM must not
+        # make the operator wait longer than the analytic answer already in hand justifies.
+        left = self.settings.ai_total_budget_seconds - (time.perf_counter() - started)
+        timeout = max(0.1, min(self.settings.llm_timeout_seconds, left))
+        outcome = run_tier("llm", lambda _emit: llm.write_answer(text, lang, draft), timeout, None)
         attempts.append(outcome.attempt())
         messages.append(_log_line(outcome, "the analytic answer stands", failure="warning"))
         self._note("llm", outcome)

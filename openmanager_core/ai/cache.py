@@ -119,7 +119,7 @@ class RedisCache:
         body = json.dumps({"stored": time.time(), "answer": answer.model_dump(mode="json")},
                           ensure_ascii=False)
         try:
-            self._client.setex(KEY_PREFIX + key, self.ttl, body)
+            self._client.set(KEY_PREFIX + key, body, ex=self.ttl)
         except (redis.RedisError, OSError) as exc:
             self._failed(exc)
 

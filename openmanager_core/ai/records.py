@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
 import numpy as np
 from sqlalchemy import case, func, insert, select
-from sqlalchemy.engine import Connection
-from sqlalchemy.exc import OperationalError
 
-from ..store import Store, StoreUnavailable, ai_logs, ai_queries, utc
+from ..store import Store, ai_logs, ai_queries, utc
 from .models import METHODS, AdminStats, LogEntry, LogLevel, QueryRecord, TierStats
 
 MAX_STORED_QUERY = 1000
@@ -93,18 +90,10 @@ class Records:
 
     # -- reading back ---------------------------------------------------------------------
 
-    @contextmanager
-    def _read(self) -> Iterator[Connection]:
-        try:
-            with self.store.engine.connect() as conn:
-                yield conn
-        except OperationalError as exc:
-            raise StoreUnavailable(str(exc.orig)) from exc
-
     def stats(self) -> AdminStats:
         q = ai_queries.c
         answered = q.outcome == "answered"
-        with self._read() as conn:
+        with self.store.reading() as conn:
             totals = conn.execute(select(
                 func.count(), func.sum(case((q.success, 1), else_=0)),
                 func.sum(case((answered, 1), else_=0)), func.sum(case((q.outcome == "rejected", 1), else_=0)),
@@ -146,7 +135,7 @@ class Records:
         stmt = select(ai_logs).order_by(ai_logs.c.id.desc()).limit(limit)
         if level is not None:
             stmt = stmt.where(ai_logs.c.level == level)
-        with self._read() as conn:
+        with self.store.reading() as conn:
             rows = conn.execute(stmt).all()
         return [LogEntry(id=r.id, timestamp=utc(r.created_at), level=r.level, message=r.message, tier=r.tier,
                          query_id=r.query_id, duration_ms=r.duration_ms) for r in rows]
@@ -154,7 +143,7 @@ class Records:
     def queries(self, limit: int = 500) -> list[QueryRecord]:
         """The latest `limit` queries, oldest first (the order a chart over time wants)."""
         q = ai_queries.c
-        with self._read() as conn:
+        with self.store.reading() as conn:
             rows = conn.execute(select(ai_queries).order_by(q.id.desc()).limit(limit)).all()
         return [QueryRecord(
             id=r.id, timestamp=utc(r.created_at), query=r.query, language=r.language, endpoint=r.endpoint,

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..fleet import InvalidCount, NotDeployed, UnknownServer
-from ..store import StoreUnavailable
+from ..store import StoreFull, StoreUnavailable
 
 
 class ApiError(Exception):
@@ -70,6 +70,11 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _invalid_count(_request: Request, exc: InvalidCount) -> JSONResponse:
         return JSONResponse(status_code=400, content=error_body(
             "invalid_count", str(exc), "currentCount"))
+
+    @app.exception_handler(StoreFull)
+    async def _store_full(_request: Request, _exc: StoreFull) -> JSONResponse:
+        return JSONResponse(status_code=507, content=error_body(
+            "storage_full", "The database's disk is full; nothing was written. Free space and retry."))
 
     @app.exception_handler(StoreUnavailable)
     async def _store_down(_request: Request, _exc: StoreUnavailable) -> JSONResponse:

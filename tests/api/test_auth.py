@@ -170,25 +170,25 @@ def test_tokens_work_on_a_replica_sharing_the_secret_until_their_key_is_removed(
 
 def with_admin_route(client: TestClient) -> TestClient:
     router = APIRouter(prefix="/ai-agent/admin")
-    router.add_api_route("/stats", lambda: {"ok": True})
+    router.add_api_route("/probe", lambda: {"ok": True})
     client.app.include_router(router)  # type: ignore[attr-defined]
     return client
 
 
 def test_admin_paths_need_an_admin_credential(keyed: TestClient) -> None:
     client = with_admin_route(keyed)
-    assert error_of(client.get("/ai-agent/admin/stats")) == (401, "missing_credential")
+    assert error_of(client.get("/ai-agent/admin/probe")) == (401, "missing_credential")
     assert error_of(client.get("/ai-agent/admin/nothing-here")) == (401, "missing_credential")
-    assert error_of(client.get("/ai-agent/admin/stats", headers=bearer(READ_KEY))) == (
+    assert error_of(client.get("/ai-agent/admin/probe", headers=bearer(READ_KEY))) == (
         403, "insufficient_scope")
-    assert client.get("/ai-agent/admin/stats", headers=bearer(ADMIN_KEY)).json() == {"ok": True}
+    assert client.get("/ai-agent/admin/probe", headers=bearer(ADMIN_KEY)).json() == {"ok": True}
     token = token_for(client, ADMIN_KEY)
-    assert client.get("/ai-agent/admin/stats", headers=bearer(token)).status_code == 200
+    assert client.get("/ai-agent/admin/probe", headers=bearer(token)).status_code == 200
     assert client.get("/ai-agent/administrator").status_code == 404
 
 
 def test_admin_paths_without_keys_are_loopback_only(make_client: MakeClient) -> None:
     remote = with_admin_route(make_client())
-    assert error_of(remote.get("/ai-agent/admin/stats")) == (403, "loopback_only")
+    assert error_of(remote.get("/ai-agent/admin/probe")) == (403, "loopback_only")
     local = with_admin_route(make_client(client=LOOPBACK))
-    assert local.get("/ai-agent/admin/stats").json() == {"ok": True}
+    assert local.get("/ai-agent/admin/probe").json() == {"ok": True}

@@ -31,12 +31,14 @@ def test_unreachable_database_answers_503(postgres_server) -> None:
         assert failed.json()["error"]["code"] == "database_unavailable"
 
 
-def test_components_without_redis_or_ai_engine(make_client) -> None:
+def test_components_with_memory_cache_and_no_llm(make_client) -> None:
     body = make_client().get("/health").json()
     assert body["status"] == "healthy"
     assert body["database"]["backend"] == "sqlite"
     assert body["cache"] == {"status": "up", "backend": "memory", "latencyMs": None, "detail": None}
-    assert body["ai"]["status"] == "unknown" and body["ai"]["tiers"] == {}
+    assert body["ai"]["status"] == "up"
+    assert body["ai"]["tiers"]["llm"] == "disabled"
+    assert body["ai"]["tiers"]["optimized_ai_engine"] == "up"
 
 
 def test_redis_down_degrades_but_still_serves(make_client, redis_server, redis_url) -> None:

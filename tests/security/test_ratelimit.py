@@ -5,12 +5,24 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 import pytest
 from limits import parse
 
 from openmanager_core.security.ratelimit import RateLimiter, RatePolicy, limit_class
 from openmanager_core.settings import Settings
+
+T = TypeVar("T")
+
+
+def run_isolated(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run on a fresh event loop in its own thread: Playwright's sync API keeps a loop
+    running on the main thread for the whole session once the browser fixture starts."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 @pytest.mark.parametrize("path, name", [
@@ -51,7 +63,7 @@ def test_memory_moving_window_per_client_and_class() -> None:
         assert (await limiter.hit(item, "default", "ip:b")).allowed
         assert (await limiter.hit(item, "next", "ip:a")).allowed
 
-    asyncio.run(scenario())
+    run_isolated(scenario())
 
 
 def test_replicas_share_one_redis_budget(redis_url: str) -> None:
@@ -63,7 +75,7 @@ def test_replicas_share_one_redis_budget(redis_url: str) -> None:
         assert allowed == [True, True, True, True, False]
         assert first.backend == second.backend == "redis"
 
-    asyncio.run(scenario())
+    run_isolated(scenario())
 
 
 def test_memory_limiters_do_not_share() -> None:
@@ -75,7 +87,7 @@ def test_memory_limiters_do_not_share() -> None:
                    for limiter in (first, second, first, second)]
         assert allowed == [True, True, True, True]
 
-    asyncio.run(scenario())
+    run_isolated(scenario())
 
 
 def test_redis_down_counts_in_memory_then_returns(redis_server, redis_url: str,
@@ -105,6 +117,6 @@ def test_redis_down_counts_in_memory_then_returns(redis_server, redis_url: str,
         assert len(warnings) == 1 and "Redis failed" in warnings[0].getMessage()
         assert "reachable again" in caplog.text
 
-    asyncio.run(scenario())
+    run_isolated(scenario())
     with redis_server.client() as client:
         assert client.keys("openmanager:ratelimit*")

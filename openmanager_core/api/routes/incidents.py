@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, timedelta
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, status
+from fastapi import APIRouter, Depends, Path, status
 
 from ...models import ClearResponse, IncidentListResponse, IncidentRequest, IncidentResponse
 from ..auth import require_admin
@@ -39,7 +40,7 @@ def inject_incident(body: IncidentRequest, fleet: FleetDep) -> IncidentResponse:
 
 
 @router.delete("/{incident_id}", response_model=ClearResponse, dependencies=[Depends(require_admin)])
-def clear_incident(incident_id: int, fleet: FleetDep) -> ClearResponse:
+def clear_incident(incident_id: Annotated[int, Path(ge=1, le=2**31 - 1)], fleet: FleetDep) -> ClearResponse:
     if not fleet.clear(incident_id):
         raise ApiError(404, "unknown_incident", f"No active incident with id {incident_id}.",
                        "id")

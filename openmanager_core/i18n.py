@@ -11,6 +11,19 @@ LANGUAGES: tuple[Lang, ...] = ("ko", "en")
 _HANGUL = re.compile(r"[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f]")
 
 TEXT: dict[str, dict[Lang, str]] = {
+    "access.prompt": {"ko": "이 페이지는 변경 권한이 필요합니다. 관리자 API 키를 입력하세요.",
+                      "en": "This page changes the fleet. Enter an admin API key."},
+    "access.key": {"ko": "관리자 API 키", "en": "Admin API key"},
+    "access.unlock": {"ko": "확인", "en": "Unlock"},
+    "access.wrong_key": {"ko": "API 키가 올바르지 않습니다.", "en": "That API key is not valid."},
+    "access.read_only_key": {"ko": "읽기 전용 키로는 변경할 수 없습니다.",
+                             "en": "A read-only key cannot change anything."},
+    "access.login": {"ko": "로그인", "en": "Log in"},
+    "access.loopback_only": {
+        "ko": "API 키가 설정되지 않아 이 서버와 같은 컴퓨터에서만 변경할 수 있습니다. "
+              "OPENMANAGER_API_KEYS 를 설정하세요.",
+        "en": "No API key is configured, so changes are allowed only from this server's own "
+              "machine. Set OPENMANAGER_API_KEYS."},
     "deployed": {"ko": "⚡ {hostname} 서버 배포됨", "en": "⚡ {hostname} server deployed"},
     "complete": {"ko": "🎉 모든 서버 배포 완료!", "en": "🎉 All servers deployed!"},
     "reset": {"ko": "🔄 배포가 초기화되었습니다", "en": "🔄 Deployment reset"},

@@ -11,6 +11,7 @@ from openmanager_core.ai.models import LogLevel
 from openmanager_core.i18n import t
 from openmanager_core.settings import get_settings
 from openmanager_core.store import StoreUnavailable
+from ui.access import require_admin
 from ui.charts import error_rate_figure, queries_over_time_figure, response_time_figure, tier_share_figure
 from ui.components import local_time
 from ui.state import agent_or_stop, lang, tr
@@ -129,6 +130,7 @@ def log_table() -> None:
 
 
 st.title(tr("nav.admin"))
+require_admin()
 try:
     empty = agent.stats().total_queries == 0
 except StoreUnavailable:

@@ -18,6 +18,9 @@ TEXT: dict[str, dict[Lang, str]] = {
     "access.wrong_key": {"ko": "API 키가 올바르지 않습니다.", "en": "That API key is not valid."},
     "access.read_only_key": {"ko": "읽기 전용 키로는 변경할 수 없습니다.",
                              "en": "A read-only key cannot change anything."},
+    "access.reset_needs_key": {
+        "ko": "초기화하려면 장애 시나리오나 관리자 페이지에서 관리자 API 키를 입력하세요.",
+        "en": "To reset, enter an admin API key on the incidents or admin page."},
     "access.login": {"ko": "로그인", "en": "Log in"},
     "access.loopback_only": {
         "ko": "API 키가 설정되지 않아 이 서버와 같은 컴퓨터에서만 변경할 수 있습니다. "

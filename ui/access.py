@@ -32,6 +32,17 @@ def _oidc_configured() -> bool:
         return False
 
 
+def may_change() -> bool:
+    """Whether this session may change things right now, without asking."""
+    ring = keyring()
+    if _oidc_configured() and st.user.is_logged_in:
+        return True
+    if not ring.configured:
+        return _browser_is_local()
+    held = st.session_state.get(SESSION_KEY)
+    return held is not None and ring.get(held) is not None
+
+
 def require_admin() -> None:
     """Stop the page unless this session may change things.
 
@@ -39,17 +50,12 @@ def require_admin() -> None:
     when OIDC is set up in secrets); with none, only a browser on this machine may, which
     is the rule the API applies to its own change endpoints.
     """
-    ring = keyring()
-    if _oidc_configured() and st.user.is_logged_in:
+    if may_change():
         return
+    ring = keyring()
     if not ring.configured:
-        if _browser_is_local():
-            return
         st.warning(tr("access.loopback_only"))
         st.stop()
-    held = st.session_state.get(SESSION_KEY)
-    if held is not None and ring.get(held) is not None:
-        return
     st.info(tr("access.prompt"))
     with st.form("admin_key_form"):
         presented = st.text_input(tr("access.key"), type="password", key="admin_key_input")

@@ -8,6 +8,7 @@ import streamlit as st
 
 from openmanager_core.models import DeploymentState
 from openmanager_core.store import StoreUnavailable
+from ui.access import may_change
 from ui.components import plain, server_card, type_label
 from ui.state import fleet_or_stop, lang, tr
 
@@ -94,6 +95,8 @@ with st.container(horizontal=True):
               type="primary", disabled=running or current.is_complete, on_click=set_running, args=(True,))
     st.button(tr("deploy.pause"), icon=":material/pause:", disabled=not running,
               on_click=set_running, args=(False,))
-    st.button(tr("deploy.reset"), icon=":material/restart_alt:", on_click=reset)
+    allowed = may_change()
+    st.button(tr("deploy.reset"), icon=":material/restart_alt:", on_click=reset, disabled=not allowed,
+              help=None if allowed else tr("access.reset_needs_key"))
 
 st.fragment(live_region, run_every=interval if running else fleet.settings.refresh_seconds)()

@@ -38,3 +38,14 @@ def test_pages_that_change_things_need_an_admin_key(keys: None, open_page: OpenP
     assert not app.get("text_input") or all(t.key != "admin_key_input" for t in app.text_input)
     if page == "views/incidents.py":
         assert any(b.label == "장애 주입" for b in app.get("button"))
+
+
+def test_reset_needs_the_key_too(keys: None, open_page: OpenPage, deployed: Fleet) -> None:
+    app = open_page("views/deployment.py")
+    no_exceptions(app)
+    assert next(b for b in app.get("button") if b.label == "초기화").disabled
+    app = app.switch_page("views/incidents.py").run()
+    app.text_input(key="admin_key_input").input(ADMIN_KEY)
+    app = app.get("form_submit_button")[0].click().run()
+    app = app.switch_page("views/deployment.py").run()
+    assert not next(b for b in app.get("button") if b.label == "초기화").disabled

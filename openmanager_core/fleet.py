@@ -15,6 +15,7 @@ from .models import (
     Incident,
     IncidentType,
     MetricHistory,
+    MetricSample,
     Server,
     ServerState,
     ServiceState,
@@ -139,14 +140,15 @@ class Fleet:
     def state(self, key: str, lang: Lang = "ko", at: datetime | None = None) -> ServerState:
         server = self.resolve(key)
         at = at or self.clock()
-        deployed = dict(self.store.deployed())
-        if server.position not in deployed:
+        deployed_at = self.store.deployed_at(server.position)
+        if deployed_at is None:
             raise NotDeployed(server.hostname)
         incidents = [i for i in self.store.incidents() if i.server_id == server.id]
         sample = self.simulator.sample(server, at, incidents)
-        return self._compose(server, deployed[server.position], sample, incidents, at, lang)
+        return self._compose(server, deployed_at, sample, incidents, at, lang)
 
-    def _compose(self, server: Server, deployed_at: datetime, sample, incidents: list[Incident],
+    def _compose(self, server: Server, deployed_at: datetime, sample: MetricSample | None,
+                 incidents: list[Incident],
                  at: datetime, lang: Lang) -> ServerState:
         services = service_states(server, sample, incidents)
         down = sum(1 for s in services if s.status is not ServiceState.RUNNING)

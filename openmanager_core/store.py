@@ -206,6 +206,13 @@ class Store:
             rows = conn.execute(select(deployments).order_by(deployments.c.position)).all()
         return [(row.position, utc(row.deployed_at)) for row in rows]
 
+    def deployed_at(self, position: int) -> datetime | None:
+        """When one position was deployed, or None while it is not."""
+        with self.reading() as conn:
+            value = conn.execute(select(deployments.c.deployed_at)
+                                 .where(deployments.c.position == position)).scalar_one_or_none()
+        return utc(value) if value is not None else None
+
     def deployed_count(self) -> int:
         with self.reading() as conn:
             return int(conn.execute(select(func.count()).select_from(deployments)).scalar_one())

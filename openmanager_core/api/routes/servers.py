@@ -56,11 +56,12 @@ def deploy_next(fleet: FleetDep, lang: LangDep, http_request: Request,
 @router.get("", response_model=ServerListResponse)
 def list_servers(fleet: FleetDep, lang: LangDep,
                  status: Annotated[Status | None, Query()] = None) -> ServerListResponse:
-    states = fleet.states(lang)
+    at = fleet.clock()
+    states = fleet.states(lang, at)
     summary = summarize(states)
     if status is not None:
         states = [s for s in states if s.status is status]
-    return ServerListResponse(servers=states, summary=summary, timestamp=fleet.clock())
+    return ServerListResponse(servers=states, summary=summary, timestamp=at)
 
 
 @router.get("/{server_id}", response_model=ServerResponse)

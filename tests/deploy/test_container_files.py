@@ -7,6 +7,7 @@ from Debian. Beyond what the linters know, the issue's properties are asserted o
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import re
 import shutil
@@ -201,6 +202,18 @@ def test_compose_publishes_only_the_proxy_with_the_shipped_nginx_config(
     assert mounts["/etc/nginx/nginx.conf"]["read_only"] is True
 
 
+def test_compose_trusts_forwarded_addresses_from_the_proxy_alone(compose_model: dict[str, Any]) -> None:
+    """With "*" any container could claim to be any client; only the proxy's fixed address may."""
+    services = compose_model["services"]
+    trusted = services["app"]["environment"]["FORWARDED_ALLOW_IPS"]
+    proxy_address = services["proxy"]["networks"]["backend"]["ipv4_address"]
+    assert trusted == proxy_address
+    subnet = compose_model["networks"]["backend"]["ipam"]["config"][0]["subnet"]
+    assert ipaddress.ip_address(proxy_address) in ipaddress.ip_network(subnet)
+    for name in ("app", "postgres", "redis"):
+        assert "backend" in services[name]["networks"], name
+
+
 # ----------------------------------------------------------------------------- nginx
 
 
@@ -216,6 +229,12 @@ def test_proxy_pins_browsers_and_upgrades_the_streamlit_websocket() -> None:
     assert "location /_stcore/stream" in conf
     assert "proxy_set_header Upgrade $http_upgrade;" in conf
     assert "proxy_set_header Connection $connection_upgrade;" in conf
+
+
+def test_proxy_replaces_the_clients_forwarded_for_header() -> None:
+    """Appending ($proxy_add_x_forwarded_for) would pass on whatever address a client claims."""
+    conf = NGINX_CONF.read_text()
+    assert re.findall(r"proxy_set_header X-Forwarded-For (\S+);", conf) == ["$remote_addr"]
 
 
 # --------------------------------------------------------------------------- secrets

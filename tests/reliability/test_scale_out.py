@@ -104,3 +104,32 @@ def test_behind_the_proxy_without_keys_changes_are_refused(proxy: Proxy) -> None
         refused = client.post("/api/incidents", json={"type": "cpu_spike", "server": "web-prod-01"})
         assert refused.status_code == 403 and refused.json()["error"]["code"] == "loopback_only"
         assert client.get("/api/incidents").status_code == 200
+
+
+RATE_BUDGET = 10
+
+
+@pytest.fixture
+def limited_proxy(streamlit_app, postgres_url: str, redis_url: str) -> Iterator[Proxy]:
+    """The proxy over two replicas that share one rate-limit budget per client in Redis.
+
+    The replicas trust X-Forwarded-For from 127.0.0.1 (uvicorn's default), where nginx runs, as
+    compose has them trust the proxy's fixed address.
+    """
+    pair = start_pair(streamlit_app, {"DATABASE_URL": postgres_url, "REDIS_URL": redis_url,
+                                      "OPENMANAGER_RATE_LIMIT_DEFAULT": f"{RATE_BUDGET}/minute",
+                                      "FORWARDED_ALLOW_IPS": "127.0.0.1"}, warm=False)
+    running = start_proxy([f"127.0.0.1:{app.port}" for app in pair])
+    yield running
+    running.stop()
+
+
+def test_a_client_rotating_x_forwarded_for_still_runs_out_of_budget(limited_proxy: Proxy) -> None:
+    """A client that claims a new address on every request is still one client to the limiter."""
+    codes = []
+    with httpx.Client(base_url=limited_proxy.url, timeout=30) as client:
+        for n in range(3 * RATE_BUDGET):
+            response = client.get("/api/servers", headers={"X-Forwarded-For": f"203.0.113.{n + 1}"})
+            codes.append(response.status_code)
+    counts = Counter(codes)
+    assert counts[200] <= RATE_BUDGET and counts[429] >= 2 * RATE_BUDGET, counts

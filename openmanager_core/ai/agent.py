@@ -532,16 +532,17 @@ class Agent:
                      "patternMatching": self.settings.ai_pattern_budget_seconds,
                      "llm": self.settings.llm_timeout_seconds})
 
-    def stats(self) -> AdminStats:
-        return self.records.stats()
+    def stats(self, since: datetime | None = None) -> AdminStats:
+        return self.records.stats(since)
 
-    def logs(self, limit: int = 50, level: str | None = None) -> list[LogEntry]:
+    def logs(self, limit: int = 50, level: str | None = None,
+             since: datetime | None = None) -> list[LogEntry]:
         if level is not None and level not in ("info", "warning", "error"):
             raise ValueError("level must be info, warning or error")
-        return self.records.logs(limit, level)  # type: ignore[arg-type]
+        return self.records.logs(limit, level, since)  # type: ignore[arg-type]
 
-    def query_records(self, limit: int = 500) -> list[QueryRecord]:
-        return self.records.queries(limit)
+    def query_records(self, limit: int = 500, since: datetime | None = None) -> list[QueryRecord]:
+        return self.records.queries(limit, since)
 
 
 def _log_line(outcome: TierOutcome[Any], then: str, failure: LogLevel = "error") -> LogLine:

@@ -148,8 +148,8 @@ def overview() -> None:
                 on_click=open_clicked, width=150, help=tr("fleet.col.hostname_help")),
             "status": st.column_config.TextColumn(tr("fleet.col.status"), width=90),
             "alert": st.column_config.TextColumn(tr("fleet.col.alert"), width=360),
-            **{key: st.column_config.TextColumn(metric_title(key, lang()), width=METRIC_WIDTH)
-               for key in TABLE_METRICS},
+            **{key: st.column_config.TextColumn(metric_title(key, lang()), width=METRIC_WIDTH,
+                                                alignment="right") for key in TABLE_METRICS},
             "type": st.column_config.TextColumn(tr("fleet.col.type")),
             "location": st.column_config.TextColumn(tr("fleet.col.location")),
             "uptime": st.column_config.TextColumn(tr("fleet.col.uptime")),

@@ -306,6 +306,10 @@ TEXT: dict[str, dict[Lang, str]] = {
     "agent.step.pattern": {
         "ko": "패턴 '{intent}' 일치 ('{word}'); 서버 {n}대의 현재 값 사용",
         "en": "Pattern '{intent}' matched ('{word}'); using the current values of {n} servers"},
+    "agent.step.no_meaning": {"ko": "질문에서 글자나 숫자를 찾지 못함 (이모지·기호만 있음)",
+                              "en": "No letter or digit in the question (only emoji or symbols)"},
+    "agent.step.not_understood": {"ko": "알아들을 수 있는 의도 없음 — 예시 질문 제안",
+                                  "en": "No intent to go on — suggesting example questions"},
     "agent.step.pattern_answer": {"ko": "패턴 매칭 템플릿으로 답변 작성",
                                   "en": "Answer filled in from the pattern template"},
     "agent.step.fallback": {"ko": "기본 응답: 현재 상태와 임계값만으로 {n}대 확인",
@@ -367,6 +371,9 @@ TEXT: dict[str, dict[Lang, str]] = {
               "수준({usual})입니다.",
         "en": "{metric} {value} is above its {level} threshold ({threshold}), but that is this server's "
               "usual level for this hour ({usual})."},
+    "agent.answer.not_understood": {
+        "ko": "**질문을 이해하지 못했습니다.** 서버나 지표에 대해 물어봐 주세요. 예를 들면:",
+        "en": "**I didn't understand the question.** Ask about the servers or their metrics, for example:"},
     "agent.answer.not_found": {"ko": "'{name}' 서버를 찾을 수 없습니다.", "en": "No server called '{name}'."},
     "agent.answer.not_deployed": {"ko": "{host} 서버는 아직 배포되지 않았습니다.",
                                   "en": "{host} is not deployed yet."},

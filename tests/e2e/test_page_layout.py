@@ -1,10 +1,10 @@
-"""End to end in headless Chromium at a laptop's width: what must be on screen without scrolling."""
+"""End to end in headless Chromium: what must be on screen at a laptop's width, and what must stay typed."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import Browser, Page, expect
 
 from openmanager_core.models import IncidentType, Severity
 from tests.e2e.conftest import WAIT_MS, Dashboard, open_page
@@ -35,3 +35,20 @@ def test_at_1280_px_the_reason_a_server_is_red_is_on_screen(dashboard: Dashboard
         expect(page.get_by_role("main").get_by_test_id("stMetric")).to_have_count(0)
     finally:
         context.close()
+
+
+def test_a_refused_long_question_stays_in_the_box(dashboard: Dashboard, page: Page) -> None:
+    server, _ = dashboard(deployed=20)
+    open_page(page, f"{server.url}/ai")
+    box = page.get_by_test_id("stChatInputTextArea")
+    question = "db-master-01 " + "왜 느려? " * 200  # over the 1000-character limit
+    box.fill(question)
+    box.press("Enter")
+    expect(page.get_by_text("질문이 너무 깁니다")).to_be_visible(timeout=WAIT_MS)
+    expect(box).to_have_value(question, timeout=WAIT_MS)
+    expect(page.get_by_test_id("stChatMessage")).to_have_count(0)
+    # Shortened in place, it is asked.
+    box.fill(question[:60])
+    box.press("Enter")
+    expect(page.get_by_test_id("stChatMessage")).to_have_count(2, timeout=WAIT_MS)
+    expect(box).to_have_value("")

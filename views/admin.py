@@ -19,7 +19,7 @@ from ui.state import agent_or_stop, lang, tr
 
 RECORDS = 1000
 LEVELS: tuple[LogLevel | None, ...] = (None, "info", "warning", "error")
-RANGES: tuple[int | None, ...] = (60, 1440, 10080, None)  # minutes; None: everything recorded
+RANGES: dict[str, int | None] = {"1h": 60, "24h": 1440, "7d": 10080, "all": None}  # minutes back
 RANGE_KEY = "admin_range"
 
 
@@ -49,23 +49,16 @@ TARGETS = (
 agent = agent_or_stop()
 
 
-def range_label(minutes: int | None) -> str:
-    if minutes is None:
-        return tr("admin.range.all")
-    if minutes < 1440:
-        return tr("admin.range.hours", n=minutes // 60)
-    return tr("admin.range.days", n=minutes // 1440)
-
-
-def range_start(minutes: int | None) -> datetime | None:
-    """Where the chosen range begins, on the clock the records are written with."""
+def range_start(name: str) -> datetime | None:
+    """Where the chosen range begins, on the clock the records are written with; None for all."""
+    minutes = RANGES[name]
     return agent.fleet.clock() - timedelta(minutes=minutes) if minutes is not None else None
 
 
-def kpi_tiles(minutes: int | None) -> None:
+def kpi_tiles(range_name: str) -> None:
     """The engine's figures over the chosen range beside the guide's targets; refreshed on their own."""
     try:
-        stats = agent.stats(range_start(minutes))
+        stats = agent.stats(range_start(range_name))
     except StoreUnavailable:
         st.error(tr("error.store"))
         return
@@ -169,8 +162,8 @@ if empty:
             "-d '{\"action\": \"smart-query\", \"query\": \"현재 서버 상태 요약해줘\"}'", language="bash")
     st.stop()
 
-chosen = st.segmented_control(tr("admin.range"), RANGES, default=None, key=RANGE_KEY,
-                              format_func=range_label)
+chosen = st.segmented_control(tr("admin.range"), list(RANGES), default="all", required=True, key=RANGE_KEY,
+                              format_func=lambda name: tr(f"admin.range.{name}")) or "all"
 st.fragment(kpi_tiles, run_every=get_settings().refresh_seconds)(chosen)
 try:
     start = range_start(chosen)

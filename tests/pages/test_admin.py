@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+import math
+from datetime import UTC, datetime, timedelta
 
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from openmanager_core.ai import Agent, InvalidQuery
+from openmanager_core.ai.models import QueryRecord
 from openmanager_core.fleet import Fleet
 from openmanager_core.runtime import get_agent
 from tests.pages.conftest import OpenPage
 from tests.pages.elements import no_exceptions, texts
+from ui.charts import response_time_figure
 
 PAGE = "views/admin.py"
 
@@ -130,14 +133,38 @@ def test_the_range_narrows_kpis_charts_and_logs(open_page: OpenPage, deployed: F
     app = open_page(PAGE)
     assert (kpis(app)["전체 질의"], kpis(app)["거부된 입력"]) == ("4", "1")
     ranges = set(app.segmented_control(key="admin_range").options)
-    assert ranges == {"최근 1시간", "최근 1일", "최근 7일", "전체"}
-    for minutes, total, asked_in_range in (
-            (60, "1", {"디스크 용량 부족한 곳 있어?"}),
-            (1440, "2", {"디스크 용량 부족한 곳 있어?", "CPU 사용률이 높은 서버 알려줘"}),
-            (10080, "4", {"디스크 용량 부족한 곳 있어?", "CPU 사용률이 높은 서버 알려줘",
+    assert ranges == {"최근 1시간", "최근 24시간", "최근 7일", "전체"}
+    for name, total, asked_in_range in (
+            ("1h", "1", {"디스크 용량 부족한 곳 있어?"}),
+            ("24h", "2", {"디스크 용량 부족한 곳 있어?", "CPU 사용률이 높은 서버 알려줘"}),
+            ("7d", "4", {"디스크 용량 부족한 곳 있어?", "CPU 사용률이 높은 서버 알려줘",
                           "현재 서버 상태 요약해줘", "x" * 1000})):  # stored up to 1000 characters
-        app.segmented_control(key="admin_range").set_value(minutes).run()
+        app.segmented_control(key="admin_range").set_value(name).run()
         no_exceptions(app)
-        assert kpis(app)["전체 질의"] == total, minutes
+        assert kpis(app)["전체 질의"] == total, name
         assert f"최근 질의 {total}건" in texts(app)
         assert set(app.dataframe[-1].value["질문"]) == asked_in_range
+
+
+def records_taking(*milliseconds: float) -> list[QueryRecord]:
+    start = datetime(2026, 11, 30, 5, 0, tzinfo=UTC)
+    return [QueryRecord(id=i, timestamp=start + timedelta(minutes=i), query="q", language="ko", endpoint="ui",
+                        method="optimized_ai_engine", processing_time=ms, success=True, fallback_used=False,
+                        cached=False) for i, ms in enumerate(milliseconds)]
+
+
+def test_latency_in_ms_on_a_linear_axis_when_close_together() -> None:
+    layout = response_time_figure(records_taking(4, 6, 9, 12), "en").to_plotly_json()["layout"]
+    assert layout["xaxis"]["title"]["text"] == "response time (ms)"
+    assert "tickvals" not in layout["xaxis"] and not layout.get("shapes")
+
+
+def test_latency_in_seconds_on_a_log_axis_when_spread_wide() -> None:
+    drawn = response_time_figure(records_taking(3, 40, 900, 2500), "en")
+    figure = drawn.to_plotly_json()
+    axis = figure["layout"]["xaxis"]
+    assert axis["title"]["text"] == "response time (s) · log scale"
+    assert axis["ticktext"] == ["0.005", "0.01", "0.02", "0.05", "0.1", "0.2", "0.5", "1", "2"]
+    assert axis["tickvals"] == pytest.approx([math.log10(float(v)) for v in axis["ticktext"]])
+    assert [shape["x0"] for shape in figure["layout"]["shapes"]] == [0.0]  # the 1 s target, log10(1)
+    assert sorted(drawn.data[0].x) == pytest.approx([math.log10(v) for v in (0.003, 0.04, 0.9, 2.5)])

@@ -227,6 +227,7 @@ def response_time_figure(records: Sequence[QueryRecord], lang: Lang) -> go.Figur
         ticks = _decade_ticks(low, high)
         figure.update_xaxes(title_text=f"{title} · {t('admin.chart.log_scale', lang)}",
                             tickvals=[float(np.log10(v)) for v in ticks], ticktext=[f"{v:g}" for v in ticks])
+        figure.update_traces(hovertemplate="%{fullData.name}: %{y}<extra></extra>")  # x is a log10
     else:
         figure.update_xaxes(title_text=title)
     return figure

@@ -91,7 +91,7 @@ def test_a_failed_answer_is_an_error_and_a_refusal_is_not(fleet: Fleet) -> None:
     assert (stats.success_rate, stats.error_rate) == (50.0, 50.0)  # 1 of the 2 attempted failed
 
 
-def test_since_keeps_only_what_was_recorded_from_then_on(fleet: Fleet) -> None:
+def check_since(fleet: Fleet) -> None:
     agent = Agent(fleet, use_cache=False)
     agent.records.clock = lambda: NOW - timedelta(hours=3)
     agent.ask("현재 서버 상태 요약해줘")
@@ -108,6 +108,16 @@ def test_since_keeps_only_what_was_recorded_from_then_on(fleet: Fleet) -> None:
     assert {e.query for e in agent.logs(limit=100, since=NOW - timedelta(hours=1))} == {"CPU 높은 서버?"}
     assert len(agent.logs(limit=100)) == 3
     assert agent.stats(since=NOW).total_queries == 0
+
+
+def test_since_keeps_only_what_was_recorded_from_then_on(fleet: Fleet) -> None:
+    check_since(fleet)
+
+
+def test_since_on_postgresql(postgres_url: str, tmp_path: Path) -> None:
+    fleet = Fleet(settings_for(tmp_path, database_url=postgres_url), clock=lambda: NOW)
+    fleet.deploy_next(19)
+    check_since(fleet)
 
 
 def test_an_empty_store_gives_zeros(fleet: Fleet) -> None:

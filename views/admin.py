@@ -66,7 +66,7 @@ def kpi_tiles(range_name: str) -> None:
         with st.container():
             st.metric(tr("admin.kpi.total"), f"{stats.total_queries:,}")
             st.caption(tr("admin.kpi.total_detail", answered=stats.answered_queries,
-                          failed=stats.total_queries - stats.answered_queries - stats.rejected_queries,
+                          failed=stats.failed_queries,
                           rejected=stats.rejected_queries))
         with st.container():
             # Refused input is the caller's, not the engine's: it has no target and is not an error.

@@ -102,6 +102,7 @@ class AdminStats(WireModel):
     success: bool = True
     total_queries: int
     answered_queries: int
+    failed_queries: int  # a tier worked on them and no answer came back
     rejected_queries: int  # empty or too long: refused before any tier ran
     rejected_rate: float  # percent of all queries
     success_rate: float  # percent of the queries a tier worked on (rejected ones left out)

@@ -137,7 +137,8 @@ class Records:
                 p50_response_time=round(_percentile(mine, 50), 4),
                 p95_response_time=round(_percentile(mine, 95), 4))
         return AdminStats(
-            total_queries=total, answered_queries=n_answered, rejected_queries=n_rejected,
+            total_queries=total, answered_queries=n_answered, failed_queries=attempted - n_answered,
+            rejected_queries=n_rejected,
             rejected_rate=_share(n_rejected, total),
             success_rate=_share(succeeded, attempted), error_rate=_share(attempted - succeeded, attempted),
             average_response_time=round(float(average or 0.0) / 1000.0, 4),

@@ -88,6 +88,7 @@ def test_a_failed_answer_is_an_error_and_a_refusal_is_not(fleet: Fleet) -> None:
     assert not agent.ask("CPU?").success
     stats = agent.stats()
     assert (stats.total_queries, stats.rejected_queries, stats.rejected_rate) == (5, 3, 60.0)
+    assert (stats.answered_queries, stats.failed_queries) == (1, 1)
     assert (stats.success_rate, stats.error_rate) == (50.0, 50.0)  # 1 of the 2 attempted failed
 
 

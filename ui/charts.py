@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
+import numpy as np
 import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
@@ -125,24 +126,32 @@ TIER_ORDER = (*METHODS, "rejected")
 TARGET_RESPONSE_MS = 1000
 TARGET_ERROR_PERCENT = 1
 CHART_HEIGHT = 320
+TIME_BUCKETS = 30  # the queries and error-rate charts share these buckets
+LATENCY_BINS = 30
+LOG_SPREAD = 50  # slowest / fastest above this: the latency axis is logarithmic
+SECONDS_FROM_MS = 1000  # the slowest answer at least this long: the latency axis is in seconds
+MIN_SPAN = timedelta(minutes=1)
 
 
 def _records_frame(records: Sequence[QueryRecord], lang: Lang) -> pd.DataFrame:
-    """One row per query: Korean wall-clock time, tier label, milliseconds, 100 when it failed."""
+    """One row per query: Korean wall-clock time, tier (or rejected), milliseconds, 100 when it failed.
+
+    `attempted` is False for refused input: no tier worked on it.
+    """
     tiers = [r.method or "rejected" for r in records]
     return pd.DataFrame({
         "time": pd.to_datetime([r.timestamp for r in records], utc=True).tz_convert(KST).tz_localize(None),
         "tier": [t(f"ai.tier.{tier}", lang) for tier in tiers],
         "processing_ms": [r.processing_time for r in records],
-        "answered": [r.method is not None for r in records],
+        "attempted": [r.method is not None for r in records],
         "failed": [0 if r.success else 100 for r in records],
     })
 
 
-def _tier_style(lang: Lang) -> dict[str, object]:
-    labels = [t(f"ai.tier.{tier}", lang) for tier in TIER_ORDER]
+def _tier_style(lang: Lang, tiers: Sequence[str] = TIER_ORDER) -> dict[str, object]:
+    labels = [t(f"ai.tier.{tier}", lang) for tier in tiers]
     return {"color": "tier", "category_orders": {"tier": labels},
-            "color_discrete_map": {t(f"ai.tier.{tier}", lang): TIER_COLOURS[tier] for tier in TIER_ORDER}}
+            "color_discrete_map": {t(f"ai.tier.{tier}", lang): TIER_COLOURS[tier] for tier in tiers}}
 
 
 def _finish(figure: go.Figure, y_title: str) -> go.Figure:
@@ -151,28 +160,84 @@ def _finish(figure: go.Figure, y_title: str) -> go.Figure:
     return figure
 
 
+def _time_buckets(frame: pd.DataFrame) -> tuple[pd.Timestamp, pd.Timestamp, float]:
+    """The queries' first and last instants (widened to a minute at least) and a bucket size in ms."""
+    first, last = frame["time"].min(), frame["time"].max()
+    if last - first < MIN_SPAN:
+        middle = first + (last - first) / 2
+        first, last = middle - MIN_SPAN / 2, middle + MIN_SPAN / 2
+    return first, last, (last - first).total_seconds() * 1000 / TIME_BUCKETS
+
+
+def _over_the_queries_time(figure: go.Figure, frame: pd.DataFrame) -> go.Figure:
+    """Same buckets and x range for every chart over time: from the first query to the last."""
+    first, last, size = _time_buckets(frame)
+    figure.update_traces(xbins={"start": first, "end": last, "size": size})
+    figure.update_xaxes(range=[first, last])
+    return figure
+
+
 def queries_over_time_figure(records: Sequence[QueryRecord], lang: Lang) -> go.Figure:
-    """Queries per time bucket, stacked by the tier that answered (plotly does the counting)."""
-    figure = px.histogram(_records_frame(records, lang), x="time", barmode="stack",
-                          title=t("admin.chart.queries", lang), **_tier_style(lang))
-    return _finish(figure, t("admin.chart.count", lang))
+    """Queries per time bucket, stacked by the tier that answered, refused input apart."""
+    frame = _records_frame(records, lang)
+    figure = px.histogram(frame, x="time", barmode="stack", title=t("admin.chart.queries", lang),
+                          **_tier_style(lang))
+    return _finish(_over_the_queries_time(figure, frame), t("admin.chart.count", lang))
+
+
+def latency_axis(milliseconds: Sequence[float]) -> tuple[str, float, bool]:
+    """The unit that reads best ("ms" or "s"), its size in ms, and whether the spread needs a log axis."""
+    values = [v for v in milliseconds if v > 0]
+    if not values:
+        return "ms", 1.0, False
+    fastest, slowest = min(values), max(values)
+    unit, scale = ("s", 1000.0) if slowest >= SECONDS_FROM_MS else ("ms", 1.0)
+    return unit, scale, slowest / fastest > LOG_SPREAD
+
+
+def _decade_ticks(low: float, high: float) -> list[float]:
+    """1, 2 and 5 times each power of ten between `low` and `high`."""
+    ticks = [m * 10.0 ** e for e in range(int(np.floor(np.log10(low))), int(np.ceil(np.log10(high))) + 1)
+             for m in (1, 2, 5)]
+    return [v for v in ticks if low <= v <= high] or [low, high]
 
 
 def response_time_figure(records: Sequence[QueryRecord], lang: Lang) -> go.Figure:
-    """How long answered queries took, by tier, with the 1 s target marked."""
+    """How long answered queries took, by tier: unit and range from the data, log x when spread wide.
+
+    On a log axis the bars are binned on log10 of the time (even widths on screen), and the ticks
+    are labelled with the times themselves.
+    """
     frame = _records_frame(records, lang)
-    figure = px.histogram(frame[frame["answered"]], x="processing_ms", nbins=30, barmode="stack",
-                          title=t("admin.chart.response", lang), **_tier_style(lang))
-    figure.add_vline(x=TARGET_RESPONSE_MS, line={"dash": "dot", "color": CRITICAL_COLOUR},
-                     annotation_text=t("admin.chart.target", lang, value="1 s"))
-    figure.update_xaxes(title_text="ms")
-    return _finish(figure, t("admin.chart.count", lang))
+    frame = frame[frame["attempted"]].copy()
+    unit, scale, log_x = latency_axis(frame["processing_ms"].tolist())
+    values = (frame["processing_ms"] / scale).clip(lower=0.001)
+    frame["x"] = np.log10(values) if log_x else values
+    figure = px.histogram(frame, x="x", nbins=LATENCY_BINS, barmode="stack",
+                          title=t("admin.chart.response", lang, target="1 s"), **_tier_style(lang, METHODS))
+    target = TARGET_RESPONSE_MS / scale
+    low, high = (float(values.min()), float(values.max())) if len(values) else (0.0, 1.0)
+    if low <= target <= high:
+        figure.add_vline(x=np.log10(target) if log_x else target,
+                         line={"dash": "dot", "color": CRITICAL_COLOUR},
+                         annotation_text=t("admin.chart.target", lang, value="1 s"))
+    figure = _finish(figure, t("admin.chart.count", lang))
+    title = t("admin.chart.latency_axis", lang, unit=unit)
+    if log_x:
+        ticks = _decade_ticks(low, high)
+        figure.update_xaxes(title_text=f"{title} · {t('admin.chart.log_scale', lang)}",
+                            tickvals=[float(np.log10(v)) for v in ticks], ticktext=[f"{v:g}" for v in ticks])
+        figure.update_traces(hovertemplate="%{fullData.name}: %{y}<extra></extra>")  # x is a log10
+    else:
+        figure.update_xaxes(title_text=title)
+    return figure
 
 
 def tier_share_figure(records: Sequence[QueryRecord], lang: Lang) -> go.Figure:
-    """Which tier answered, as a share of all queries (rejected ones included)."""
-    style = _tier_style(lang)
-    figure = px.pie(_records_frame(records, lang), names="tier", hole=0.45, color="tier",
+    """Which tier answered, as a share of the answered queries (refused input has its own KPI)."""
+    frame = _records_frame(records, lang)
+    style = _tier_style(lang, METHODS)
+    figure = px.pie(frame[frame["attempted"]], names="tier", hole=0.45, color="tier",
                     color_discrete_map=style["color_discrete_map"], category_orders=style["category_orders"],
                     title=t("admin.chart.share", lang))
     figure.update_traces(textinfo="percent+label", sort=False)
@@ -180,10 +245,11 @@ def tier_share_figure(records: Sequence[QueryRecord], lang: Lang) -> go.Figure:
 
 
 def error_rate_figure(records: Sequence[QueryRecord], lang: Lang) -> go.Figure:
-    """Failed or rejected queries as a percentage of each time bucket (plotly averages 0/100 flags)."""
-    figure = px.histogram(_records_frame(records, lang), x="time", y="failed", histfunc="avg",
+    """Failed queries as a percentage of those a tier worked on, per bucket of the queries' time range."""
+    frame = _records_frame(records, lang)
+    figure = px.histogram(frame[frame["attempted"]], x="time", y="failed", histfunc="avg",
                           title=t("admin.chart.errors", lang), color_discrete_sequence=[CRITICAL_COLOUR])
     figure.add_hline(y=TARGET_ERROR_PERCENT, line={"dash": "dot", "color": WARNING_COLOUR},
                      annotation_text=t("admin.chart.target", lang, value="1%"))
     figure.update_yaxes(range=[0, 100])
-    return _finish(figure, "%")
+    return _finish(_over_the_queries_time(figure, frame), "%")

@@ -1,4 +1,4 @@
-"""Small building blocks the pages share: status labels, server cards, fleet counts."""
+"""Small building blocks the pages share: status labels, server cards, the sidebar's fleet counts."""
 
 from __future__ import annotations
 
@@ -38,6 +38,11 @@ def plain(text: str) -> str:
 def local_time(moment: datetime) -> str:
     """A UTC instant as Korean local time, the way the ops team reads clocks."""
     return moment.astimezone(KST).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def local_clock(moment: datetime) -> str:
+    """A UTC instant as the Korean time of day (HH:MM:SS), for what happened moments ago."""
+    return moment.astimezone(KST).strftime("%H:%M:%S")
 
 
 def status_label(status: Status, lang: Lang) -> str:
@@ -98,14 +103,6 @@ def server_card(state: ServerState, lang: Lang) -> None:
 def _status_counts(summary: FleetSummary) -> tuple[tuple[Status, int], ...]:
     return ((Status.ONLINE, summary.online), (Status.WARNING, summary.warning),
             (Status.CRITICAL, summary.critical), (Status.OFFLINE, summary.offline))
-
-
-def fleet_counts_row(summary: FleetSummary, lang: Lang) -> None:
-    """The same counts as tiles across the page."""
-    with st.container(horizontal=True):
-        st.metric(t("counts.total", lang), summary.total, border=True)
-        for status, count in _status_counts(summary):
-            st.metric(status_label(status, lang), count, border=True)
 
 
 def fleet_counts(summary: FleetSummary, lang: Lang) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 import pandas as pd
 import streamlit as st
@@ -18,6 +19,8 @@ from ui.state import agent_or_stop, lang, tr
 
 RECORDS = 1000
 LEVELS: tuple[LogLevel | None, ...] = (None, "info", "warning", "error")
+RANGES: dict[str, int | None] = {"1h": 60, "24h": 1440, "7d": 10080, "all": None}  # minutes back
+RANGE_KEY = "admin_range"
 
 
 @dataclass(frozen=True)
@@ -46,10 +49,16 @@ TARGETS = (
 agent = agent_or_stop()
 
 
-def kpi_tiles() -> None:
-    """The engine's figures beside the guide's targets; refreshed on their own."""
+def range_start(name: str) -> datetime | None:
+    """Where the chosen range begins, on the clock the records are written with; None for all."""
+    minutes = RANGES[name]
+    return agent.fleet.clock() - timedelta(minutes=minutes) if minutes is not None else None
+
+
+def kpi_tiles(range_name: str) -> None:
+    """The engine's figures over the chosen range beside the guide's targets; refreshed on their own."""
     try:
-        stats = agent.stats()
+        stats = agent.stats(range_start(range_name))
     except StoreUnavailable:
         st.error(tr("error.store"))
         return
@@ -57,7 +66,12 @@ def kpi_tiles() -> None:
         with st.container():
             st.metric(tr("admin.kpi.total"), f"{stats.total_queries:,}")
             st.caption(tr("admin.kpi.total_detail", answered=stats.answered_queries,
+                          failed=stats.failed_queries,
                           rejected=stats.rejected_queries))
+        with st.container():
+            # Refused input is the caller's, not the engine's: it has no target and is not an error.
+            st.metric(tr("admin.kpi.rejected"), f"{stats.rejected_queries:,}")
+            st.caption(tr("admin.kpi.rejected_detail", share=f"{stats.rejected_rate:.1f}"))
         for target in TARGETS:
             value = float(getattr(stats, target.field))
             met = target.met(value)
@@ -89,9 +103,12 @@ def kpi_tiles() -> None:
         })
 
 
-def charts() -> None:
-    records = agent.query_records(RECORDS)
+def charts(since: datetime | None) -> None:
+    records = agent.query_records(RECORDS, since)
     st.subheader(tr("admin.charts", n=len(records)), anchor=False)
+    if not records:
+        st.caption(tr("admin.range.none"))
+        return
     left, right = st.columns(2)
     left.plotly_chart(queries_over_time_figure(records, lang()), key="queries_over_time")
     right.plotly_chart(response_time_figure(records, lang()), key="response_times")
@@ -99,7 +116,7 @@ def charts() -> None:
     right.plotly_chart(error_rate_figure(records, lang()), key="error_rate")
 
 
-def log_table() -> None:
+def log_table(since: datetime | None) -> None:
     st.subheader(tr("admin.logs"), anchor=False)
     with st.container(horizontal=True, vertical_alignment="bottom"):
         language = lang()
@@ -107,8 +124,8 @@ def log_table() -> None:
                                      format_func=lambda v: t(f"admin.level.{v or 'all'}", language))
         limit = st.number_input(tr("admin.logs.limit"), min_value=1, max_value=1000, value=50, step=10,
                                 key="admin_limit", width=160)
-    entries = sorted(agent.logs(limit=int(limit), level=level), key=lambda e: (e.timestamp, e.id),
-                     reverse=True)
+    entries = sorted(agent.logs(limit=int(limit), level=level, since=since),
+                     key=lambda e: (e.timestamp, e.id), reverse=True)
     if not entries:
         st.caption(tr("admin.logs.none"))
         return
@@ -116,11 +133,13 @@ def log_table() -> None:
         tr("admin.col.time"): [local_time(e.timestamp) for e in entries],
         tr("admin.col.level"): [e.level for e in entries],
         tr("admin.col.tier"): [e.tier or "" for e in entries],
+        tr("admin.col.question"): [e.query if e.query is not None else "—" for e in entries],
         tr("admin.col.message"): [e.message for e in entries],
         tr("admin.col.duration"): [e.duration_ms for e in entries],
         tr("admin.col.query"): [e.query_id for e in entries],
     })
     st.dataframe(frame, hide_index=True, column_config={
+        tr("admin.col.question"): st.column_config.TextColumn(width="large"),
         tr("admin.col.message"): st.column_config.TextColumn(width="large"),
         tr("admin.col.duration"): st.column_config.NumberColumn(format="%.0f ms"),
     })
@@ -143,9 +162,12 @@ if empty:
             "-d '{\"action\": \"smart-query\", \"query\": \"현재 서버 상태 요약해줘\"}'", language="bash")
     st.stop()
 
-st.fragment(kpi_tiles, run_every=get_settings().refresh_seconds)()
+chosen = st.segmented_control(tr("admin.range"), list(RANGES), default="all", required=True, key=RANGE_KEY,
+                              format_func=lambda name: tr(f"admin.range.{name}")) or "all"
+st.fragment(kpi_tiles, run_every=get_settings().refresh_seconds)(chosen)
 try:
-    charts()
-    log_table()
+    start = range_start(chosen)
+    charts(start)
+    log_table(start)
 except StoreUnavailable:
     st.error(tr("error.store"))

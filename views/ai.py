@@ -10,10 +10,12 @@ import streamlit as st
 from openmanager_core.ai import AgentAnswer, InvalidQuery, ThinkingStep
 from openmanager_core.ai.models import MAX_QUERY_CHARS, Method
 from ui.components import plain
-from ui.state import agent_or_stop, tr
+from ui.state import agent_or_stop, lang, tr
 
 HISTORY = "ai_history"
 PENDING = "ai_pending"
+QUESTION = "ai_question"
+REFUSED = "ai_refused"
 PRESETS = ("ai.preset.summary", "ai.preset.cpu", "ai.preset.memory", "ai.preset.disk", "ai.preset.change")
 TIER_COLOURS: dict[Method, Literal["green", "orange", "gray"]] = {
     "optimized_ai_engine": "green", "pattern_matching": "orange", "fallback_system": "gray",
@@ -76,6 +78,22 @@ def refusal(refused: InvalidQuery, question: str) -> str:
     return tr("ai.invalid", reason=plain(refused.message))
 
 
+def submitted() -> None:
+    """A typed question was sent: a refused one (recorded as such) goes back into the box with the
+    reason, so that it can be shortened rather than typed again."""
+    question = st.session_state.get(QUESTION)
+    if not isinstance(question, str):
+        return
+    try:
+        agent.validate(question)
+    except InvalidQuery as refused:
+        st.session_state[REFUSED] = refusal(refused, question)
+        if question.strip():
+            st.session_state[QUESTION] = question
+    else:
+        st.session_state[PENDING] = question
+
+
 def replay(turn: Turn) -> None:
     with st.chat_message("user"):
         st.text(turn.question)
@@ -102,7 +120,7 @@ def ask(question: str) -> Turn:
             status.update(label=f"{tr(f'ai.step.{step.step}')} ({step.progress}%)")
 
         try:
-            turn.answer = agent.ask(question, on_step=on_step)
+            turn.answer = agent.ask(question, on_step=on_step, language=lang())
         except Exception as exc:  # the page must stay up whatever the engine does
             turn.error = str(exc) or type(exc).__name__
         status.update(label=tr("ai.steps", n=len(turn.steps)), expanded=False,
@@ -123,12 +141,10 @@ for past in history:
     replay(past)
 
 # No max_chars: Streamlit would silently cut a longer question; the engine's refusal says why instead.
-typed = st.chat_input(tr("ai.placeholder", max=MAX_QUERY_CHARS), key="ai_question")
-question = typed if typed is not None else st.session_state.pop(PENDING, None)
+st.chat_input(tr("ai.placeholder", max=MAX_QUERY_CHARS), key=QUESTION, on_submit=submitted)
+refused_reason = st.session_state.pop(REFUSED, None)
+if refused_reason is not None:
+    st.warning(refused_reason)
+question = st.session_state.pop(PENDING, None)  # a preset, or a typed question the engine accepted
 if question is not None:
-    try:
-        question = agent.validate(question)[0]  # a refused question is recorded as rejected
-    except InvalidQuery as refused:
-        st.warning(refusal(refused, question))
-    else:
-        history.append(ask(question))
+    history.append(ask(question.strip()))

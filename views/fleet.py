@@ -7,7 +7,7 @@ import streamlit as st
 
 from openmanager_core import analysis, thresholds
 from openmanager_core.analysis import Anomaly
-from openmanager_core.fleet import NotDeployed, UnknownServer, summarize
+from openmanager_core.fleet import NotDeployed, UnknownServer
 from openmanager_core.i18n import Lang, t
 from openmanager_core.models import ServerState, ServerType, Status
 from openmanager_core.store import StoreUnavailable
@@ -15,7 +15,7 @@ from ui.charts import metric_history_figure
 from ui.components import (
     SERVICE_ICON,
     STATUS_COLOR,
-    fleet_counts_row,
+    local_clock,
     local_time,
     metric_tile,
     metric_title,
@@ -32,6 +32,9 @@ CHART_REFRESH_SECONDS = 60
 ANOMALY_CONTEXT_MINUTES = 1440  # the detector judges each point against the day before it
 ROW_HEIGHT = 35
 VISIBLE_ROWS = 20
+NO_VALUE = "—"
+TABLE_METRICS = ("cpu", "memory", "disk", "response_time", "network_in", "network_out")
+METRIC_WIDTH = 95
 
 fleet = fleet_or_stop()
 refresh = fleet.settings.refresh_seconds
@@ -64,18 +67,36 @@ def matches(state: ServerState, statuses: list[Status], types: list[ServerType],
                  or needle in state.ip))
 
 
+def metric_cell(state: ServerState, key: str) -> str:
+    """A metric as the table shows it, with its unit; "—" when the host sends nothing."""
+    if state.metrics is None:
+        return NO_VALUE
+    value = float(getattr(state.metrics, key))
+    unit = thresholds.METRICS[key].unit
+    if unit == "%":
+        return f"{value:.1f}%"
+    return f"{value:,.0f} {unit}" if unit == "ms" else f"{value:,.1f} {unit}"
+
+
+def reason(state: ServerState, language: Lang) -> str:
+    """Why the row has its colour: the worst alert, or that the host sends no metrics."""
+    if state.alerts:
+        return state.alerts[0].message
+    return t("card.no_metrics", language) if state.metrics is None else ""
+
+
 def table(states: list[ServerState]) -> pd.DataFrame:
+    """Left to right in the order an operator reads a red row: who, how bad, why, then the numbers."""
+    language = lang()
     return pd.DataFrame({
         "hostname": [s.hostname for s in states],
-        "status": [status_label(s.status, lang()) for s in states],
-        "type": [type_label(s.type, lang()) for s in states],
+        "status": [status_label(s.status, language) for s in states],
+        "alert": [reason(s, language) for s in states],
+        **{key: [metric_cell(s, key) for s in states] for key in TABLE_METRICS},
+        "type": [type_label(s.type, language) for s in states],
         "location": [s.location for s in states],
-        "cpu": [s.metrics.cpu if s.metrics else None for s in states],
-        "memory": [s.metrics.memory if s.metrics else None for s in states],
-        "disk": [s.metrics.disk if s.metrics else None for s in states],
-        "response_time": [s.metrics.response_time if s.metrics else None for s in states],
-        "alert": [s.alerts[0].message if s.alerts else "" for s in states],
         "uptime": [s.uptime for s in states],
+        "updated": [local_clock(s.metrics.timestamp) if s.metrics else NO_VALUE for s in states],
     })
 
 
@@ -110,7 +131,7 @@ def overview() -> None:
         st.info(tr("fleet.empty"))
         st.page_link("views/deployment.py", label=tr("fleet.go_deploy"), icon=":material/rocket_launch:")
         return
-    fleet_counts_row(summarize(states), lang())
+    # The counts live in the sidebar, on every page; the table's caption says how many are shown.
     statuses, types, locations, search = filters()
     shown = sorted((s for s in states if matches(s, statuses, types, locations, search)),
                    key=lambda s: (s.status.rank, s.position))
@@ -118,24 +139,22 @@ def overview() -> None:
         st.info(tr("fleet.no_match"))
         return
     st.caption(tr("fleet.showing", shown=len(shown), total=len(states)))
-    percent = {"min_value": 0, "max_value": 100, "format": "%.1f%%"}
+    # Hostname, status and reason fit in 1280 px with the sidebar open; the numbers scroll after them.
     st.dataframe(
         table(shown), hide_index=True, height=ROW_HEIGHT * (min(len(shown), VISIBLE_ROWS) + 1) + 3,
         column_config={
-            "status": st.column_config.TextColumn(tr("fleet.col.status"), width=115),
             "hostname": st.column_config.ButtonColumn(
                 tr("fleet.col.hostname"), type="tertiary", alignment="left", key=CLICK_KEY, pinned=True,
-                on_click=open_clicked,
-                help=tr("fleet.col.hostname_help")),
+                on_click=open_clicked, width=150, help=tr("fleet.col.hostname_help")),
+            "status": st.column_config.TextColumn(tr("fleet.col.status"), width=90),
+            "alert": st.column_config.TextColumn(tr("fleet.col.alert"), width=360),
+            **{key: st.column_config.TextColumn(metric_title(key, lang()), width=METRIC_WIDTH,
+                                                alignment="right") for key in TABLE_METRICS},
             "type": st.column_config.TextColumn(tr("fleet.col.type")),
             "location": st.column_config.TextColumn(tr("fleet.col.location")),
-            "cpu": st.column_config.ProgressColumn(metric_title("cpu", lang()), **percent),
-            "memory": st.column_config.ProgressColumn(metric_title("memory", lang()), **percent),
-            "disk": st.column_config.ProgressColumn(metric_title("disk", lang()), **percent),
-            "response_time": st.column_config.NumberColumn(metric_title("response_time", lang()),
-                                                           format="%.0f ms"),
-            "alert": st.column_config.TextColumn(tr("fleet.col.alert"), width="large"),
             "uptime": st.column_config.TextColumn(tr("fleet.col.uptime")),
+            "updated": st.column_config.TextColumn(tr("fleet.col.updated"),
+                                                   help=tr("fleet.col.updated_help")),
         },
     )
 

@@ -60,6 +60,7 @@ ANALYSIS_DEPTH = {"optimized_ai_engine": "advanced", "pattern_matching": "interm
                   "fallback_system": "basic"}
 PRIORITIES: tuple[Priority, ...] = ("low", "medium", "high")
 ANOMALY_SERVERS = 20  # diagnosed in depth by the anomaly-detection action
+EXAMPLE_QUESTIONS = ("ai.preset.summary", "ai.preset.cpu", "ai.preset.disk")  # offered when not understood
 
 log = logging.getLogger("openmanager.ai")
 
@@ -85,6 +86,11 @@ def validate_query(query: object) -> str:
         raise InvalidQuery("query_too_long", f"query must be at most {MAX_QUERY_CHARS} characters "
                            f"(got {len(text)}).")
     return text
+
+
+def has_meaning(text: str) -> bool:
+    """Whether the text holds a letter or a digit of any script; emoji and punctuation alone do not."""
+    return any(ch.isalnum() for ch in text)
 
 
 # -- running a tier under a budget ------------------------------------------------------------
@@ -210,14 +216,18 @@ class Agent:
     # -- asking -------------------------------------------------------------------------
 
     def ask(self, query: str, *, server_metrics: dict | list | None = None, priority: str = "medium",
-            on_step: StepCallback | None = None, endpoint: str = "ui") -> AgentAnswer:
-        """Answer a question in its own language; InvalidQuery (recorded as rejected) for bad input."""
+            on_step: StepCallback | None = None, endpoint: str = "ui", language: Lang | None = None
+            ) -> AgentAnswer:
+        """Answer a question in its own language; InvalidQuery (recorded as rejected) for bad input.
+
+        `language` is the reader's, used only when the question's text shows none (no letter at all).
+        """
         text, level, provided = self.validate(query, priority=priority, server_metrics=server_metrics,
                                               endpoint=endpoint)
-        return self._answer(text, level, provided, on_step, endpoint)
+        return self._answer(text, level, provided, on_step, endpoint, language)
 
     def stream(self, query: str, *, server_metrics: dict | list | None = None, priority: str = "medium",
-               endpoint: str = "ui") -> Iterator[ThinkingStep]:
+               endpoint: str = "ui", language: Lang | None = None) -> Iterator[ThinkingStep]:
         """Thinking steps as each stage finishes, the last one `completed` with the answer.
 
         Validates at once (raising InvalidQuery before the first step), then answers in a thread.
@@ -228,7 +238,7 @@ class Agent:
 
         def run() -> None:
             try:
-                self._answer(text, level, provided, inbox.put, endpoint)
+                self._answer(text, level, provided, inbox.put, endpoint, language)
             except BaseException as exc:
                 inbox.put(exc)
 
@@ -289,9 +299,11 @@ class Agent:
                          incident_signature(incidents), deployed, question.priority, provided)
 
     def _answer(self, text: str, priority: Priority, provided: list[ProvidedMetrics] | None,
-                on_step: StepCallback | None, endpoint: str) -> AgentAnswer:
+                on_step: StepCallback | None, endpoint: str, language: Lang | None = None) -> AgentAnswer:
         started = time.perf_counter()
         steps = _Steps(on_step)
+        if not has_meaning(text):
+            return self._not_understood(text, language or "ko", steps, started, endpoint, priority)
         scope = scoping.parse(text, self.fleet.catalogue, self.fleet.catalogue.servers)
         lang = scope.language
         question = Question(scope, priority, provided)
@@ -342,6 +354,32 @@ class Agent:
             fallback_used=answer.metadata.fallback_used, priority=priority, servers=draft.servers,
             error=errors[0] if errors else None, messages=messages))
         steps.emit("completed", t("agent.step.completed", lang, tier=t(f"agent.tier.{method}", lang),
+                                  seconds=f"{elapsed / 1000:.2f}"), result=answer)
+        return answer
+
+    def _not_understood(self, text: str, lang: Lang, steps: _Steps, started: float, endpoint: str,
+                        priority: Priority) -> AgentAnswer:
+        """No letter or digit to go on: say so and offer example questions, never a fleet report.
+
+        The pattern tier's verdict (its one intent that needs no words), so no tier is said to have failed.
+        """
+        steps.emit("analyzing", t("agent.step.no_meaning", lang))
+        steps.emit("pattern_matching", t("agent.step.not_understood", lang))
+        examples = [f"- {t(key, lang)}" for key in EXAMPLE_QUESTIONS]
+        steps.emit("generating", t("agent.step.pattern_answer", lang))
+        elapsed = (time.perf_counter() - started) * 1000
+        answer = AgentAnswer(
+            success=True, response="\n".join([t("agent.answer.not_understood", lang), "", *examples]),
+            metadata=AnswerMetadata(
+                processing_time=round(elapsed, 2), method="pattern_matching", fallback_used=False,
+                analysis_depth=ANALYSIS_DEPTH["pattern_matching"], language=lang,
+                tier_attempts=[TierAttempt(tier="pattern_matching", ok=True, duration_ms=round(elapsed, 2))]))
+        self.records.write(QueryLog(
+            query=text, language=lang, endpoint=endpoint, outcome="answered", processing_ms=round(elapsed, 2),
+            method="pattern_matching", success=True, priority=priority,
+            messages=[("info", "pattern_matching: no letter or digit in the question; asked to rephrase",
+                       "pattern_matching", round(elapsed, 2))]))
+        steps.emit("completed", t("agent.step.completed", lang, tier=t("agent.tier.pattern_matching", lang),
                                   seconds=f"{elapsed / 1000:.2f}"), result=answer)
         return answer
 
@@ -532,16 +570,17 @@ class Agent:
                      "patternMatching": self.settings.ai_pattern_budget_seconds,
                      "llm": self.settings.llm_timeout_seconds})
 
-    def stats(self) -> AdminStats:
-        return self.records.stats()
+    def stats(self, since: datetime | None = None) -> AdminStats:
+        return self.records.stats(since)
 
-    def logs(self, limit: int = 50, level: str | None = None) -> list[LogEntry]:
+    def logs(self, limit: int = 50, level: str | None = None,
+             since: datetime | None = None) -> list[LogEntry]:
         if level is not None and level not in ("info", "warning", "error"):
             raise ValueError("level must be info, warning or error")
-        return self.records.logs(limit, level)  # type: ignore[arg-type]
+        return self.records.logs(limit, level, since)  # type: ignore[arg-type]
 
-    def query_records(self, limit: int = 500) -> list[QueryRecord]:
-        return self.records.queries(limit)
+    def query_records(self, limit: int = 500, since: datetime | None = None) -> list[QueryRecord]:
+        return self.records.queries(limit, since)
 
 
 def _log_line(outcome: TierOutcome[Any], then: str, failure: LogLevel = "error") -> LogLine:

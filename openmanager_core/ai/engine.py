@@ -325,7 +325,8 @@ class Engine:
     def _types(self, types: frozenset[ServerType], lang: Lang) -> str:
         return ", ".join(t(f"type.{kind.value}", lang) for kind in sorted(types))
 
-    def _scope_text(self, ctx: _Context) -> str:
+    def _scope_text(self, ctx: _Context, with_metrics: bool = True) -> str:
+        """Which servers (and, unless the sentence names them itself, which metrics) were looked at."""
         scope, lang = ctx.question.scope, ctx.lang
         if ctx.named:
             text = t("agent.scope.servers", lang, hosts=", ".join(s.hostname for s in ctx.named))
@@ -333,7 +334,7 @@ class Engine:
             text = t("agent.scope.types", lang, types=self._types(scope.types, lang), n=len(ctx.candidates))
         else:
             text = t("agent.scope.fleet", lang, n=len(ctx.candidates))
-        if scope.metrics:
+        if scope.metrics and with_metrics:
             metrics = [phrases.metric_label(m, lang) for m in METRIC_KEYS if m in scope.metrics]
             text += t("agent.scope.metrics", lang, metrics=", ".join(metrics))
         return text
@@ -424,7 +425,7 @@ class Engine:
             elif scope.metrics:
                 metrics = [phrases.metric_label(m, lang) for m in METRIC_KEYS if m in scope.metrics]
                 parts.append(t("agent.answer.no_anomaly_metric", lang, metrics=", ".join(metrics),
-                               scope=self._scope_text(ctx)))
+                               scope=self._scope_text(ctx, with_metrics=False)))
             else:
                 parts.append(t("agent.answer.no_anomaly_fleet", lang, scope=self._scope_text(ctx)))
                 notes, note_actions = self._usual_warnings(scr, range(len(scr.window.servers)), lang)

@@ -102,9 +102,11 @@ class AdminStats(WireModel):
     success: bool = True
     total_queries: int
     answered_queries: int
-    rejected_queries: int
-    success_rate: float  # percent of all queries, rejected ones included
-    error_rate: float  # percent of all queries that failed or were rejected
+    failed_queries: int  # a tier worked on them and no answer came back
+    rejected_queries: int  # empty or too long: refused before any tier ran
+    rejected_rate: float  # percent of all queries
+    success_rate: float  # percent of the queries a tier worked on (rejected ones left out)
+    error_rate: float  # percent of the queries a tier worked on that failed
     average_response_time: float  # seconds, over answered queries
     p50_response_time: float
     p95_response_time: float
@@ -122,6 +124,7 @@ class LogEntry(WireModel):
     message: str
     tier: str | None = None
     query_id: int | None = None
+    query: str | None = None  # the question the line belongs to
     duration_ms: float | None = None
 
 

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Literal
 
 import numpy as np
-from sqlalchemy import case, func, insert, select
+from sqlalchemy import case, func, insert, select, true
 
 from ..store import Store, ai_logs, ai_queries, utc
 from .models import METHODS, AdminStats, LogEntry, LogLevel, QueryRecord, TierStats
@@ -47,6 +47,11 @@ class QueryLog:
 
 def _percentile(values: np.ndarray, q: float) -> float:
     return float(np.percentile(values, q)) if values.size else 0.0
+
+
+def _share(part: int, whole: int) -> float:
+    """`part` as a percentage of `whole`, 0 when there is nothing to divide."""
+    return round(100.0 * part / whole, 2) if whole else 0.0
 
 
 class Records:
@@ -90,26 +95,36 @@ class Records:
 
     # -- reading back ---------------------------------------------------------------------
 
-    def stats(self) -> AdminStats:
+    def stats(self, since: datetime | None = None) -> AdminStats:
+        """Every figure of the admin page and `/admin/stats`, over the queries recorded at or after `since`.
+
+        Rejected input (empty or too long) is counted on its own: the success and error rates are
+        shares of the queries a tier worked on, so a refused question never counts as an error.
+        """
         q = ai_queries.c
         answered = q.outcome == "answered"
+        rejected = q.outcome == "rejected"
+        window = q.created_at >= since if since is not None else true()
+        logged = ai_logs.c.created_at >= since if since is not None else true()
         with self.store.reading() as conn:
             totals = conn.execute(select(
                 func.count(), func.sum(case((q.success, 1), else_=0)),
-                func.sum(case((answered, 1), else_=0)), func.sum(case((q.outcome == "rejected", 1), else_=0)),
+                func.sum(case((answered, 1), else_=0)), func.sum(case((rejected, 1), else_=0)),
                 func.sum(case((answered & q.fallback_used, 1), else_=0)),
                 func.sum(case((answered & q.cached, 1), else_=0)), func.min(q.created_at),
-            )).one()
-            durations = conn.execute(select(q.method, q.processing_ms).where(answered)
+            ).where(window)).one()
+            durations = conn.execute(select(q.method, q.processing_ms).where(answered & window)
                                      .order_by(q.id.desc()).limit(PERCENTILE_ROWS)).all()
             by_method = {row[0]: (int(row[1]), float(row[2] or 0.0)) for row in conn.execute(
-                select(q.method, func.count(), func.avg(q.processing_ms)).where(answered).group_by(q.method))}
-            average = conn.execute(select(func.avg(q.processing_ms)).where(answered)).scalar_one()
+                select(q.method, func.count(), func.avg(q.processing_ms)).where(answered & window)
+                .group_by(q.method))}
+            average = conn.execute(select(func.avg(q.processing_ms)).where(answered & window)).scalar_one()
             errors = conn.execute(select(func.count()).select_from(ai_logs)
-                                  .where(ai_logs.c.level == "error")).scalar_one()
-        total, succeeded, n_answered, rejected, fallbacks, hits, since = (
+                                  .where((ai_logs.c.level == "error") & logged)).scalar_one()
+        total, succeeded, n_answered, n_rejected, fallbacks, hits, first = (
             int(totals[0] or 0), int(totals[1] or 0), int(totals[2] or 0), int(totals[3] or 0),
             int(totals[4] or 0), int(totals[5] or 0), totals[6])
+        attempted = total - n_rejected  # answered or failed: a tier worked on them
         seconds = np.array([row[1] for row in durations], dtype=float) / 1000.0
         methods = np.array([row[0] for row in durations], dtype=object)
         tiers: dict[str, TierStats] = {}
@@ -117,34 +132,45 @@ class Records:
             count, mean_ms = by_method.get(method, (0, 0.0))
             mine = seconds[methods == method] if seconds.size else seconds
             tiers[method] = TierStats(
-                count=count, share=round(100.0 * count / n_answered, 2) if n_answered else 0.0,
+                count=count, share=_share(count, n_answered),
                 average_response_time=round(mean_ms / 1000.0, 4),
                 p50_response_time=round(_percentile(mine, 50), 4),
                 p95_response_time=round(_percentile(mine, 95), 4))
         return AdminStats(
-            total_queries=total, answered_queries=n_answered, rejected_queries=rejected,
-            success_rate=round(100.0 * succeeded / total, 2) if total else 0.0,
-            error_rate=round(100.0 * (total - succeeded) / total, 2) if total else 0.0,
+            total_queries=total, answered_queries=n_answered, failed_queries=attempted - n_answered,
+            rejected_queries=n_rejected,
+            rejected_rate=_share(n_rejected, total),
+            success_rate=_share(succeeded, attempted), error_rate=_share(attempted - succeeded, attempted),
             average_response_time=round(float(average or 0.0) / 1000.0, 4),
             p50_response_time=round(_percentile(seconds, 50), 4),
             p95_response_time=round(_percentile(seconds, 95), 4),
-            fallback_usage=round(100.0 * fallbacks / n_answered, 2) if n_answered else 0.0,
-            cache_hits=hits, tiers=tiers, errors=int(errors), since=utc(since) if since else None)
+            fallback_usage=_share(fallbacks, n_answered),
+            cache_hits=hits, tiers=tiers, errors=int(errors), since=utc(first) if first else None)
 
-    def logs(self, limit: int = 50, level: LogLevel | None = None) -> list[LogEntry]:
-        stmt = select(ai_logs).order_by(ai_logs.c.id.desc()).limit(limit)
+    def logs(self, limit: int = 50, level: LogLevel | None = None,
+             since: datetime | None = None) -> list[LogEntry]:
+        """The latest log lines, newest first, each with the question it belongs to (if any)."""
+        logs, q = ai_logs.c, ai_queries.c
+        stmt = (select(ai_logs, q.query.label("question"))
+                .select_from(ai_logs.outerjoin(ai_queries, logs.query_id == q.id))
+                .order_by(logs.id.desc()).limit(limit))
         if level is not None:
-            stmt = stmt.where(ai_logs.c.level == level)
+            stmt = stmt.where(logs.level == level)
+        if since is not None:
+            stmt = stmt.where(logs.created_at >= since)
         with self.store.reading() as conn:
             rows = conn.execute(stmt).all()
         return [LogEntry(id=r.id, timestamp=utc(r.created_at), level=r.level, message=r.message, tier=r.tier,
-                         query_id=r.query_id, duration_ms=r.duration_ms) for r in rows]
+                         query_id=r.query_id, query=r.question, duration_ms=r.duration_ms) for r in rows]
 
-    def queries(self, limit: int = 500) -> list[QueryRecord]:
-        """The latest `limit` queries, oldest first (the order a chart over time wants)."""
+    def queries(self, limit: int = 500, since: datetime | None = None) -> list[QueryRecord]:
+        """The latest `limit` queries from `since` on, oldest first (the order a chart over time wants)."""
         q = ai_queries.c
+        stmt = select(ai_queries).order_by(q.id.desc()).limit(limit)
+        if since is not None:
+            stmt = stmt.where(q.created_at >= since)
         with self.store.reading() as conn:
-            rows = conn.execute(select(ai_queries).order_by(q.id.desc()).limit(limit)).all()
+            rows = conn.execute(stmt).all()
         return [QueryRecord(
             id=r.id, timestamp=utc(r.created_at), query=r.query, language=r.language, endpoint=r.endpoint,
             method=r.method if r.method in METHODS else None, processing_time=r.processing_ms,

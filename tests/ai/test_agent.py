@@ -133,6 +133,52 @@ def test_bad_queries_are_refused_and_recorded(fleet: Fleet, query: object, code:
     assert agent.logs(level="warning")[0].message.startswith(f"rejected query ({code})")
 
 
+@pytest.mark.parametrize(("language", "expected", "examples"), [
+    ("ko", "질문을 이해하지 못했습니다", ["현재 서버 상태 요약해줘", "CPU 사용률이 높은 서버 알려줘",
+                                   "디스크 용량 부족한 곳 있어?"]),
+    ("en", "I didn't understand", ["Summarize the current server status",
+                                   "Which servers have high CPU usage?",
+                                   "Is any disk running out of space?"]),
+])
+def test_a_question_with_no_meaning_gets_examples_not_a_fleet_report(
+        fleet: Fleet, language: str, expected: str, examples: list[str]) -> None:
+    inject(fleet, IncidentType.MEMORY_LEAK, "db-master-01")  # a report would have something to say
+    agent = Agent(fleet, use_cache=False)
+    steps: list[ThinkingStep] = []
+    answer = agent.ask("🤖🔥 ???", language=language, on_step=steps.append)  # type: ignore[arg-type]
+    assert expected in answer.response
+    assert [line[2:] for line in answer.response.splitlines() if line.startswith("- ")] == examples
+    assert "db-master-01" not in answer.response and "20" not in answer.response
+    meta = answer.metadata
+    assert (answer.success, meta.method, meta.fallback_used, meta.language) == (
+        True, "pattern_matching", False, language)
+    assert meta.servers == [] and not answer.actions
+    assert [s.step for s in steps] == ["analyzing", "pattern_matching", "generating", "completed"]
+    stats = agent.stats()
+    assert (stats.answered_queries, stats.rejected_queries, stats.error_rate) == (1, 0, 0.0)
+
+
+@pytest.mark.parametrize("text", ["?!", "🔥🔥🔥", "...  ---", "👍🏽 ❤️"])
+def test_only_emoji_or_punctuation_is_not_understood(fleet: Fleet, text: str) -> None:
+    answer = Agent(fleet, use_cache=False).ask(text)
+    assert "질문을 이해하지 못했습니다" in answer.response  # Korean, the dashboard's default, with no hint
+
+
+@pytest.mark.parametrize("text", ["ㅋㅋ?", "5?", "CPU!!", "🤖 db-master-01"])
+def test_a_letter_or_a_digit_is_enough_to_try(fleet: Fleet, text: str) -> None:
+    answer = Agent(fleet, use_cache=False).ask(text)
+    assert "이해하지 못했습니다" not in answer.response and "didn't understand" not in answer.response
+
+
+def test_a_metric_question_names_the_metric_once(fleet: Fleet) -> None:
+    """"지표: 메모리에 메모리 이상 징후 없음" said the metric twice; the scope is only the servers."""
+    answer = Agent(fleet, use_cache=False).ask("메모리 부족한 서버가 있어?")
+    first = answer.response.splitlines()[0]
+    assert first == "**전체 서버 20대에 메모리 이상 징후 없음** — 이 시간대 평소 범위 안입니다."
+    english = Agent(fleet, use_cache=False).ask("Is any server running out of memory?")
+    assert english.response.splitlines()[0].count("memory") == 1
+
+
 def test_a_thousand_characters_is_still_a_question(fleet: Fleet) -> None:
     assert Agent(fleet, use_cache=False).ask("상태 " + "?" * 997).success
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -29,8 +30,9 @@ def run_a_known_mix(fleet: Fleet) -> tuple[Agent, list[float]]:
 def check_the_mix(agent: Agent, times: list[float]) -> None:
     stats = agent.stats()
     assert (stats.total_queries, stats.answered_queries, stats.rejected_queries) == (7, 5, 2)
-    assert stats.success_rate == pytest.approx(500 / 7, abs=0.01)
-    assert stats.error_rate == pytest.approx(200 / 7, abs=0.01)
+    # The two refusals are their own figure; the rates are over the five queries a tier worked on.
+    assert stats.rejected_rate == pytest.approx(200 / 7, abs=0.01)
+    assert (stats.success_rate, stats.error_rate) == (100.0, 0.0)
     assert stats.fallback_usage == 40.0 and stats.cache_hits == 1
     assert {k: v.count for k, v in stats.tiers.items()} == {
         "optimized_ai_engine": 3, "pattern_matching": 1, "fallback_system": 1}
@@ -51,6 +53,7 @@ def check_the_mix(agent: Agent, times: list[float]) -> None:
     assert [e.message for e in errors] == [
         "optimized_ai_engine: RuntimeError: engine exploded; handed over"] * 2
     assert all(e.tier == "optimized_ai_engine" and e.query_id for e in errors)
+    assert [e.query for e in errors] == ["hello", "CPU 높은 서버?"]  # each line names its question
     newest = agent.logs(limit=3)
     assert [e.id for e in newest] == sorted((e.id for e in newest), reverse=True)
     assert newest[0].message == "fallback_system: answered"
@@ -73,6 +76,49 @@ def test_the_same_on_postgresql(postgres_url: str, tmp_path: Path) -> None:
     fleet.deploy_next(19)
     agent, times = run_a_known_mix(fleet)
     check_the_mix(agent, times)
+
+
+def test_a_failed_answer_is_an_error_and_a_refusal_is_not(fleet: Fleet) -> None:
+    agent = Agent(fleet, use_cache=False)
+    agent.ask("현재 서버 상태 요약해줘")
+    for query in ("", "x" * 1001, "   "):
+        with pytest.raises(InvalidQuery):
+            agent.ask(query)
+    agent.engine, agent.patterns, agent.fallback = Broken(), Broken(), Broken()
+    assert not agent.ask("CPU?").success
+    stats = agent.stats()
+    assert (stats.total_queries, stats.rejected_queries, stats.rejected_rate) == (5, 3, 60.0)
+    assert (stats.answered_queries, stats.failed_queries) == (1, 1)
+    assert (stats.success_rate, stats.error_rate) == (50.0, 50.0)  # 1 of the 2 attempted failed
+
+
+def check_since(fleet: Fleet) -> None:
+    agent = Agent(fleet, use_cache=False)
+    agent.records.clock = lambda: NOW - timedelta(hours=3)
+    agent.ask("현재 서버 상태 요약해줘")
+    with pytest.raises(InvalidQuery):
+        agent.ask("")
+    agent.records.clock = lambda: NOW - timedelta(minutes=5)
+    agent.ask("CPU 높은 서버?")
+    recent = agent.stats(since=NOW - timedelta(hours=1))
+    assert (recent.total_queries, recent.answered_queries, recent.rejected_queries) == (1, 1, 0)
+    assert recent.since == NOW - timedelta(minutes=5)
+    assert recent.tiers["optimized_ai_engine"].count == 1
+    assert agent.stats().total_queries == 3
+    assert [r.query for r in agent.query_records(since=NOW - timedelta(hours=1))] == ["CPU 높은 서버?"]
+    assert {e.query for e in agent.logs(limit=100, since=NOW - timedelta(hours=1))} == {"CPU 높은 서버?"}
+    assert len(agent.logs(limit=100)) == 3
+    assert agent.stats(since=NOW).total_queries == 0
+
+
+def test_since_keeps_only_what_was_recorded_from_then_on(fleet: Fleet) -> None:
+    check_since(fleet)
+
+
+def test_since_on_postgresql(postgres_url: str, tmp_path: Path) -> None:
+    fleet = Fleet(settings_for(tmp_path, database_url=postgres_url), clock=lambda: NOW)
+    fleet.deploy_next(19)
+    check_since(fleet)
 
 
 def test_an_empty_store_gives_zeros(fleet: Fleet) -> None:

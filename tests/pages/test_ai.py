@@ -89,6 +89,8 @@ def test_refused_questions_are_messages_and_recorded(open_page: OpenPage, deploy
     ask(app, "x" * 1001)
     no_exceptions(app)
     assert [w.value for w in app.warning] == ["질문이 너무 깁니다 (1001자). 1000자 이내로 줄여 주세요."]
+    box = app.chat_input[0].proto
+    assert (box.set_value, box.value) == (True, "x" * 1001)  # back in the box, to be shortened
     assert not app.chat_message
     assert get_agent().stats().rejected_queries == 2
 
@@ -130,3 +132,13 @@ def test_an_agent_that_raises_is_an_error_message(open_page: OpenPage, deployed:
     no_exceptions(app)
     assert [e.value for e in app.error] == ["AI 엔진 오류: store went away"]
     assert app.status[0].state == "error"
+
+
+def test_an_emoji_question_is_answered_in_the_pages_language(open_page: OpenPage, deployed: Fleet) -> None:
+    for language, expected, example in (
+            ("ko", "질문을 이해하지 못했습니다", "- 현재 서버 상태 요약해줘"),
+            ("en", "I didn't understand", "- Summarize the current server status")):
+        app = ask(open_page(PAGE, lang=language), "🤖🔥 ???")
+        no_exceptions(app)
+        assert expected in texts(app) and example in texts(app)
+        assert "db-master-01" not in texts(app)  # not a fleet report

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import timedelta
 
 import pandas as pd
@@ -14,6 +15,7 @@ from openmanager_core.models import IncidentType, ServerType, Severity, Status
 from openmanager_core.runtime import get_fleet
 from tests.pages.conftest import OpenPage
 from tests.pages.elements import no_exceptions, texts
+from ui.components import local_clock
 
 
 def table(app: AppTest) -> pd.DataFrame:
@@ -40,8 +42,41 @@ def test_every_deployed_server_is_listed_critical_first(open_page: OpenPage, dep
     assert rows["hostname"].iloc[1:].tolist() == [s.hostname for s in deployed.catalogue.servers
                                                   if s.hostname != "cache-redis-01"]
     assert "CPU" in rows["alert"].iloc[0]
-    metrics = {m.label: m.value for m in app.main.metric}
-    assert metrics["전체"] == "20" and metrics["🔴 위험"] == "1" and metrics["🟢 정상"] == "19"
+    # The counts are the sidebar's alone: no second set of tiles on the page.
+    assert not app.main.metric
+    sidebar = {m.label: m.value for m in app.sidebar.metric}
+    assert sidebar["전체"] == "20"
+    assert "🔴 위험 **1**" in texts(app) and "🟢 정상 **19**" in texts(app)
+
+
+def test_columns_read_who_how_bad_why_then_the_numbers(open_page: OpenPage, deployed: Fleet) -> None:
+    before = deployed.state("web-prod-01", "ko").metrics
+    app = open_page()
+    after = deployed.state("web-prod-01", "ko").metrics
+    rows = table(app)
+    assert rows.columns.tolist() == ["hostname", "status", "alert", "cpu", "memory", "disk", "response_time",
+                                     "network_in", "network_out", "type", "location", "uptime", "updated"]
+    row = rows[rows["hostname"] == "web-prod-01"].iloc[0]
+    samples = [sample for sample in (before, after) if sample is not None]
+    assert row["network_in"] in {f"{m.network_in:,.1f} Mbps" for m in samples}
+    assert row["network_out"] in {f"{m.network_out:,.1f} Mbps" for m in samples}
+    assert row["cpu"] in {f"{m.cpu:.1f}%" for m in samples}
+    assert row["updated"] in {local_clock(m.timestamp) for m in samples}  # HH:MM:SS, Korean time
+    assert re.fullmatch(r"\d\d:\d\d:\d\d", row["updated"])
+    labels = {column["label"] for column in json.loads(app.dataframe[0].proto.columns).values()
+              if "label" in column}
+    assert {"마지막 수집", "네트워크 수신", "네트워크 송신", "주요 알림"} <= labels
+
+
+def test_a_host_that_is_down_shows_dashes_and_why(open_page: OpenPage, deployed: Fleet) -> None:
+    deployed.inject(IncidentType.HOST_DOWN, "mail-server-01", Severity.HIGH)
+    row = table(open_page()).set_index("hostname").loc["mail-server-01"]
+    assert row["status"] == "⚫ 오프라인"
+    for key in ("cpu", "memory", "disk", "response_time", "network_in", "network_out", "updated"):
+        assert row[key] == "—", key
+    state = deployed.state("mail-server-01", "ko")
+    assert row["alert"] == (state.alerts[0].message if state.alerts else "응답 없음 (메트릭 없음)")
+    assert row["alert"]
 
 
 def test_filters_narrow_the_table(open_page: OpenPage, deployed: Fleet) -> None:
@@ -134,4 +169,4 @@ def test_a_thousand_servers_stay_one_table(open_page: OpenPage, monkeypatch: pyt
     app = open_page()
     no_exceptions(app)
     assert len(app.dataframe) == 1 and len(table(app)) == 1000
-    assert {m.label: m.value for m in app.main.metric}["전체"] == "1000"
+    assert {m.label: m.value for m in app.sidebar.metric}["전체"] == "1000"

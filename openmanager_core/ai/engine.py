@@ -684,7 +684,7 @@ class Engine:
 def _unknown_server(name: str) -> Server:
     """A stand-in for a server the caller named but the catalogue doesn't hold."""
     return Server(id=name, position=0, hostname=name, name=name, type=ServerType.WEB,
-                  environment=Environment.PRODUCTION, location="", provider=Provider.ON_PREMISES,
+                  environment=Environment.PRODUCTION, location="", provider=Provider.ONPREMISE,
                   specs=Specs(cpu_cores=0, memory_gb=0, disk_gb=0), ip="", services=[])
 
 

@@ -117,6 +117,13 @@ class AdminStats(WireModel):
     since: datetime | None = None
 
 
+class LogContext(WireModel):
+    """The query a log line belongs to; both None for a line of no query."""
+
+    query: str | None = None
+    processing_time: float | None = None  # milliseconds, the whole query
+
+
 class LogEntry(WireModel):
     id: int
     timestamp: datetime
@@ -125,6 +132,7 @@ class LogEntry(WireModel):
     tier: str | None = None
     query_id: int | None = None
     duration_ms: float | None = None
+    context: LogContext = Field(default_factory=LogContext)
 
 
 class LogsResponse(WireModel):

@@ -12,7 +12,7 @@ import numpy as np
 from sqlalchemy import case, func, insert, select
 
 from ..store import Store, ai_logs, ai_queries, utc
-from .models import METHODS, AdminStats, LogEntry, LogLevel, QueryRecord, TierStats
+from .models import METHODS, AdminStats, LogContext, LogEntry, LogLevel, QueryRecord, TierStats
 
 MAX_STORED_QUERY = 1000
 MAX_STORED_MESSAGE = 2000
@@ -132,13 +132,19 @@ class Records:
             cache_hits=hits, tiers=tiers, errors=int(errors), since=utc(since) if since else None)
 
     def logs(self, limit: int = 50, level: LogLevel | None = None) -> list[LogEntry]:
-        stmt = select(ai_logs).order_by(ai_logs.c.id.desc()).limit(limit)
+        """The latest lines, each with the query it belongs to (the guide's `context`)."""
+        q = ai_queries.c
+        stmt = (select(ai_logs, q.query.label("query_text"), q.processing_ms)
+                .select_from(ai_logs.outerjoin(ai_queries, ai_logs.c.query_id == q.id))
+                .order_by(ai_logs.c.id.desc()).limit(limit))
         if level is not None:
             stmt = stmt.where(ai_logs.c.level == level)
         with self.store.reading() as conn:
             rows = conn.execute(stmt).all()
         return [LogEntry(id=r.id, timestamp=utc(r.created_at), level=r.level, message=r.message, tier=r.tier,
-                         query_id=r.query_id, duration_ms=r.duration_ms) for r in rows]
+                         query_id=r.query_id, duration_ms=r.duration_ms,
+                         context=LogContext(query=r.query_text, processing_time=r.processing_ms))
+                for r in rows]
 
     def queries(self, limit: int = 500) -> list[QueryRecord]:
         """The latest `limit` queries, oldest first (the order a chart over time wants)."""

@@ -194,10 +194,23 @@ def test_thinking_process_is_a_stream_of_events(api: TestClient) -> None:
 
 
 def test_thinking_process_refuses_bad_queries_as_json(api: TestClient) -> None:
-    for params, status in (({"query": ""}, 400), ({}, 422), ({"query": "x" * 1001}, 400)):
+    for params, status in (({"query": ""}, 400), ({"query": "x" * 1001}, 400),
+                           ({"query": "CPU?", "priority": "urgent"}, 422)):
         response = api.get("/ai-agent/thinking-process", params=params)
         assert response.status_code == status and response.headers["content-type"] == "application/json"
     assert rejected(api) == 3
+
+
+def test_thinking_process_without_a_query_thinks_through_the_fleet(api: TestClient) -> None:
+    # The guide connects with no query at all; the stream then answers the status summary.
+    with api.stream("GET", "/ai-agent/thinking-process",
+                    headers={"Accept": "text/event-stream", "Accept-Language": "en"}) as response:
+        assert response.status_code == 200
+        events = parse_events(response.read().decode())
+    assert [e["step"] for e in events] == STEPS
+    result = events[-1]["result"]
+    assert result["metadata"]["language"] == "en" and "web-prod-01" in result["response"]
+    assert api.get("/ai-agent/admin/queries").json()[-1]["query"] == "Summarise the current server status"
 
 
 def test_the_process_agent_is_shared_with_the_api() -> None:

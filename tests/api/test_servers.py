@@ -127,3 +127,21 @@ def test_history_over_http_is_on_the_grid(client: TestClient, fleet: Fleet) -> N
     instants = [datetime.fromisoformat(s["timestamp"]).timestamp() for s in body["samples"]]
     assert step == 10 and all(instant % step == 0 for instant in instants)
     assert instants[1] - instants[0] == step
+
+
+def test_the_guides_reset_without_content_type_is_read_as_json(client: TestClient, fleet: Fleet) -> None:
+    fleet.deploy_next(4)
+    response = client.post("/servers/next", content=b'{\n  "reset": true\n}')  # as the guide writes it
+    assert response.status_code == 200 and response.json()["currentCount"] == 0
+    assert fleet.deployment().current_count == 0
+
+
+@pytest.mark.parametrize("headers", [{"Origin": "https://elsewhere.example"},
+                                     {"Sec-Fetch-Site": "cross-site"}])
+def test_a_cross_site_browser_must_declare_its_json(client: TestClient, fleet: Fleet,
+                                                    headers: dict[str, str]) -> None:
+    # Without a Content-Type a browser skips the CORS preflight: that must not reset the fleet.
+    fleet.deploy_next(4)
+    response = client.post("/servers/next", content=b'{"reset": true}', headers=headers)
+    assert response.status_code == 415 and response.json()["error"]["field"] == "Content-Type"
+    assert fleet.deployment().current_count == 5

@@ -345,6 +345,7 @@ TEXT: dict[str, dict[Lang, str]] = {
               "대비).",
         "en": "**{host}: no anomaly** — every metric is within its usual range for this hour (against the "
               "same time on the last 7 days)."},
+    "agent.answer.given_server": {"ko": "서버 #{n}", "en": "server #{n}"},
     "agent.answer.no_anomaly_given": {
         "ko": "**{host}: 이상 없음** — 전달받은 지표가 모두 이 서버의 이 시간대 평소 범위 안입니다.",
         "en": "**{host}: no anomaly** — every metric given is within this server's usual range for this "

@@ -634,7 +634,7 @@ class Engine:
                 if finding is not None:
                     findings[key] = finding
             causes = [_given_cause(c, set(item.values())) for c in name_causes(findings, None, unlinked)]
-            name = item.hostname or f"#{index + 1}"
+            name = item.hostname or t("agent.answer.given_server", lang, n=index + 1)
             given.append(_Given(name, item, server or _unknown_server(name), usual, findings, causes))
         found = [f"{g.name} {cause_label(g.causes[0], lang)}" for g in given if g.causes]
         emit("pattern_matching", t("agent.step.screened", lang, intents=t("agent.intent.diagnose", lang),
@@ -650,7 +650,7 @@ class Engine:
         parts.append(t("agent.answer.provided_note_history" if with_history else "agent.answer.provided_note",
                        lang))
         return Draft("\n\n".join(parts), _dedupe(actions)[:6] or [make_action("watch", lang)],
-                     [g.name for g in given],
+                     [g.name for g in given if g.item.hostname],  # a server sent without a name is none
                      {"provided": [{"hostname": g.name, "causes": [cause_label(c, lang) for c in g.causes],
                                     "metrics": [_given_line(g, key, lang) for key in g.item.values()]}
                                    for g in given]})

@@ -200,13 +200,13 @@ GUIDE_METRICS = {"cpu": {"current": 85.5, "history": [75, 80, 82, 85, 85.5]},
 
 @pytest.mark.parametrize("lang, question, expected", [
     ("en", "Why is the server CPU high?", [
-        "**#1: high CPU**",
+        "**server #1: high CPU**",
         "- CPU 85.5% — above the critical threshold of 85%; trend 75% → 85.5% (+10.5%p over 5 samples, "
         "rising)",
         "- memory 72.3% — below the warning threshold of 75%; trend 68% → 72.3% (+4.3%p over 5 samples, "
         "rising)"]),
     ("ko", "서버 CPU 사용률이 높은 이유를 분석해주세요", [
-        "**#1: CPU 과부하**",
+        "**서버 #1: CPU 과부하**",
         "- CPU 85.5% — 위험 임계값 85% 이상; 추이 75% → 85.5% (+10.5%p, 샘플 5개, 상승)",
         "- 메모리 72.3% — 경고 임계값 75% 미만; 추이 68% → 72.3% (+4.3%p, 샘플 5개, 상승)"]),
 ])
@@ -220,15 +220,16 @@ def test_the_guides_current_and_history_give_the_trend_and_only_what_was_sent(
                    "디스크", "응답", "7일", "평소"):
         assert unsent not in answer.response, unsent
     assert [a.type for a in answer.actions] == ["investigate_process"]
+    assert answer.metadata.servers == []  # no hostname was sent
 
 
 def test_a_cause_from_values_given_claims_only_what_was_sent(fleet: Fleet) -> None:
     agent = Agent(fleet, use_cache=False)
     quiet_traffic = agent.ask("why is cpu high?", server_metrics={"cpu": 95, "networkIn": 20}).response
-    assert quiet_traffic.startswith("**#1: CPU spike (no extra traffic — a runaway process?)**")
+    assert quiet_traffic.startswith("**server #1: CPU spike (no extra traffic — a runaway process?)**")
     assert "- network in 20 Mbps" in quiet_traffic
     slow = agent.ask("why so slow?", server_metrics={"responseTime": 3500, "cpu": 20}).response
-    assert slow.startswith("**#1: slow responses**"), slow
+    assert slow.startswith("**server #1: slow responses**"), slow
     assert "- CPU 20% — below the warning threshold of 70%" in slow and "memory" not in slow
 
 

@@ -318,6 +318,9 @@ def normalise_server_metrics(raw: Any) -> list[ProvidedMetrics]:
 
 
 class ServerData(WireModel):
+    """`metrics`: one server's values, a list of servers, or {hostname: values}; each metric a number
+    or `{"current": n, "history": [n, ...]}` (see normalise_server_metrics)."""
+
     model_config = ConfigDict(extra="ignore")
 
     metrics: Any

@@ -44,6 +44,14 @@ def test_current_and_history_for_every_metric_as_the_guide_sends_them() -> None:
     assert set(item.history) == {"cpu", "memory", "disk", "network_in", "response_time", "active_connections"}
 
 
+def test_servers_by_hostname_may_send_history_too() -> None:
+    first, second = normalise_server_metrics({
+        "web-prod-01": {"cpu": {"current": 91, "history": [60, 91]}},
+        "db-master-01": {"metrics": {"responseTime": {"current": 30, "history": [20, 25]}}}})
+    assert (first.hostname, first.series("cpu")) == ("web-prod-01", (60, 91))
+    assert (second.hostname, second.series("response_time")) == ("db-master-01", (20, 25, 30))
+
+
 @pytest.mark.parametrize("raw, message", [
     ({"cpu": 101}, "serverData.metrics.cpu: must be between 0 and 100"),
     ({"cpu": True}, "serverData.metrics.cpu: must be a number"),

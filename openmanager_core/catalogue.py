@@ -25,7 +25,7 @@ SERVICES_BY_TYPE: dict[ServerType, tuple[tuple[str, int], ...]] = {
 }
 
 LOCATIONS: dict[Provider, str] = {
-    Provider.ON_PREMISES: "Seoul IDC",
+    Provider.ONPREMISE: "Seoul IDC",
     Provider.AWS: "AWS Seoul (ap-northeast-2)",
     Provider.KUBERNETES: "Kubernetes (Seoul)",
 }
@@ -43,9 +43,9 @@ class _Entry:
 
 
 _BASE: tuple[_Entry, ...] = (
-    _Entry("web-prod-01", "Production Web Server", ServerType.WEB, Provider.ON_PREMISES,
+    _Entry("web-prod-01", "Production Web Server", ServerType.WEB, Provider.ONPREMISE,
            (8, 16, 500)),
-    _Entry("db-master-01", "Primary Database Server", ServerType.DATABASE, Provider.ON_PREMISES,
+    _Entry("db-master-01", "Primary Database Server", ServerType.DATABASE, Provider.ONPREMISE,
            (16, 64, 2000)),
     _Entry("api-gateway-prod", "API Gateway", ServerType.API, Provider.AWS, (8, 16, 200)),
     _Entry("k8s-master-01", "Kubernetes Control Plane", ServerType.KUBERNETES,
@@ -60,7 +60,7 @@ _BASE: tuple[_Entry, ...] = (
     _Entry("k8s-ingress-01", "Kubernetes Ingress Controller", ServerType.KUBERNETES,
            Provider.KUBERNETES, (4, 8, 100),
            services=(("ingress-nginx", 443), ("kubelet", 10250), ("kube-proxy", 10256))),
-    _Entry("proxy-nginx-01", "Reverse Proxy", ServerType.PROXY, Provider.ON_PREMISES,
+    _Entry("proxy-nginx-01", "Reverse Proxy", ServerType.PROXY, Provider.ONPREMISE,
            (4, 8, 100)),
     _Entry("analytics-worker", "Analytics Worker", ServerType.ANALYTICS, Provider.AWS,
            (16, 64, 1000)),
@@ -74,13 +74,13 @@ _BASE: tuple[_Entry, ...] = (
            services=(("prometheus", 9090), ("kubelet", 10250), ("kube-proxy", 10256))),
     _Entry("grafana-metrics", "Grafana Metrics Server", ServerType.MONITORING, Provider.AWS,
            (4, 8, 200), services=(("grafana", 3000), ("prometheus", 9090))),
-    _Entry("jenkins-ci-cd", "Jenkins CI/CD Server", ServerType.CI_CD, Provider.ON_PREMISES,
+    _Entry("jenkins-ci-cd", "Jenkins CI/CD Server", ServerType.CI_CD, Provider.ONPREMISE,
            (8, 16, 1000)),
     _Entry("backup-storage-01", "Backup Storage Server", ServerType.STORAGE,
-           Provider.ON_PREMISES, (4, 16, 8000)),
-    _Entry("mail-server-01", "Mail Server", ServerType.MAIL, Provider.ON_PREMISES,
+           Provider.ONPREMISE, (4, 16, 8000)),
+    _Entry("mail-server-01", "Mail Server", ServerType.MAIL, Provider.ONPREMISE,
            (4, 8, 500)),
-    _Entry("file-server-nfs", "NFS File Server", ServerType.STORAGE, Provider.ON_PREMISES,
+    _Entry("file-server-nfs", "NFS File Server", ServerType.STORAGE, Provider.ONPREMISE,
            (8, 16, 4000)),
     _Entry("vault-secrets", "Vault Secrets Manager", ServerType.SECURITY, Provider.AWS,
            (2, 4, 50)),
@@ -92,7 +92,7 @@ _BASE: tuple[_Entry, ...] = (
 def _ip(provider: Provider, index: int) -> str:
     """On-premises hosts live in 192.168.1.x, cloud and cluster hosts in 10.0.1.x (then .2.x...)."""
     subnet, host = divmod(index - 1, 254)
-    prefix = "192.168" if provider is Provider.ON_PREMISES else "10.0"
+    prefix = "192.168" if provider is Provider.ONPREMISE else "10.0"
     return f"{prefix}.{subnet + 1}.{host + 1}"
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -165,11 +166,14 @@ class Fleet:
         )
 
     def history(self, key: str, minutes: int = 60, at: datetime | None = None) -> MetricHistory:
-        """Samples over the last `minutes`, at most MAX_HISTORY_POINTS of them."""
+        """Samples over the last `minutes`, at most MAX_HISTORY_POINTS of them, at whole multiples of
+        the step since the epoch (as a Prometheus range query aligns them): every replica, and every
+        refresh within one step, returns the same instants."""
         server = self.resolve(key)
-        at = at or self.clock()
-        start = at - timedelta(minutes=minutes)
         step = max(10, (minutes * 60) // MAX_HISTORY_POINTS)
+        end_seconds = math.floor((at or self.clock()).timestamp() / step) * step
+        at = datetime.fromtimestamp(end_seconds, UTC)
+        start = at - timedelta(seconds=(minutes * 60 // step) * step)
         incidents = [i for i in self.store.incidents(include_cleared_since=start)
                      if i.server_id == server.id]
         samples = self.simulator.history(server, start, at, step, incidents)

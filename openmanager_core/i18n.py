@@ -292,6 +292,8 @@ TEXT: dict[str, dict[Lang, str]] = {
     "agent.step.reasoning_none": {
         "ko": "원인을 찾을 이상 징후 없음: 모든 지표가 이 시간대 평소 범위 안",
         "en": "No anomaly to explain: every metric is within its usual range for this hour"},
+    "agent.step.reasoning_none_given": {"ko": "전달받은 값에서 원인을 찾을 이상 징후 없음",
+                                        "en": "No anomaly to explain in the values given"},
     "agent.step.generating": {
         "ko": "분석 엔진이 답변 작성 (서버 {servers}대 언급, 조치 {actions}개)",
         "en": "Answer written by the analytic engine (servers named: {servers}, actions: {actions})"},
@@ -332,6 +334,8 @@ TEXT: dict[str, dict[Lang, str]] = {
     "agent.cause.latency": {
         "ko": "응답 지연 (CPU·메모리·디스크 정상 — 애플리케이션/의존 서비스 의심)",
         "en": "slow responses (CPU, memory and disk normal — the application or a dependency?)"},
+    "agent.cause.cpu_high": {"ko": "CPU 과부하", "en": "high CPU"},
+    "agent.cause.slow_responses": {"ko": "응답 지연", "en": "slow responses"},
     "agent.cause.traffic_surge": {"ko": "트래픽 급증", "en": "traffic surge"},
     "agent.cause.traffic_drop": {"ko": "트래픽 급감", "en": "traffic drop"},
     "agent.answer.headline": {"ko": "**가장 가능성 높은 원인: {host} — {cause}**",
@@ -364,6 +368,15 @@ TEXT: dict[str, dict[Lang, str]] = {
               "대비).",
         "en": "**{host}: no anomaly** — every metric is within its usual range for this hour (against the "
               "same time on the last 7 days)."},
+    "agent.answer.given_server": {"ko": "서버 #{n}", "en": "server #{n}"},
+    "agent.answer.no_anomaly_given": {
+        "ko": "**{host}: 이상 없음** — 전달받은 지표가 모두 이 서버의 이 시간대 평소 범위 안입니다.",
+        "en": "**{host}: no anomaly** — every metric given is within this server's usual range for this "
+              "hour."},
+    "agent.answer.no_threshold_crossed": {
+        "ko": "**{host}: 임계값 초과 없음** — 전달받은 값을 경고·위험 임계값과 비교했습니다.",
+        "en": "**{host}: no threshold crossed** — the values given, against the warning and critical "
+              "thresholds."},
     "agent.answer.current": {"ko": "현재: {values}", "en": "Now: {values}"},
     "agent.answer.value_vs_usual": {"ko": "{metric} {value} (평소 {usual})",
                                     "en": "{metric} {value} (usual {usual})"},
@@ -405,6 +418,10 @@ TEXT: dict[str, dict[Lang, str]] = {
     "agent.answer.provided_note": {
         "ko": "_전달받은 값만으로 분석했습니다 (이력 없음: 추세·시작 시각은 알 수 없음)._",
         "en": "_Analysed from the values given only (no history, so no trend or start time)._"},
+    "agent.answer.provided_note_history": {
+        "ko": "_전달받은 값과 이력만으로 분석했습니다 (추세는 보낸 이력에서 계산, 시작 시각은 알 수 없음)._",
+        "en": "_Analysed from the values and history given only (trends from the history sent; no start "
+              "time)._"},
     "agent.dir.up": {"ko": "높음", "en": "above"},
     "agent.dir.down": {"ko": "낮음", "en": "below"},
     "agent.level.warning": {"ko": "경고", "en": "warning"},
@@ -413,6 +430,17 @@ TEXT: dict[str, dict[Lang, str]] = {
                          "en": "{metric} {value} — {z}σ {dir} its usual {usual} for this hour, {since}"},
     "agent.ev.threshold": {"ko": "{metric} {value} — {level} 임계값 {threshold} 이상",
                            "en": "{metric} {value} — above the {level} threshold of {threshold}"},
+    "agent.ev.given_usual": {"ko": "{metric} {value} — 이 시간대 평소({usual})보다 {z}σ {dir}",
+                             "en": "{metric} {value} — {z}σ {dir} its usual {usual} for this hour"},
+    "agent.ev.given_normal_usual": {"ko": "{metric} {value} — 이 시간대 평소 수준 (평소 {usual})",
+                                    "en": "{metric} {value} — usual for this hour ({usual})"},
+    "agent.ev.given_below": {"ko": "{metric} {value} — 경고 임계값 {threshold} 미만",
+                             "en": "{metric} {value} — below the warning threshold of {threshold}"},
+    "agent.ev.trend": {"ko": "추이 {first} → {last} ({delta}, 샘플 {n}개, {dir})",
+                       "en": "trend {first} → {last} ({delta} over {n} samples, {dir})"},
+    "agent.trend.up": {"ko": "상승", "en": "rising"},
+    "agent.trend.down": {"ko": "하락", "en": "falling"},
+    "agent.trend.flat": {"ko": "보합", "en": "flat"},
     "agent.ev.since": {"ko": "{time}부터", "en": "since {time}"},
     "agent.ev.since_before": {"ko": "{time} 이전부터 (3시간 넘게 지속)",
                               "en": "since before {time} (over 3 h)"},

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, computed_field
 from pydantic.alias_generators import to_camel
 
 
@@ -38,7 +38,7 @@ class Environment(StrEnum):
 
 
 class Provider(StrEnum):
-    ON_PREMISES = "on-premises"
+    ONPREMISE = "onpremise"  # the guide's spelling
     AWS = "aws"
     KUBERNETES = "kubernetes"
 
@@ -134,6 +134,23 @@ class ServerState(Server):
     deployed_at: datetime
     uptime: str
     uptime_seconds: int
+
+    # The guide's server object carries these three at the top level; they are `metrics`' values
+    # (None while the host reports nothing).
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def cpu(self) -> float | None:
+        return self.metrics.cpu if self.metrics else None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def memory(self) -> float | None:
+        return self.metrics.memory if self.metrics else None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def disk(self) -> float | None:
+        return self.metrics.disk if self.metrics else None
 
 
 class Incident(WireModel):

@@ -45,7 +45,7 @@ def test_services_fit_the_type_and_every_server_runs_sshd() -> None:
 
 def test_addresses_follow_the_provider() -> None:
     for server in Catalogue(20).servers:
-        if server.provider is Provider.ON_PREMISES:
+        if server.provider is Provider.ONPREMISE:
             assert server.ip.startswith("192.168.1."), server
             assert server.location == "Seoul IDC"
         else:

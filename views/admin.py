@@ -133,7 +133,7 @@ def log_table(since: datetime | None) -> None:
         tr("admin.col.time"): [local_time(e.timestamp) for e in entries],
         tr("admin.col.level"): [e.level for e in entries],
         tr("admin.col.tier"): [e.tier or "" for e in entries],
-        tr("admin.col.question"): [e.query if e.query is not None else "—" for e in entries],
+        tr("admin.col.question"): [e.context.query if e.context.query is not None else "—" for e in entries],
         tr("admin.col.message"): [e.message for e in entries],
         tr("admin.col.duration"): [e.duration_ms for e in entries],
         tr("admin.col.query"): [e.query_id for e in entries],

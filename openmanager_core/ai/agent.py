@@ -7,11 +7,9 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
-
-from pydantic import ValidationError
 
 from .. import __version__
 from ..fleet import Fleet
@@ -33,6 +31,7 @@ from .models import (
     AnomalyReport,
     AnswerMetadata,
     CacheStatus,
+    InvalidMetrics,
     LlmStatus,
     LogEntry,
     LogLevel,
@@ -267,10 +266,8 @@ class Agent:
             if server_metrics is not None:
                 try:
                     provided = normalise_server_metrics(server_metrics)
-                except (ValidationError, ValueError) as exc:
-                    detail = exc.errors()[0]["msg"] if isinstance(exc, ValidationError) else str(exc)
-                    raise InvalidQuery("invalid_server_data", f"serverData.metrics: {detail}",
-                                       "serverData.metrics", 422) from None
+                except InvalidMetrics as exc:
+                    raise InvalidQuery("invalid_server_data", str(exc), exc.field, 422) from None
         except InvalidQuery as exc:
             self.reject(query, exc.code, exc.message, endpoint)
             raise
@@ -294,7 +291,7 @@ class Agent:
         except StoreUnavailable:
             return None
         minute = int(self.fleet.clock().timestamp() // 60)
-        provided = [p.model_dump() for p in question.provided] if question.provided else None
+        provided = [asdict(p) for p in question.provided] if question.provided else None
         return cache_key(question.scope.normalised, question.scope.language, minute,
                          incident_signature(incidents), deployed, question.priority, provided)
 

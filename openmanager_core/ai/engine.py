@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 import numpy as np
 
 from .. import thresholds
+from ..analysis import linear_trend
 from ..fleet import Fleet
 from ..i18n import Lang, t
 from ..models import Environment, Provider, Server, ServerType, Specs, Status
@@ -21,6 +22,7 @@ from .findings import (
     RULES,
     SCREEN_MINUTES,
     SEASON_DAYS,
+    TRAFFIC,
     Cause,
     Change,
     Diagnosis,
@@ -210,7 +212,7 @@ def actions_for(cause: Cause, server: Server, lang: Lang) -> list[Action]:
     kind = cause.kind
     if kind == "cpu_spike":
         return [make_action("scale_out", lang, host=host), make_action("rate_limit", lang)]
-    if kind == "cpu_runaway":
+    if kind in ("cpu_runaway", "cpu_high"):
         return [make_action("investigate_process", lang, host=host)]
     if kind == "memory_leak":
         return [make_action("restart_leaking", lang, host=host, service=service),
@@ -229,7 +231,7 @@ def actions_for(cause: Cause, server: Server, lang: Lang) -> list[Action]:
         return [make_action("restart_service", lang, host=host, service=service)]
     if kind == "host_down":
         return [make_action("check_host", lang, host=host), make_action("failover", lang, host=host)]
-    if kind == "latency":
+    if kind in ("latency", "slow_responses"):
         return [make_action("trace_latency", lang, host=host)]
     if kind == "traffic_surge":
         return [make_action("watch_traffic", lang, host=host)]
@@ -610,8 +612,9 @@ class Engine:
 
     def _provided(self, question: Question, emit: Emit, now: float, deployed: list[Server],
                   incidents: list) -> Draft:
-        """Analyse `serverData.metrics`: against the server's usual level where we know the server,
-        against the thresholds alone where we don't."""
+        """Analyse `serverData.metrics`: each metric sent against the server's usual level where we
+        know the server, against the thresholds alone where we don't, with the trend of any history
+        sent. Metrics that were not sent are not mentioned."""
         lang = question.scope.language
         items = question.provided or []
         emit("analyzing", t("agent.step.analyzing_provided", lang,
@@ -620,44 +623,38 @@ class Engine:
         servers = [self.fleet.catalogue.find(p.hostname) if p.hostname else None for p in items]
         known = [s for s in servers if s is not None and s.id in deployed_ids]
         window = observe(self.fleet.simulator, known, now, 2, 3, incidents) if known else None
-        diagnoses: list[tuple[str, Diagnosis]] = []
+        given: list[_Given] = []
         for index, (item, server) in enumerate(zip(items, servers, strict=True)):
-            name = item.hostname or f"#{index + 1}"
             row = window.row(server.id) if window is not None and server in known else None
+            usual: dict[str, float] = {}
+            if window is not None and row is not None:
+                usual = {key: float(window.usual[key][row, -1]) for key in item.values()}
             findings: dict[str, Finding] = {}
             for key, value in item.values().items():
                 finding = self._provided_finding(key, value, server, window, row)
                 if finding is not None:
                     findings[key] = finding
-            causes = name_causes(findings, None, unlinked)
-            usual = {key: float(window.usual[key][row, -1]) if window is not None and row is not None
-                     else math.nan for key in METRIC_KEYS}
-            current = {key: item.values().get(key, math.nan) for key in METRIC_KEYS}
-            diagnoses.append((name, Diagnosis(server or _unknown_server(name), True, Status.ONLINE, current,
-                                              usual, findings, causes, now, 0.0)))
-        found = [f"{name} {cause_label(d.causes[0], lang)}" for name, d in diagnoses if d.causes]
+            causes = [_given_cause(c, set(item.values())) for c in name_causes(findings, None, unlinked)]
+            name = item.hostname or t("agent.answer.given_server", lang, n=index + 1)
+            given.append(_Given(name, item, server or _unknown_server(name), usual, findings, causes))
+        found = [f"{g.name} {cause_label(g.causes[0], lang)}" for g in given if g.causes]
         emit("pattern_matching", t("agent.step.screened", lang, intents=t("agent.intent.diagnose", lang),
                                    n=len(found), found=f": {', '.join(found)}" if found else ""))
-        emit("reasoning", found[0] if found else t("agent.step.reasoning_none", lang))
+        emit("reasoning", found[0] if found else t("agent.step.reasoning_none_given", lang))
         parts: list[str] = []
         actions: list[Action] = []
-        for name, diagnosis in diagnoses:
-            if diagnosis.causes:
-                cause = diagnosis.causes[0]
-                lines = [t("agent.answer.server_headline", lang, host=name, cause=cause_label(cause, lang))]
-                lines.extend(f"- {line}" for line in evidence(cause, diagnosis, lang))
-                parts.append("\n".join(lines))
-                actions.extend(actions_for(cause, diagnosis.server, lang))
-            else:
-                values = [f"{phrases.metric_label(k, lang)} {phrases.value(k, v)}"
-                          for k, v in diagnosis.current.items() if not math.isnan(v)]
-                parts.append(t("agent.answer.no_anomaly_server", lang, host=name) + "\n\n"
-                             + t("agent.answer.current", lang, values=", ".join(values)))
-        parts.append(t("agent.answer.provided_note", lang))
+        for g in given:
+            parts.append(_given_block(g, lang))
+            if g.causes:
+                actions.extend(actions_for(g.causes[0], g.server, lang))
+        with_history = any(item.history for item in items)
+        parts.append(t("agent.answer.provided_note_history" if with_history else "agent.answer.provided_note",
+                       lang))
         return Draft("\n\n".join(parts), _dedupe(actions)[:6] or [make_action("watch", lang)],
-                     [name for name, _ in diagnoses],
-                     {"provided": [{"hostname": name, "causes": [cause_label(c, lang) for c in d.causes]}
-                                   for name, d in diagnoses]})
+                     [g.name for g in given if g.item.hostname],  # a server sent without a name is none
+                     {"provided": [{"hostname": g.name, "causes": [cause_label(c, lang) for c in g.causes],
+                                    "metrics": [_given_line(g, key, lang) for key in g.item.values()]}
+                                   for g in given]})
 
     def _provided_finding(self, key: str, value: float, server: Server | None, window: Window | None,
                           row: int | None) -> Finding | None:
@@ -682,10 +679,115 @@ class Engine:
         return Finding(key, value, math.nan, math.nan, math.nan, "up", None, level, dated=False)
 
 
+@dataclass(frozen=True)
+class Trend:
+    """Where a metric sent with its history is heading, over the samples sent."""
+
+    first: float
+    last: float
+    points: int
+    direction: Literal["up", "down", "flat"]
+
+
+def history_trend(key: str, series: Sequence[float]) -> Trend | None:
+    """The least-squares change over the samples: flat when it is under a point (percent metrics) or
+    5 % of the level (rates, times, counts); None for fewer than two samples. The samples' spacing is
+    not sent, so this is a direction and a size, never a rate per minute."""
+    if len(series) < 2:
+        return None
+    values = np.asarray(series, dtype=np.float64)
+    slope, _, _ = linear_trend(np.arange(values.size, dtype=np.float64), values)
+    change = slope * (values.size - 1)
+    floor = 1.0 if thresholds.METRICS[key].unit == "%" else 0.05 * float(np.mean(values))
+    direction: Literal["up", "down", "flat"] = (
+        "flat" if abs(change) <= floor else "up" if change > 0 else "down")
+    return Trend(float(values[0]), float(values[-1]), int(values.size), direction)
+
+
+@dataclass
+class _Given:
+    """One server of `serverData.metrics`, judged."""
+
+    name: str
+    item: ProvidedMetrics
+    server: Server  # the catalogue's, or a stand-in named as sent
+    usual: dict[str, float]  # this server's usual level for the hour, when we know the server
+    findings: dict[str, Finding]
+    causes: list[Cause]
+
+
+def _given_cause(cause: Cause, sent: set[str]) -> Cause:
+    """A cause named from values handed in claims only what was sent: "no extra traffic" needs a
+    traffic metric, "CPU, memory and disk normal" needs all three."""
+    if cause.kind == "cpu_runaway" and not sent & set(TRAFFIC):
+        return replace(cause, kind="cpu_high")
+    if cause.kind == "latency" and not {"cpu", "memory", "disk"} <= sent:
+        return replace(cause, kind="slow_responses")
+    return cause
+
+
+def _given_value(key: str, amount: float) -> str:
+    """A value as it was sent (85.5%, not 86%), with the metric's unit."""
+    unit = thresholds.METRICS[key].unit
+    text = f"{amount:,.2f}".rstrip("0").rstrip(".")
+    return f"{text}%" if unit == "%" else f"{text} {unit}".rstrip()
+
+
+def _given_delta(key: str, amount: float) -> str:
+    sign = "+" if amount >= 0 else "−"
+    text = _given_value(key, abs(amount))
+    return sign + (f"{text}p" if thresholds.METRICS[key].unit == "%" else text)
+
+
+def _given_line(given: _Given, key: str, lang: Lang) -> str:
+    """`CPU 85.5% — above the critical threshold of 85%; trend 75% → 85.5% (+10.5%p over 5 samples,
+    rising)`: the value sent, how it stands, and where its history is heading."""
+    value = given.item.values()[key]
+    label, shown = phrases.metric_label(key, lang), _given_value(key, value)
+    finding = given.findings.get(key)
+    if finding is not None and not math.isnan(finding.usual):
+        line = t("agent.ev.given_usual", lang, metric=label, value=shown, z=_z(finding.z),
+                 dir=t(f"agent.dir.{finding.direction}", lang), usual=phrases.value(key, finding.usual))
+    elif finding is not None:
+        line = t("agent.ev.threshold", lang, metric=label, value=shown,
+                 level=t(f"agent.level.{finding.level.value}", lang),
+                 threshold=_given_value(key, _threshold_of(finding)))
+    elif key in given.usual:
+        line = t("agent.ev.given_normal_usual", lang, metric=label, value=shown,
+                 usual=phrases.value(key, given.usual[key]))
+    elif (bounds := thresholds.limits(key, given.server.type)) is not None:
+        line = t("agent.ev.given_below", lang, metric=label, value=shown,
+                 threshold=_given_value(key, bounds[0]))
+    else:
+        line = f"{label} {shown}"
+    trend = history_trend(key, given.item.series(key))
+    if trend is None:
+        return line
+    return line + "; " + t("agent.ev.trend", lang, first=_given_value(key, trend.first),
+                           last=_given_value(key, trend.last),
+                           delta=_given_delta(key, trend.last - trend.first), n=trend.points,
+                           dir=t(f"agent.trend.{trend.direction}", lang))
+
+
+def _given_block(given: _Given, lang: Lang) -> str:
+    """The headline (the leading cause, or that nothing is off), then one line per metric sent, the
+    leading cause's metric first."""
+    if given.causes:
+        headline = t("agent.answer.server_headline", lang, host=given.name,
+                     cause=cause_label(given.causes[0], lang))
+    elif given.usual:
+        headline = t("agent.answer.no_anomaly_given", lang, host=given.name)
+    else:
+        headline = t("agent.answer.no_threshold_crossed", lang, host=given.name)
+    leading = [c.primary.metric for c in given.causes if c.primary is not None]
+    keys = leading + [key for key in given.item.values() if key not in leading]
+    return "\n".join([headline, *(f"- {_given_line(given, key, lang)}" for key in keys)])
+
+
 def _unknown_server(name: str) -> Server:
     """A stand-in for a server the caller named but the catalogue doesn't hold."""
     return Server(id=name, position=0, hostname=name, name=name, type=ServerType.WEB,
-                  environment=Environment.PRODUCTION, location="", provider=Provider.ON_PREMISES,
+                  environment=Environment.PRODUCTION, location="", provider=Provider.ONPREMISE,
                   specs=Specs(cpu_cores=0, memory_gb=0, disk_gb=0), ip="", services=[])
 
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import ConfigDict, Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, model_validator
+from pydantic.alias_generators import to_camel
 
 from ..i18n import Lang
 from ..models import WireModel
@@ -117,6 +119,13 @@ class AdminStats(WireModel):
     since: datetime | None = None
 
 
+class LogContext(WireModel):
+    """The query a log line belongs to; both None for a line of no query."""
+
+    query: str | None = None
+    processing_time: float | None = None  # milliseconds, the whole query
+
+
 class LogEntry(WireModel):
     id: int
     timestamp: datetime
@@ -124,8 +133,8 @@ class LogEntry(WireModel):
     message: str
     tier: str | None = None
     query_id: int | None = None
-    query: str | None = None  # the question the line belongs to
     duration_ms: float | None = None
+    context: LogContext = Field(default_factory=LogContext)
 
 
 class LogsResponse(WireModel):
@@ -188,70 +197,132 @@ class AnomalyReport(WireModel):
 
 # -- requests -----------------------------------------------------------------------------
 
-class ProvidedMetrics(WireModel):
-    """Metric values a caller hands in (`serverData.metrics`), for one server."""
+# Largest value each metric may take (all are >= 0); names as they may arrive, snake or camel case.
+METRIC_BOUNDS: dict[str, float] = {"cpu": 100, "memory": 100, "disk": 100, "network_in": 1e7,
+                                   "network_out": 1e7, "response_time": 1e7, "active_connections": 1e9}
+METRIC_NAMES: dict[str, str] = {**{key: key for key in METRIC_BOUNDS},
+                                **{to_camel(key): key for key in METRIC_BOUNDS}}
+HOST_KEYS = ("hostname", "name", "serverId", "server_id", "id", "server")
+MAX_SERVERS = 1000
+MAX_HISTORY = 1440  # a day of one-minute samples
+METRICS_FIELD = "serverData.metrics"
 
-    model_config = ConfigDict(extra="ignore")
 
-    hostname: str | None = Field(None, max_length=200)
-    cpu: float | None = Field(None, ge=0, le=100)
-    memory: float | None = Field(None, ge=0, le=100)
-    disk: float | None = Field(None, ge=0, le=100)
-    network_in: float | None = Field(None, ge=0, le=1e7)
-    network_out: float | None = Field(None, ge=0, le=1e7)
-    response_time: float | None = Field(None, ge=0, le=1e7)
-    active_connections: float | None = Field(None, ge=0, le=1e9)
+class InvalidMetrics(ValueError):
+    """`serverData.metrics` refused; `field` is the exact path of the bad value."""
 
-    @field_validator("cpu", "memory", "disk", "network_in", "network_out", "response_time",
-                     "active_connections", mode="before")
-    @classmethod
-    def _finite_number(cls, value: Any) -> Any:
-        # Strings and booleans are rejected rather than coerced: "90%" is not a measurement.
-        if value is None:
-            return value
-        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-            raise ValueError("must be a finite number")
-        return value
+    def __init__(self, field: str, problem: str) -> None:
+        super().__init__(f"{field}: {problem}")
+        self.field, self.problem = field, problem
+
+
+@dataclass(frozen=True)
+class ProvidedMetrics:
+    """Metric values a caller hands in (`serverData.metrics`) for one server: the current value of
+    each metric sent, and the history sent with it (oldest first, ending at the current value)."""
+
+    hostname: str | None = None
+    cpu: float | None = None
+    memory: float | None = None
+    disk: float | None = None
+    network_in: float | None = None
+    network_out: float | None = None
+    response_time: float | None = None
+    active_connections: float | None = None
+    history: dict[str, tuple[float, ...]] = field(default_factory=dict)
 
     def values(self) -> dict[str, float]:
-        return {key: float(value) for key, value in self.model_dump(exclude={"hostname"}, by_alias=False)
-                .items() if value is not None}
+        """The current value of every metric sent, in the metric table's order."""
+        return {key: value for key in METRIC_BOUNDS if (value := getattr(self, key)) is not None}
+
+    def series(self, key: str) -> tuple[float, ...]:
+        """The history of one metric ending at its current value; empty without a history."""
+        past, current = self.history.get(key, ()), getattr(self, key)
+        if not past or current is None:
+            return past
+        return past if past[-1] == current else (*past, current)
 
 
-HOST_KEYS = ("hostname", "name", "serverId", "server_id", "id", "server")
+def _number(value: Any, path: str, key: str) -> float:
+    # Strings and booleans are refused rather than coerced: "90%" is not a measurement. Ints are
+    # compared before any float conversion, so 10**400 is out of range rather than an overflow.
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InvalidMetrics(path, "must be a number")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise InvalidMetrics(path, "must be a finite number")
+    bound = METRIC_BOUNDS[key]
+    if not 0 <= value <= bound:
+        raise InvalidMetrics(path, f"must be between 0 and {bound:,.0f}")
+    return float(value)
 
 
-def _flatten(item: Any) -> Any:
-    """A server entry with its values nested (`{"hostname", "metrics": {...}}`) or named by id."""
+def _reading(value: Any, path: str, key: str) -> tuple[float, tuple[float, ...]]:
+    """A metric sent as a number, or as `{"current": n, "history": [n, ...]}`."""
+    if not isinstance(value, dict):
+        return _number(value, path, key), ()
+    if value.get("current") is None:
+        raise InvalidMetrics(f"{path}.current", "is required")
+    current = _number(value["current"], f"{path}.current", key)
+    history = value.get("history")
+    if history is None:
+        return current, ()
+    if not isinstance(history, list):
+        raise InvalidMetrics(f"{path}.history", "must be a list of numbers")
+    if len(history) > MAX_HISTORY:
+        raise InvalidMetrics(f"{path}.history", f"must hold at most {MAX_HISTORY} values")
+    return current, tuple(_number(item, f"{path}.history[{i}]", key) for i, item in enumerate(history))
+
+
+def _holds_metrics(item: dict[str, Any]) -> bool:
+    return any(key in METRIC_NAMES or key in HOST_KEYS or key == "metrics" for key in item)
+
+
+def _server(item: Any, path: str, hostname: str | None = None) -> ProvidedMetrics:
+    """One server's entry: metrics at the top or nested under `metrics`, named by any host key."""
     if not isinstance(item, dict):
-        return item
+        raise InvalidMetrics(path, "must be an object of metric values")
+    if "hostname" in item and not isinstance(item["hostname"], str):
+        raise InvalidMetrics(f"{path}.hostname", "must be a string")
+    name = next((item[key] for key in HOST_KEYS if isinstance(item.get(key), str)), hostname)
+    if name is not None and len(name) > 200:
+        raise InvalidMetrics(f"{path}.hostname", "must be at most 200 characters")
+    values: dict[str, float] = {}
+    history: dict[str, tuple[float, ...]] = {}
     nested = item.get("metrics")
-    flat = {**(nested if isinstance(nested, dict) else {}),
-            **{key: value for key, value in item.items() if key != "metrics"}}
-    if "hostname" not in flat:
-        name = next((flat[key] for key in HOST_KEYS if isinstance(flat.get(key), str)), None)
-        if name is not None:
-            flat["hostname"] = name
-    return flat
+    sources = [(path, item)] + ([(f"{path}.metrics", nested)] if isinstance(nested, dict) else [])
+    for base, source in sources:
+        for wire, value in source.items():
+            key = METRIC_NAMES.get(wire)
+            if key is None or value is None:
+                continue
+            values[key], past = _reading(value, f"{base}.{wire}", key)
+            if past:
+                history[key] = past
+    return ProvidedMetrics(hostname=name, history=history, **values)
 
 
 def normalise_server_metrics(raw: Any) -> list[ProvidedMetrics]:
-    """`serverData.metrics` as one server's values, a list of them, or {hostname: values}."""
+    """`serverData.metrics` as one server's values, a list of them, or {hostname: values}; each
+    metric a number or `{current, history}`. InvalidMetrics names the first bad value's path."""
     if isinstance(raw, list):
-        items = [_flatten(item) for item in raw]
-    elif isinstance(raw, dict) and raw and all(isinstance(v, dict) for v in raw.values()):
-        items = [{"hostname": name, **_flatten(values)} for name, values in raw.items()]
+        items = [_server(item, f"{METRICS_FIELD}[{i}]") for i, item in enumerate(raw[:MAX_SERVERS + 1])]
+    elif isinstance(raw, dict) and raw and not _holds_metrics(raw) and all(
+            isinstance(v, dict) for v in raw.values()):
+        items = [_server(values, f"{METRICS_FIELD}.{name}", name)
+                 for name, values in list(raw.items())[:MAX_SERVERS + 1]]
     else:
-        items = [_flatten(raw)]
-    if not items or len(items) > 1000:
-        raise ValueError("serverData.metrics must hold 1 to 1000 servers")
-    parsed = [ProvidedMetrics.model_validate(item) for item in items]
-    if not any(p.values() for p in parsed):
-        raise ValueError("serverData.metrics holds no metric value")
-    return parsed
+        items = [_server(raw, METRICS_FIELD)]
+    if not items or len(items) > MAX_SERVERS:
+        raise InvalidMetrics(METRICS_FIELD, f"must hold 1 to {MAX_SERVERS} servers")
+    if not any(item.values() for item in items):
+        raise InvalidMetrics(METRICS_FIELD, "holds no metric value")
+    return items
 
 
 class ServerData(WireModel):
+    """`metrics`: one server's values, a list of servers, or {hostname: values}; each metric a number
+    or `{"current": n, "history": [n, ...]}` (see normalise_server_metrics)."""
+
     model_config = ConfigDict(extra="ignore")
 
     metrics: Any

@@ -12,7 +12,7 @@ import numpy as np
 from sqlalchemy import case, func, insert, select, true
 
 from ..store import Store, ai_logs, ai_queries, utc
-from .models import METHODS, AdminStats, LogEntry, LogLevel, QueryRecord, TierStats
+from .models import METHODS, AdminStats, LogContext, LogEntry, LogLevel, QueryRecord, TierStats
 
 MAX_STORED_QUERY = 1000
 MAX_STORED_MESSAGE = 2000
@@ -149,9 +149,9 @@ class Records:
 
     def logs(self, limit: int = 50, level: LogLevel | None = None,
              since: datetime | None = None) -> list[LogEntry]:
-        """The latest log lines, newest first, each with the question it belongs to (if any)."""
+        """The latest lines, newest first, each with the query it belongs to (the guide's `context`)."""
         logs, q = ai_logs.c, ai_queries.c
-        stmt = (select(ai_logs, q.query.label("question"))
+        stmt = (select(ai_logs, q.query.label("query_text"), q.processing_ms)
                 .select_from(ai_logs.outerjoin(ai_queries, logs.query_id == q.id))
                 .order_by(logs.id.desc()).limit(limit))
         if level is not None:
@@ -161,7 +161,9 @@ class Records:
         with self.store.reading() as conn:
             rows = conn.execute(stmt).all()
         return [LogEntry(id=r.id, timestamp=utc(r.created_at), level=r.level, message=r.message, tier=r.tier,
-                         query_id=r.query_id, query=r.question, duration_ms=r.duration_ms) for r in rows]
+                         query_id=r.query_id, duration_ms=r.duration_ms,
+                         context=LogContext(query=r.query_text, processing_time=r.processing_ms))
+                for r in rows]
 
     def queries(self, limit: int = 500, since: datetime | None = None) -> list[QueryRecord]:
         """The latest `limit` queries from `since` on, oldest first (the order a chart over time wants)."""

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from openmanager_core.ai import Agent
-from openmanager_core.ai.engine import Engine, Question
+from openmanager_core.ai.engine import Engine, Question, history_trend
 from openmanager_core.ai.models import ProvidedMetrics
 from openmanager_core.ai.scope import parse
 from openmanager_core.fleet import Fleet
@@ -188,9 +188,67 @@ def test_values_handed_in_are_judged_against_the_usual_level(fleet: Fleet) -> No
     blocks = draft.response.split("\n\n")
     assert blocks[0].startswith("**web-prod-01: CPU spike (traffic surge)**")
     assert blocks[1].startswith("**db-master-01: no anomaly**")
-    assert blocks[3].startswith("**elsewhere-01: disk filling up")
-    assert "above the critical threshold of 90%" in blocks[3]
+    assert "- memory 70% — usual for this hour (" in blocks[1]
+    assert blocks[2].startswith("**elsewhere-01: disk filling up")
+    assert "- disk 93% — above the critical threshold of 90%" in blocks[2]
     assert draft.servers == ["web-prod-01", "db-master-01", "elsewhere-01"]
+
+
+GUIDE_METRICS = {"cpu": {"current": 85.5, "history": [75, 80, 82, 85, 85.5]},
+                 "memory": {"current": 72.3, "history": [68, 70, 71, 72, 72.3]}}
+
+
+@pytest.mark.parametrize("lang, question, expected", [
+    ("en", "Why is the server CPU high?", [
+        "**server #1: high CPU**",
+        "- CPU 85.5% — above the critical threshold of 85%; trend 75% → 85.5% (+10.5%p over 5 samples, "
+        "rising)",
+        "- memory 72.3% — below the warning threshold of 75%; trend 68% → 72.3% (+4.3%p over 5 samples, "
+        "rising)"]),
+    ("ko", "서버 CPU 사용률이 높은 이유를 분석해주세요", [
+        "**서버 #1: CPU 과부하**",
+        "- CPU 85.5% — 위험 임계값 85% 이상; 추이 75% → 85.5% (+10.5%p, 샘플 5개, 상승)",
+        "- 메모리 72.3% — 경고 임계값 75% 미만; 추이 68% → 72.3% (+4.3%p, 샘플 5개, 상승)"]),
+])
+def test_the_guides_current_and_history_give_the_trend_and_only_what_was_sent(
+        fleet: Fleet, lang: str, question: str, expected: list[str]) -> None:
+    answer = Agent(fleet, use_cache=False).ask(question, server_metrics=GUIDE_METRICS, priority="high")
+    assert answer.metadata.method == "optimized_ai_engine" and answer.metadata.language == lang
+    assert answer.response.split("\n\n")[0].split("\n") == expected
+    # Nothing about metrics that were not sent, and no comparison with history we do not have.
+    for unsent in ("network", "connection", "disk", "response", "7 days", "usual", "네트워크", "연결",
+                   "디스크", "응답", "7일", "평소"):
+        assert unsent not in answer.response, unsent
+    assert [a.type for a in answer.actions] == ["investigate_process"]
+    assert answer.metadata.servers == []  # no hostname was sent
+
+
+def test_a_cause_from_values_given_claims_only_what_was_sent(fleet: Fleet) -> None:
+    agent = Agent(fleet, use_cache=False)
+    quiet_traffic = agent.ask("why is cpu high?", server_metrics={"cpu": 95, "networkIn": 20}).response
+    assert quiet_traffic.startswith("**server #1: CPU spike (no extra traffic — a runaway process?)**")
+    assert "- network in 20 Mbps" in quiet_traffic
+    slow = agent.ask("why so slow?", server_metrics={"responseTime": 3500, "cpu": 20}).response
+    assert slow.startswith("**server #1: slow responses**"), slow
+    assert "- CPU 20% — below the warning threshold of 70%" in slow and "memory" not in slow
+
+
+@pytest.mark.parametrize("series, direction, first, last", [
+    ([75, 80, 82, 85, 85.5], "up", 75, 85.5),
+    ([60, 60.4, 59.8, 60.2], "flat", 60, 60.2),
+    ([90, 70, 50], "down", 90, 50),
+    ([0, 0, 0], "flat", 0, 0),
+])
+def test_history_trend(series: list[float], direction: str, first: float, last: float) -> None:
+    trend = history_trend("cpu", series)
+    assert trend is not None
+    assert (trend.direction, trend.first, trend.last, trend.points) == (direction, first, last, len(series))
+
+
+def test_a_rate_is_flat_within_five_percent_of_its_level() -> None:
+    assert history_trend("network_in", [1000, 1020, 1040]).direction == "flat"  # type: ignore[union-attr]
+    assert history_trend("network_in", [1000, 1100, 1200]).direction == "up"  # type: ignore[union-attr]
+    assert history_trend("cpu", [50]) is None
 
 
 def test_a_thousand_servers_answer_well_under_a_second(make_fleet: Callable[..., Fleet]) -> None:

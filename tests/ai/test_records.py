@@ -53,7 +53,7 @@ def check_the_mix(agent: Agent, times: list[float]) -> None:
     assert [e.message for e in errors] == [
         "optimized_ai_engine: RuntimeError: engine exploded; handed over"] * 2
     assert all(e.tier == "optimized_ai_engine" and e.query_id for e in errors)
-    assert [e.query for e in errors] == ["hello", "CPU 높은 서버?"]  # each line names its question
+    assert [e.context.query for e in errors] == ["hello", "CPU 높은 서버?"]  # each line names its question
     newest = agent.logs(limit=3)
     assert [e.id for e in newest] == sorted((e.id for e in newest), reverse=True)
     assert newest[0].message == "fallback_system: answered"
@@ -106,7 +106,8 @@ def check_since(fleet: Fleet) -> None:
     assert recent.tiers["optimized_ai_engine"].count == 1
     assert agent.stats().total_queries == 3
     assert [r.query for r in agent.query_records(since=NOW - timedelta(hours=1))] == ["CPU 높은 서버?"]
-    assert {e.query for e in agent.logs(limit=100, since=NOW - timedelta(hours=1))} == {"CPU 높은 서버?"}
+    recent = agent.logs(limit=100, since=NOW - timedelta(hours=1))
+    assert {e.context.query for e in recent} == {"CPU 높은 서버?"}
     assert len(agent.logs(limit=100)) == 3
     assert agent.stats(since=NOW).total_queries == 0
 

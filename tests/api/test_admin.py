@@ -63,7 +63,14 @@ def test_stats_logs_and_queries_follow_the_queries_made(fleet: Fleet, admin: Tes
     assert [entry["message"] for entry in infos] == [
         "optimized_ai_engine: answered", "answered from the cache (0 s old)", "optimized_ai_engine: answered"]
     assert admin.get("/ai-agent/admin/logs", params={"level": "error"}).json()["count"] == 0
-    assert [entry["query"] for entry in infos] == ["What is wrong?", "디스크 부족한 곳?", "디스크 부족한 곳?"]
+    assert [entry["context"]["query"] for entry in infos] == [
+        "What is wrong?", "디스크 부족한 곳?", "디스크 부족한 곳?"]
+    # The guide's `context`: the query each line belongs to and how long that query took.
+    answered = {entry["message"]: entry["context"] for entry in infos}["optimized_ai_engine: answered"]
+    assert answered["query"] == "디스크 부족한 곳?"
+    first = admin.get("/ai-agent/admin/queries").json()[0]
+    assert (first["query"], answered["processingTime"]) == ("디스크 부족한 곳?", first["processingTime"])
+    assert logs["logs"][0]["context"] == {"query": "5", "processingTime": 0.0}
 
 
 def test_since_narrows_stats_logs_and_queries(admin: TestClient) -> None:

@@ -58,6 +58,39 @@ def test_server_data_metrics_are_analysed(api: TestClient) -> None:
     assert body["metadata"]["servers"] == ["db-master-01"]
 
 
+def test_the_guides_metric_history_body_is_answered(api: TestClient) -> None:
+    response = api.post("/ai-agent/optimized", json={
+        "action": "smart-query", "query": "서버 CPU 사용률이 높은 이유를 분석해주세요",
+        "serverData": {"metrics": {"cpu": {"current": 85.5, "history": [75, 80, 82, 85, 85.5]},
+                                   "memory": {"current": 72.3, "history": [68, 70, 71, 72, 72.3]}}},
+        "priority": "high"})
+    body = response.json()
+    assert response.status_code == 200, body
+    assert "CPU 85.5% — 위험 임계값 85% 이상; 추이 75% → 85.5% (+10.5%p, 샘플 5개, 상승)" in body["response"]
+    assert "네트워크" not in body["response"] and "7일" not in body["response"]
+
+
+@pytest.mark.parametrize("metrics_json, message", [
+    ('{"cpu": "85%"}', "serverData.metrics.cpu: must be a number"),
+    ('{"cpu": 1e400}', "serverData.metrics.cpu: must be a finite number"),  # JSON parses it to inf
+    ('{"cpu": NaN}', "serverData.metrics.cpu: must be a finite number"),
+    ('{"cpu": 1' + "0" * 400 + "}", "serverData.metrics.cpu: must be between 0 and 100"),
+    ('{"memory": {"current": 50, "history": [1, 2, 1e999]}}',
+     "serverData.metrics.memory.history[2]: must be a finite number"),
+    ('[{"hostname": "web-prod-01", "responseTime": -3}]',
+     "serverData.metrics[0].responseTime: must be between 0 and 10,000,000"),
+])
+def test_a_bad_metric_value_is_a_422_naming_its_path(api: TestClient, metrics_json: str,
+                                                     message: str) -> None:
+    raw = '{"action": "smart-query", "query": "CPU?", "serverData": {"metrics": ' + metrics_json + "}}"
+    response = api.post("/ai-agent/optimized", content=raw.encode(),
+                        headers={"content-type": "application/json"})
+    assert response.status_code == 422, response.text
+    error = response.json()["error"]
+    assert (error["code"], error["message"], error["field"]) == (
+        "invalid_server_data", message, message.split(": ")[0])
+
+
 @pytest.mark.parametrize("payload, status, code, field", [
     ({"action": "smart-query", "query": ""}, 400, "empty_query", "query"),
     ({"action": "smart-query", "query": "   "}, 400, "empty_query", "query"),
@@ -69,7 +102,7 @@ def test_server_data_metrics_are_analysed(api: TestClient) -> None:
     ({"query": "CPU?"}, 422, "validation_error", "action"),
     ({"action": "smart-query", "query": "CPU?", "priority": "urgent"}, 422, "validation_error", "priority"),
     ({"action": "smart-query", "query": "CPU?", "serverData": {"metrics": {"cpu": "high"}}}, 422,
-     "invalid_server_data", "serverData.metrics"),
+     "invalid_server_data", "serverData.metrics.cpu"),
     ([1, 2, 3], 422, "validation_error", "body"),
 ])
 def test_bad_input_is_refused_and_recorded(api: TestClient, payload: object, status: int, code: str,
@@ -161,10 +194,23 @@ def test_thinking_process_is_a_stream_of_events(api: TestClient) -> None:
 
 
 def test_thinking_process_refuses_bad_queries_as_json(api: TestClient) -> None:
-    for params, status in (({"query": ""}, 400), ({}, 422), ({"query": "x" * 1001}, 400)):
+    for params, status in (({"query": ""}, 400), ({"query": "x" * 1001}, 400),
+                           ({"query": "CPU?", "priority": "urgent"}, 422)):
         response = api.get("/ai-agent/thinking-process", params=params)
         assert response.status_code == status and response.headers["content-type"] == "application/json"
     assert rejected(api) == 3
+
+
+def test_thinking_process_without_a_query_thinks_through_the_fleet(api: TestClient) -> None:
+    # The guide connects with no query at all; the stream then answers the status summary.
+    with api.stream("GET", "/ai-agent/thinking-process",
+                    headers={"Accept": "text/event-stream", "Accept-Language": "en"}) as response:
+        assert response.status_code == 200
+        events = parse_events(response.read().decode())
+    assert [e["step"] for e in events] == STEPS
+    result = events[-1]["result"]
+    assert result["metadata"]["language"] == "en" and "web-prod-01" in result["response"]
+    assert api.get("/ai-agent/admin/queries").json()[-1]["query"] == "Summarise the current server status"
 
 
 def test_the_process_agent_is_shared_with_the_api() -> None:

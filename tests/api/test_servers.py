@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
 from fastapi.testclient import TestClient
 
 from openmanager_core.fleet import Fleet
+from openmanager_core.settings import Settings
 
 GUIDE_FIELDS = {"success", "server", "currentCount", "isComplete", "progress", "nextServerType",
                 "message", "totalServers"}
@@ -91,3 +96,52 @@ def test_unknown_undeployed_and_bad_windows(client: TestClient, fleet: Fleet) ->
         response = client.get("/servers/srv_001/metrics", params={"minutes": minutes})
         assert response.status_code == 422 and response.json()["error"]["field"] == "minutes"
     assert client.get("/servers/nope/metrics").status_code == 404
+
+
+@pytest.mark.parametrize("minutes, step", [(30, 10), (60, 10), (24 * 60, 60), (7 * 24 * 60, 420)])
+def test_history_instants_sit_on_the_step_grid(tmp_path: Path, minutes: int, step: int) -> None:
+    # Two replicas on one database whose clocks read different instants within one step (and a
+    # refresh a moment later) return the very same sample instants: multiples of the step.
+    url = f"sqlite:///{tmp_path}/grid.db"
+    clocks = (datetime(2026, 11, 30, 5, 30, 1, 250_000, tzinfo=UTC),
+              datetime(2026, 11, 30, 5, 30, 9, 900_000, tzinfo=UTC))
+    fleets = [Fleet(Settings(database_url=url), clock=lambda at=at: at) for at in clocks]
+    fleets[0].deploy_next()
+    if step > 10:  # a wider step: the two instants must still fall in one step
+        fleets[1] = Fleet(Settings(database_url=url), clock=lambda: clocks[0] + timedelta(seconds=step - 2))
+    first, second = (fleet.history("web-prod-01", minutes) for fleet in fleets)
+    assert first.step_seconds == second.step_seconds == step
+    instants = [sample.timestamp.timestamp() for sample in first.samples]
+    assert instants == [sample.timestamp.timestamp() for sample in second.samples]
+    assert first.samples == second.samples
+    assert all(instant % step == 0 for instant in instants)
+    assert len(instants) == minutes * 60 // step + 1
+    assert instants[-1] <= clocks[0].timestamp() < instants[-1] + step
+
+
+def test_history_over_http_is_on_the_grid(client: TestClient, fleet: Fleet) -> None:
+    fleet.deploy_next(0)
+    fleet.clock = lambda: datetime(2026, 11, 30, 5, 30, 3, 700_000, tzinfo=UTC)  # between two steps
+    body = client.get("/servers/srv_001/metrics", params={"minutes": 120}).json()
+    step = body["stepSeconds"]
+    instants = [datetime.fromisoformat(s["timestamp"]).timestamp() for s in body["samples"]]
+    assert step == 10 and all(instant % step == 0 for instant in instants)
+    assert instants[1] - instants[0] == step
+
+
+def test_the_guides_reset_without_content_type_is_read_as_json(client: TestClient, fleet: Fleet) -> None:
+    fleet.deploy_next(4)
+    response = client.post("/servers/next", content=b'{\n  "reset": true\n}')  # as the guide writes it
+    assert response.status_code == 200 and response.json()["currentCount"] == 0
+    assert fleet.deployment().current_count == 0
+
+
+@pytest.mark.parametrize("headers", [{"Origin": "https://elsewhere.example"},
+                                     {"Sec-Fetch-Site": "cross-site"}])
+def test_a_cross_site_browser_must_declare_its_json(client: TestClient, fleet: Fleet,
+                                                    headers: dict[str, str]) -> None:
+    # Without a Content-Type a browser skips the CORS preflight: that must not reset the fleet.
+    fleet.deploy_next(4)
+    response = client.post("/servers/next", content=b'{"reset": true}', headers=headers)
+    assert response.status_code == 415 and response.json()["error"]["field"] == "Content-Type"
+    assert fleet.deployment().current_count == 5

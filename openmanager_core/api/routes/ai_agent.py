@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from ...ai import Agent, InvalidQuery
 from ...ai.models import AgentRequest, AgentStatus
 from ...fleet import UnknownServer
+from ...i18n import t
 from ..deps import LangDep
 from ..errors import ApiError
 
@@ -106,12 +107,15 @@ def integrated(agent: AgentDep, lang: LangDep, payload: RawBody = None) -> JSONR
 
 
 @router.get("/thinking-process")
-def thinking_process(agent: AgentDep, query: str | None = None,
+def thinking_process(agent: AgentDep, lang: LangDep, query: str | None = None,
                      priority: str = "medium") -> StreamingResponse:
     """Server-Sent Events: one `data: {step, content, progress}` per stage as it finishes, the last
-    `completed` with `result` (the same shape as the optimized answer)."""
+    `completed` with `result` (the same shape as the optimized answer). Without `query` (as the
+    guide connects) it thinks through the fleet's status, in the Accept-Language."""
+    if query is None:
+        query = t("agent.probe", lang)
     try:
-        steps = agent.stream(query, priority=priority, endpoint="thinking-process")  # type: ignore[arg-type]
+        steps = agent.stream(query, priority=priority, endpoint="thinking-process")
     except InvalidQuery as exc:
         raise ApiError(exc.status, exc.code, exc.message, exc.field) from None
 

@@ -18,6 +18,7 @@ from ...models import (
 )
 from ..auth import require_admin
 from ..deps import FleetDep, LangDep
+from ..errors import ApiError
 
 router = APIRouter(prefix="/servers", tags=["servers"])
 
@@ -31,13 +32,27 @@ def deployment_status(fleet: FleetDep, lang: LangDep) -> NextServerResponse:
     return NextServerResponse(success=True, server=None, message=message, **state.model_dump())
 
 
-@router.post("/next", response_model=NextServerResponse)
+def _cross_site(request: Request) -> bool:
+    """A browser sending for another site: it says so in Sec-Fetch-Site, older ones by their Origin."""
+    site = request.headers.get("sec-fetch-site")
+    if site is not None:
+        return site not in ("same-origin", "none")
+    origin = request.headers.get("origin")
+    return origin is not None and origin != f"{request.url.scheme}://{request.url.netloc}"
+
+
 def deploy_next(fleet: FleetDep, lang: LangDep, http_request: Request,
                 body: Annotated[NextServerRequest | None, Body()] = None) -> NextServerResponse:
     """Deploy the next server (or position currentCount+1, idempotently); `reset` empties.
 
-    Deploying is open; `reset` needs an admin credential (see api/auth.py).
+    Deploying is open; `reset` needs an admin credential (see api/auth.py). The guide's reset
+    example sends its JSON without a Content-Type, so a body without one is read as JSON, except
+    from a browser on another site: that one could not have sent JSON without a CORS preflight.
     """
+    if body is not None and "content-type" not in http_request.headers and _cross_site(http_request):
+        raise ApiError(415, "unsupported_media_type",
+                       "Content-Type: application/json is required for a cross-site request.",
+                       "Content-Type")
     request = body or NextServerRequest()
     if request.reset:
         require_admin(http_request)
@@ -51,6 +66,11 @@ def deploy_next(fleet: FleetDep, lang: LangDep, http_request: Request,
     return NextServerResponse(success=True, server=fleet.state(result.server.id, lang),
                               message=t("deployed", lang, hostname=result.server.hostname),
                               **result.state.model_dump())
+
+
+# Declared here rather than by decorator: only add_api_route takes strict_content_type.
+router.add_api_route("/next", deploy_next, methods=["POST"], response_model=NextServerResponse,
+                     strict_content_type=False)
 
 
 @router.get("", response_model=ServerListResponse)

@@ -38,6 +38,13 @@ TEXT: dict[str, dict[Lang, str]] = {
     "status.warning": {"ko": "경고", "en": "Warning"},
     "status.critical": {"ko": "위험", "en": "Critical"},
     "status.offline": {"ko": "오프라인", "en": "Offline"},
+    "alert.metric": {"ko": "{metric} {value} ≥ {threshold} ({level})",
+                     "en": "{metric} {value} ≥ {threshold} ({level})"},
+    "alert.service.stopped": {"ko": "{service} 중지됨 (포트 {port})", "en": "{service} stopped, port {port}"},
+    "alert.service.degraded": {"ko": "{service} 성능 저하 (포트 {port})",
+                               "en": "{service} degraded, port {port}"},
+    "alert.host": {"ko": "호스트 다운: 메트릭 없음, 서비스 {n}개 중지",
+                   "en": "host down: no metrics, {n} services stopped"},
     # -- dashboard (Streamlit pages) ---------------------------------------------------
     "nav.language": {"ko": "🌐 언어 · Language", "en": "🌐 언어 · Language"},
     "nav.tagline": {"ko": "AI 서버 모니터링", "en": "AI server monitoring"},
@@ -577,6 +584,9 @@ def from_accept_language(header: str | None) -> Lang:
         if primary in LANGUAGES and (best is None or quality > best[0]):
             best = (quality, primary)  # type: ignore[assignment]
     return best[1] if best else "ko"
+
+
+NO_VALUE = "—"  # what a value that does not exist (a down host's uptime) shows as
 
 
 def format_uptime(seconds: float, lang: Lang = "ko") -> str:

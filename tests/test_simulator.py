@@ -82,15 +82,17 @@ def test_cpu_spike_brings_a_traffic_surge() -> None:
     assert hit.response_time > normal.response_time * 3
 
 
-def test_memory_leak_climbs_then_swaps_and_slows_responses() -> None:
+def test_memory_leak_shows_past_warning_then_climbs_swaps_and_slows_responses() -> None:
     sim = Simulator(CATALOGUE.servers)
-    leak = [incident(IncidentType.MEMORY_LEAK, minutes_ago=90)]
-    memory = series(sim, WEB, "memory", minutes=60, incidents=leak, step=60)
-    assert memory[-1] > memory[0] + 20
+    leak = [incident(IncidentType.MEMORY_LEAK, minutes_ago=20, severity=Severity.MEDIUM)]
+    memory = series(sim, WEB, "memory", minutes=15, incidents=leak, step=60)
+    assert memory[0] >= 75, "found late, as leaks are: already past the warning line"
+    assert memory[-1] > memory[0] + 4
     assert np.all(np.diff(memory) > -1.0), "a leak climbs steadily"
-    early = sim.sample(WEB, NOW - timedelta(minutes=80), leak)
-    late = sim.sample(WEB, NOW, leak)
-    assert late.memory > 90 and late.response_time > 3 * early.response_time
+    early = sim.sample(WEB, NOW - timedelta(minutes=80), [incident(IncidentType.MEMORY_LEAK, minutes_ago=90)])
+    late = sim.sample(WEB, NOW, [incident(IncidentType.MEMORY_LEAK, minutes_ago=90)])
+    assert late.memory > 90 and late.response_time > 3 * sim.sample(WEB, NOW).response_time
+    assert early.memory < late.memory
 
 
 def test_disk_full_cascades_into_failed_writes() -> None:

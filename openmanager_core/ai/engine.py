@@ -302,7 +302,7 @@ class Engine:
         deep = [ctx.candidates[k] for k in rows]
         emit("pattern_matching", self._screened_text(ctx, ranked, deep))
 
-        ctx.diagnoses = diagnose(self.fleet.simulator, deep, now, incidents, ctx.scr.stopped)
+        ctx.diagnoses = diagnose(self.fleet.simulator, deep, now, incidents)
         if not ctx.named:
             ctx.diagnoses.sort(key=lambda d: (-self._relevance(d, scope), -d.severity, d.server.position))
         emit("reasoning", self._reasoning_text(ctx))
@@ -317,7 +317,7 @@ class Engine:
         incidents = self.fleet.store.incidents(include_cleared_since=clock - INCIDENT_LOOKBACK)
         scr = screen(self.fleet.simulator, deployed, clock.timestamp(), incidents)
         deep = [deployed[k] for k in scr.ranked()[:limit]]
-        diagnoses = diagnose(self.fleet.simulator, deep, clock.timestamp(), incidents, scr.stopped)
+        diagnoses = diagnose(self.fleet.simulator, deep, clock.timestamp(), incidents)
         return len(deployed), sorted((d for d in diagnoses if d.causes), key=lambda d: -d.severity)
 
     # -- thinking-step texts --------------------------------------------------------------
@@ -495,32 +495,27 @@ class Engine:
             server = window.servers[k]
             if scr.status[k] not in (Status.WARNING, Status.CRITICAL) or scr.score[k] >= 4.0:
                 continue
-            for key in METRIC_KEYS:
-                value = float(scr.current[key][k])
-                state = thresholds.level(key, value, server.type)
-                if state is Status.ONLINE or scr.flagged[key][k]:
+            for alert in scr.judgement.metric_alerts(k, lang):
+                key = alert.metric
+                if key is None or alert.threshold is None or scr.flagged[key][k]:
                     continue
-                bounds = thresholds.limits(key, server.type)
-                assert bounds is not None
-                threshold = bounds[1] if state is Status.CRITICAL else bounds[0]
                 label = phrases.metric_label(key, lang)
                 notes.append(t("agent.answer.usual_warning", lang, metric=f"{server.hostname} {label}",
-                               value=phrases.value(key, value), level=t(f"agent.level.{state.value}", lang),
-                               threshold=phrases.value(key, threshold),
+                               value=phrases.value(key, float(scr.current[key][k])),
+                               level=t(f"agent.level.{alert.level.value}", lang),
+                               threshold=phrases.value(key, alert.threshold),
                                usual=phrases.value(key, float(window.usual[key][k, -1]))))
                 actions.append(make_action("raise_threshold", lang, host=server.hostname, metric=label,
-                                       threshold=phrases.value(key, threshold)))
+                                       threshold=phrases.value(key, alert.threshold)))
         return notes, actions
 
     def _counts_line(self, ctx: _Context) -> str:
         assert ctx.scr is not None
-        statuses = ctx.scr.status
-        counts = {s: sum(1 for x in statuses if x is s) for s in Status}
-        values = dict(online=counts[Status.ONLINE], warning=counts[Status.WARNING],
-                      critical=counts[Status.CRITICAL], offline=counts[Status.OFFLINE])
+        counts = thresholds.count_by_status(ctx.scr.status).model_dump(by_alias=False)
+        total = counts.pop("total")
         if ctx.named or len(ctx.candidates) < ctx.deployed:
-            return t("agent.answer.fleet_scope", ctx.lang, scope=self._scope_text(ctx), **values)
-        return t("agent.answer.fleet", ctx.lang, total=len(statuses), **values)
+            return t("agent.answer.fleet_scope", ctx.lang, scope=self._scope_text(ctx), **counts)
+        return t("agent.answer.fleet", ctx.lang, total=total, **counts)
 
     def _listed_metrics(self, scope: Scope) -> list[str]:
         """Metrics to list the top servers of: those asked about, when the question asks for them."""
@@ -550,7 +545,7 @@ class Engine:
                           usual=phrases.value(metric, usual))
             else:
                 state = t("agent.answer.state_usual", lang, usual=phrases.value(metric, usual))
-            level = thresholds.level(metric, float(values[k]), server.type)
+            level = scr.judgement.level(metric, k)
             if level is not Status.ONLINE:
                 state += f" · {t(f'agent.level.{level.value}', lang)}"
             lines.append("- " + t("agent.answer.top_item", lang, host=server.hostname,

@@ -111,14 +111,14 @@ def test_traffic_is_named_as_the_driver_of_a_cpu_spike(fleet: Fleet) -> None:
 
 
 def test_disk_forecast_counts_down_to_full(fleet: Fleet) -> None:
-    """Low severity fills 0.4 points a minute; the forecast must follow from that slope."""
+    """Low severity fills 0.2 points a minute; the forecast must follow from that slope."""
     inject(fleet, IncidentType.DISK_FULL, "file-server-nfs", minutes_ago=20, severity=Severity.LOW)
     disk = fleet.state("file-server-nfs").metrics.disk  # type: ignore[union-attr]
     answer = Agent(fleet, use_cache=False).ask("When will the disk on file-server-nfs be full?")
     found = re.search(r"disk full \(100%\) in ~(?:(\d+)h )?(\d+)(m| min)", answer.response)
     assert found, answer.response
     minutes = int(found[1] or 0) * 60 + int(found[2])
-    expected = (100.0 - disk) / 0.4  # low severity: 0.2 + 0.4 * 0.5 = 0.4 points a minute
+    expected = (100.0 - disk) / 0.2  # low severity: 0.1 + 0.2 * 0.5 = 0.2 points a minute
     assert abs(minutes - expected) <= 0.1 * expected + 2, (minutes, expected)
 
 

@@ -37,6 +37,8 @@ MAX_SCORE = 30.0  # beyond this a z-score adds no information, only dominates ra
 FORECAST_HORIZON = 24 * 3600.0
 HINGE_LEAD_MINUTES = 30  # level before a climb, looked for ahead of where the departure showed
 STEP_MINUTES = 5  # a step up before a climb (an incident's onset) lasts at most this long
+USUAL_MINUTES = 1  # a minute back at the usual level separates two events
+USUAL_FRACTION = 0.1  # ...where "usual" is within a tenth of the current departure (or 1.5σ)
 
 
 @dataclass(frozen=True)
@@ -339,18 +341,41 @@ def _onset(z: np.ndarray, sign: float) -> int | None:
 
     A minute belongs to the run while the metric is at least a fifth of the way to where it is
     now (and 1.5σ off): a tight σ must not let ordinary noise stretch a sudden change backwards.
+    Two minutes back at the usual level end the run too: what came before them (an incident
+    cleared and injected again) is another event.
     """
     level = max(Z_ONSET, ONSET_FRACTION * sign * float(z[-1])) if np.isfinite(z[-1]) else Z_ONSET
+    back = _usual_level(z, sign)
     start: int | None = None
-    gap = 0
+    gap = usual = 0
     for k in range(len(z) - 1, -1, -1):
         if np.isfinite(z[k]) and sign * z[k] >= level:
-            start, gap = k, 0
+            start, gap, usual = k, 0, 0
             continue
         gap += 1
-        if gap > 2:  # three quiet minutes in a row end the run; fewer are noise
+        usual = usual + 1 if np.isfinite(z[k]) and sign * z[k] < back else 0
+        if gap > 2 or (usual >= USUAL_MINUTES and start is not None):
+            # three quiet minutes in a row end the run; fewer are noise
             return start if start is not None else len(z) - 1
     return None if start is None or start <= 2 else start
+
+
+def _usual_level(z: np.ndarray, sign: float) -> float:
+    """Below this (signed) z a metric is back where it usually is, next to how far off it is now."""
+    return max(Z_ONSET, USUAL_FRACTION * sign * float(z[-1])) if np.isfinite(z[-1]) else Z_ONSET
+
+
+def _after_earlier_event(z: np.ndarray, lead: int, back: float) -> int:
+    """Where the quiet stretch (|z| < back for USUAL_MINUTES) after an earlier, separate departure
+    (|z| ≥ Z_FINDING, at or after `lead`) began; `lead` when there is none: a climb is not fitted
+    across it."""
+    usual = np.isfinite(z) & (np.abs(z) < back)
+    quiet = np.lib.stride_tricks.sliding_window_view(usual, USUAL_MINUTES).all(axis=1)
+    event = np.flatnonzero(np.nan_to_num(np.abs(z[lead:]), nan=0.0) >= Z_FINDING) + lead
+    if not event.size:
+        return lead
+    stretches = np.flatnonzero(quiet[event[-1]:]) + event[-1]
+    return int(stretches[0]) if stretches.size else lead
 
 
 def _hinge(t: np.ndarray, residual: np.ndarray, min_points: int = 5) -> tuple[int, float, float] | None:
@@ -410,6 +435,8 @@ def _finding(window: Window, k: int, key: str, server: Server, direction: Litera
         # Search for the turn near where the departure showed: over three hours the residual
         # wanders too much for "level, then line" to fit the whole window.
         lead = max(0, (start if start is not None else 0) - HINGE_LEAD_MINUTES)
+        if start is not None:
+            lead = max(lead, _after_earlier_event(z[:start], lead, _usual_level(z, 1.0)))
         climb = _hinge(window.t[lead:reached + 1], (series - usual)[lead:reached + 1])
         if climb is not None:
             began, per_second, r2 = climb

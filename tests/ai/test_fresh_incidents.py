@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -51,3 +52,25 @@ def test_a_fresh_incident_is_named_with_its_metric_within_its_deadline(
         assert host in headline, answer.response
         assert METRIC_WORDS[kind][lang].format(service=service) in answer.response, answer.response
         assert "No anomaly" not in answer.response and "이상 징후 없음" not in answer.response
+
+
+REINJECTED = [kind for kind in IncidentType if kind is not IncidentType.HOST_DOWN]
+
+
+@pytest.mark.parametrize("kind", REINJECTED, ids=[k.value for k in REINJECTED])
+def test_a_cleared_and_reinjected_incident_is_dated_from_the_new_one(tmp_path: Path,
+                                                                     kind: IncidentType) -> None:
+    """Cleared at 14:26 after 16 minutes, injected again at 14:27: "since 14:27", not 14:10."""
+    clock = [NOW - timedelta(minutes=20)]
+    fleet = Fleet(settings_for(tmp_path), clock=lambda: clock[0])
+    fleet.deploy_next(fleet.total - 1)
+    fleet.inject(kind, "web-prod-01", Severity.HIGH)
+    clock[0] = NOW - timedelta(minutes=4)
+    fleet.clear()
+    clock[0] = NOW - timedelta(minutes=3)
+    fleet.inject(kind, "web-prod-01", Severity.HIGH)
+    clock[0] = NOW
+    answer = Agent(fleet, use_cache=False).ask("What's wrong with web-prod-01?")
+    since = re.search(r"since (\d\d):(\d\d) KST", answer.response)
+    assert since, answer.response
+    assert 14 * 60 + 26 <= int(since[1]) * 60 + int(since[2]) <= 14 * 60 + 29, answer.response

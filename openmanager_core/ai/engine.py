@@ -11,6 +11,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from .. import thresholds
+from ..analysis import Anomaly
 from ..fleet import Fleet
 from ..i18n import Lang, t
 from ..models import Environment, Provider, Server, ServerType, Specs, Status
@@ -30,6 +31,7 @@ from .findings import (
     Window,
     biggest_changes,
     diagnose,
+    marks,
     name_causes,
     observe,
     screen,
@@ -319,6 +321,16 @@ class Engine:
         deep = [deployed[k] for k in scr.ranked()[:limit]]
         diagnoses = diagnose(self.fleet.simulator, deep, clock.timestamp(), incidents)
         return len(deployed), sorted((d for d in diagnoses if d.causes), key=lambda d: -d.severity)
+
+    def marks(self, key: str, minutes: int) -> dict[str, list[Anomaly]]:
+        """One server's anomalous events per metric over the last `minutes`, as the AI judges them:
+        what the detail chart marks."""
+        server = self.fleet.resolve(key)
+        clock = self.fleet.clock()
+        incidents = self.fleet.store.incidents(
+            include_cleared_since=clock - INCIDENT_LOOKBACK - timedelta(minutes=minutes))
+        return marks(self.fleet.simulator, server, clock.timestamp(), minutes,
+                     [i for i in incidents if i.server_id == server.id])
 
     # -- thinking-step texts --------------------------------------------------------------
 

@@ -18,7 +18,7 @@ from typing import Literal
 import numpy as np
 
 from .. import thresholds
-from ..analysis import change_ranking, correlation, linear_trend, time_to_threshold
+from ..analysis import Anomaly, change_ranking, correlation, linear_trend, time_to_threshold
 from ..models import Incident, Server, Service, ServiceState, Status
 from ..simulator import METRIC_KEYS, Simulator, main_service, services_at
 
@@ -235,6 +235,34 @@ def departures(window: Window, key: str) -> np.ndarray:
     previous = np.concatenate([np.full((len(z), 1), np.nan), z[:, :-1]], axis=1)
     persistent = np.nan_to_num(np.abs(previous) >= Z_FINDING / 2).astype(bool)
     return (rose | fell) & persistent
+
+
+def marks(simulator: Simulator, server: Server, now: float, minutes: int,
+          incidents: Sequence[Incident]) -> dict[str, list[Anomaly]]:
+    """Each metric's anomalous events over the last `minutes`, by the rule the screen and the
+    diagnosis apply (`departures`, against the same minutes of the last 7 days): what the detail
+    chart marks is what the AI would say. Consecutive minutes are one event, told by its
+    furthest point; instants are naive UTC, like analysis.detect_anomalies'."""
+    window = observe(simulator, [server], now, minutes, minutes + 1, incidents)
+    found: dict[str, list[Anomaly]] = {}
+    for key in METRIC_KEYS:
+        hits = np.flatnonzero(departures(window, key)[0])
+        if not hits.size:
+            continue
+        z = (window.values[key][0] - window.usual[key][0]) / window.sigma[key][0]
+        events = []
+        for run in np.split(hits, np.flatnonzero(np.diff(hits) > 1) + 1):
+            peak = int(run[np.argmax(np.abs(z[run]))])
+            events.append(Anomaly(
+                timestamp=_naive_utc(window.t[peak]), value=float(window.values[key][0, peak]),
+                score=float(z[peak]), index=peak, start=_naive_utc(window.t[run[0]]),
+                end=_naive_utc(window.t[run[-1]]), points=len(run)))
+        found[key] = events
+    return found
+
+
+def _naive_utc(moment: float) -> datetime:
+    return datetime.fromtimestamp(moment, UTC).replace(tzinfo=None)
 
 
 def services_now(window: Window, k: int, incidents: Sequence[Incident]) -> list[Service]:

@@ -151,3 +151,21 @@ def test_a_cleared_incident_stays_in_history_but_no_longer_shapes_the_present() 
     cleared = [incident(IncidentType.CPU_SPIKE, minutes_ago=30, cleared_at=NOW - timedelta(minutes=10))]
     assert sim.sample(WEB, NOW, cleared) == sim.sample(WEB, NOW)
     assert sim.sample(WEB, NOW - timedelta(minutes=15), cleared).cpu >= 95
+
+
+def test_a_cleared_service_down_no_longer_stops_the_service() -> None:
+    sim = Simulator(CATALOGUE.servers)
+    cleared = [incident(IncidentType.SERVICE_DOWN, minutes_ago=30, cleared_at=NOW - timedelta(minutes=10))]
+    assert all(s.status is ServiceState.RUNNING for s in service_states(WEB, sim.sample(WEB, NOW), cleared))
+    earlier = NOW - timedelta(minutes=15)
+    assert service_states(WEB, sim.sample(WEB, earlier, cleared), cleared)[0].status is ServiceState.STOPPED
+
+
+def test_six_hundred_stacked_spikes_stay_finite_and_in_range() -> None:
+    sim = Simulator(CATALOGUE.servers)
+    piled = [incident(IncidentType.CPU_SPIKE) for _ in range(600)]
+    piled += [incident(IncidentType.NETWORK_CONGESTION) for _ in range(45)]
+    sample = sim.sample(WEB, NOW, piled)
+    assert sample is not None
+    assert sample.cpu <= 100 and 0 <= sample.response_time <= 60_000
+    assert sample.network_in <= 10_000 and sample.active_connections <= 1_000_000

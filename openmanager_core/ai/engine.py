@@ -93,10 +93,10 @@ def _since(onset: float | None, window_start: float, lang: Lang) -> str:
     return t("agent.ev.since", lang, time=phrases.clock(onset))
 
 
-def _primary_line(finding: Finding, window_start: float, lang: Lang) -> str:
+def _primary_line(finding: Finding, window_start: float, lang: Lang, server_type: ServerType) -> str:
     label = phrases.metric_label(finding.metric, lang)
     if math.isnan(finding.usual):
-        threshold = _threshold_of(finding)
+        threshold = _threshold_of(finding, server_type)
         return t("agent.ev.threshold", lang, metric=label, value=phrases.value(finding.metric, finding.value),
                  level=t(f"agent.level.{finding.level.value}", lang),
                  threshold=phrases.value(finding.metric, threshold))
@@ -109,11 +109,10 @@ def _primary_line(finding: Finding, window_start: float, lang: Lang) -> str:
              dir=t(f"agent.dir.{finding.direction}", lang), since=since).rstrip(", ")
 
 
-def _threshold_of(finding: Finding) -> float:
-    spec = thresholds.METRICS[finding.metric]
-    if finding.level is Status.CRITICAL and spec.critical is not None:
-        return spec.critical
-    return spec.warning or 0.0
+def _threshold_of(finding: Finding, server_type: ServerType) -> float:
+    """The threshold the finding's value crossed on that server type, by the one judgement."""
+    crossed = thresholds.judge({finding.metric: [finding.value]}, [server_type]).metric_alerts(0)
+    return next((a.threshold for a in crossed if a.threshold is not None), 0.0)
 
 
 def _climb_lines(finding: Finding, lang: Lang) -> list[str]:
@@ -174,7 +173,7 @@ def evidence(cause: Cause, diagnosis: Diagnosis, lang: Lang) -> list[str]:
             since = ", " + _since(cause.primary.onset, start, lang)
         lines.append(t("agent.ev.service", lang, service=cause.service or "", port=port, since=since))
     if cause.primary is not None:
-        lines.append(_primary_line(cause.primary, start, lang))
+        lines.append(_primary_line(cause.primary, start, lang, diagnosis.server.type))
         lines.extend(_climb_lines(cause.primary, lang))
     if cause.kind == "cpu_spike" and cause.drivers:
         r = _best_r(cause.drivers)

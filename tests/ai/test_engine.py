@@ -193,6 +193,17 @@ def test_values_handed_in_are_judged_against_the_usual_level(fleet: Fleet) -> No
     assert draft.servers == ["web-prod-01", "db-master-01", "elsewhere-01"]
 
 
+def test_a_value_handed_in_for_an_undeployed_server_names_its_type_s_threshold(
+        make_fleet: Callable[..., Fleet]) -> None:
+    """db-master-01 alarms on memory at 85/95 (not the default 75/85), deployed or not."""
+    fleet = make_fleet()
+    fleet.reset()
+    question = Question(parse("is this ok?", fleet.catalogue),
+                        provided=[ProvidedMetrics(hostname="db-master-01", memory=90)])
+    draft = Engine(fleet).answer(question, lambda *_: None)
+    assert "memory 90% — above the warning threshold of 85%" in draft.response, draft.response
+
+
 def test_a_thousand_servers_answer_well_under_a_second(make_fleet: Callable[..., Fleet]) -> None:
     fleet = make_fleet(fleet_size=1000)
     inject(fleet, IncidentType.MEMORY_LEAK, "db-master-01-g0031")

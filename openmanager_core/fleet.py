@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from . import thresholds
 from .catalogue import Catalogue
-from .i18n import Lang, format_uptime
+from .i18n import NO_VALUE, Lang, format_uptime
 from .models import (
     DeploymentState,
     FleetSummary,
@@ -19,9 +19,7 @@ from .models import (
     MetricSample,
     Server,
     ServerState,
-    ServiceState,
     Severity,
-    Status,
 )
 from .settings import Settings
 from .simulator import Simulator, service_states
@@ -55,12 +53,7 @@ def utcnow() -> datetime:
 
 def summarize(states: Iterable[ServerState]) -> FleetSummary:
     """How many servers are in each status: the dashboard's 전체 / 정상 / 경고 / 위험 / 오프라인."""
-    counts = dict.fromkeys(Status, 0)
-    for state in states:
-        counts[state.status] += 1
-    return FleetSummary(total=sum(counts.values()), online=counts[Status.ONLINE],
-                        warning=counts[Status.WARNING], critical=counts[Status.CRITICAL],
-                        offline=counts[Status.OFFLINE])
+    return thresholds.count_by_status(state.status for state in states)
 
 
 class Fleet:
@@ -135,8 +128,7 @@ class Fleet:
         deployed = self.deployed_servers()
         incidents = self.store.incidents()
         samples = self.simulator.snapshot([s for s, _ in deployed], at, incidents)
-        return [self._compose(server, when, sample, incidents, at, lang)
-                for (server, when), sample in zip(deployed, samples, strict=True)]
+        return self._compose(deployed, samples, incidents, at, lang)
 
     def state(self, key: str, lang: Lang = "ko", at: datetime | None = None) -> ServerState:
         server = self.resolve(key)
@@ -146,24 +138,29 @@ class Fleet:
             raise NotDeployed(server.hostname)
         incidents = [i for i in self.store.incidents() if i.server_id == server.id]
         sample = self.simulator.sample(server, at, incidents)
-        return self._compose(server, deployed_at, sample, incidents, at, lang)
+        return self._compose([(server, deployed_at)], [sample], incidents, at, lang)[0]
 
-    def _compose(self, server: Server, deployed_at: datetime, sample: MetricSample | None,
-                 incidents: list[Incident],
-                 at: datetime, lang: Lang) -> ServerState:
-        services = service_states(server, sample, incidents)
-        down = sum(1 for s in services if s.status is not ServiceState.RUNNING)
-        uptime = max(0.0, (at - deployed_at).total_seconds())
-        return ServerState(
-            **server.model_dump(exclude={"services"}),
-            services=services,
-            status=thresholds.status_of(sample, server.type, down),
-            metrics=sample,
-            alerts=thresholds.alerts(sample, server.type, lang) if sample else [],
-            deployed_at=deployed_at,
-            uptime=format_uptime(uptime, lang),
-            uptime_seconds=int(uptime),
-        )
+    def _compose(self, deployed: Sequence[tuple[Server, datetime]], samples: Sequence[MetricSample | None],
+                 incidents: Sequence[Incident], at: datetime, lang: Lang) -> list[ServerState]:
+        """Servers as pages and the API show them, judged together by `thresholds.judge`."""
+        services = [service_states(server, sample, incidents, at) for (server, _), sample
+                    in zip(deployed, samples, strict=True)]
+        judgement = thresholds.judge_samples(samples, [server.type for server, _ in deployed], services)
+        states = []
+        for k, ((server, deployed_at), sample) in enumerate(zip(deployed, samples, strict=True)):
+            # A host that is down has no uptime: it stops counting and shows as "—".
+            uptime = max(0.0, (at - deployed_at).total_seconds()) if sample is not None else 0.0
+            states.append(ServerState(
+                **server.model_dump(exclude={"services"}),
+                services=services[k],
+                status=judgement.status(k),
+                metrics=sample,
+                alerts=judgement.alerts(k, lang),
+                deployed_at=deployed_at,
+                uptime=format_uptime(uptime, lang) if sample is not None else NO_VALUE,
+                uptime_seconds=int(uptime),
+            ))
+        return states
 
     def history(self, key: str, minutes: int = 60, at: datetime | None = None) -> MetricHistory:
         """Samples over the last `minutes`, at most MAX_HISTORY_POINTS of them, at whole multiples of

@@ -38,6 +38,13 @@ TEXT: dict[str, dict[Lang, str]] = {
     "status.warning": {"ko": "경고", "en": "Warning"},
     "status.critical": {"ko": "위험", "en": "Critical"},
     "status.offline": {"ko": "오프라인", "en": "Offline"},
+    "alert.metric": {"ko": "{metric} {value} ≥ {threshold} ({level})",
+                     "en": "{metric} {value} ≥ {threshold} ({level})"},
+    "alert.service.stopped": {"ko": "{service} 중지됨 (포트 {port})", "en": "{service} stopped, port {port}"},
+    "alert.service.degraded": {"ko": "{service} 성능 저하 (포트 {port})",
+                               "en": "{service} degraded, port {port}"},
+    "alert.host": {"ko": "호스트 다운: 메트릭 없음, 서비스 {n}개 중지",
+                   "en": "host down: no metrics, {n} services stopped"},
     # -- dashboard (Streamlit pages) ---------------------------------------------------
     "nav.language": {"ko": "🌐 언어 · Language", "en": "🌐 언어 · Language"},
     "nav.tagline": {"ko": "AI 서버 모니터링", "en": "AI server monitoring"},
@@ -148,9 +155,17 @@ TEXT: dict[str, dict[Lang, str]] = {
     "incidents.server": {"ko": "대상 서버", "en": "Server"},
     "incidents.undeployed": {"ko": "{hostname} (미배포)", "en": "{hostname} (not deployed)"},
     "incidents.severity": {"ko": "심각도", "en": "Severity"},
-    "incidents.backdate": {"ko": "몇 분 전에 시작 (0 = 지금)", "en": "Started minutes ago (0 = now)"},
-    "incidents.backdate_help": {"ko": "과거 시점부터 진행된 장애로 만듭니다 (최대 7일).",
-                                "en": "Make the failure start in the past (up to 7 days)."},
+    "incidents.backdate": {"ko": "이미 진행된 시간 (분, 0 = 지금 시작)",
+                           "en": "Already running for (minutes, 0 = starts now)"},
+    "incidents.backdate_help": {
+        "ko": "장애가 N분 전에 시작된 것으로 기록합니다. 그 효과는 이미 N분만큼 진행된 상태로 나타나고 "
+              "(메모리·디스크는 그만큼 더 차 있음), 이력 차트와 AI의 '부터' 시각도 N분 전부터입니다. "
+              "0이면 지금 시작: 높은 심각도는 1분, 중간은 3분, 낮음은 10분 안에 경고 이상이 됩니다. "
+              "최대 7일.",
+        "en": "Records the incident as having started N minutes ago: its effect is already N minutes "
+              "along (memory and disk that much fuller), and the history chart and the AI date it from "
+              "then. 0 starts it now: high severity shows as at least a warning within 1 minute, medium "
+              "within 3, low within 10. Up to 7 days."},
     "incidents.inject": {"ko": "장애 주입", "en": "Inject"},
     "incidents.injected": {"ko": "💥 {hostname} 서버에 {type} 장애를 주입했습니다.",
                            "en": "💥 {type} injected on {hostname}."},
@@ -631,6 +646,9 @@ def from_accept_language(header: str | None) -> Lang:
         if primary in LANGUAGES and (best is None or quality > best[0]):
             best = (quality, primary)  # type: ignore[assignment]
     return best[1] if best else "ko"
+
+
+NO_VALUE = "—"  # what a value that does not exist (a down host's uptime) shows as
 
 
 def format_uptime(seconds: float, lang: Lang = "ko") -> str:

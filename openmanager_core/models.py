@@ -117,12 +117,23 @@ class MetricSample(WireModel):
     maintenance: bool = False
 
 
+class AlertKind(StrEnum):
+    METRIC = "metric"  # a metric over its warning or critical threshold
+    SERVICE = "service"  # a service on a running host is stopped or degraded
+    HOST = "host"  # the host reports no metrics at all
+
+
 class Alert(WireModel):
-    metric: str
+    """`metric`, `value` and `threshold` describe a metric alert; `service`/`port` a service one."""
+
+    kind: AlertKind = AlertKind.METRIC
+    metric: str | None = None
     level: Status
-    value: float
-    threshold: float
+    value: float | None = None
+    threshold: float | None = None
     message: str
+    service: str | None = None
+    port: int | None = None
 
 
 class ServerState(Server):

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
+from . import thresholds
 from .models import (
     Incident,
     IncidentType,
@@ -30,6 +31,19 @@ METRIC_KEYS = ("cpu", "memory", "disk", "network_in", "network_out", "response_t
                "active_connections")
 
 SEVERITY_WEIGHT = {Severity.LOW: 0.5, Severity.MEDIUM: 0.75, Severity.HIGH: 1.0}
+# How long an injected incident takes to show in full: a high-severity one is past its server
+# type's warning line within a minute, a medium one within 3 minutes, a low one within 10.
+ONSET_SECONDS = {Severity.LOW: 300.0, Severity.MEDIUM: 120.0, Severity.HIGH: 45.0}
+# A leak that has been growing unseen, or a burst of logs, shows up this many points past its
+# server type's warning line and climbs on from there; of the usual wiggle a part stays visible.
+SHOW_MARGIN = 1.5
+KEPT_NOISE = 0.1
+RETRANSMIT_MS = 200.0  # Linux's minimum TCP retransmission timeout: what a lost packet costs
+# Physical ranges every metric is clamped to, however many incidents pile up.
+PERCENT_RANGE = {"cpu": (1.0, 100.0), "memory": (5.0, 99.5), "disk": (5.0, 100.0)}
+MAX_NETWORK_MBPS = 10_000.0  # a 10 GbE interface
+MAX_RESPONSE_MS = 60_000.0  # requests time out at a minute
+MAX_CONNECTIONS = 1_000_000.0
 
 
 @dataclass(frozen=True)
@@ -198,26 +212,30 @@ class Simulator:
         values = {"cpu": cpu, "memory": memory, "disk": disk, "network_in": net_in,
                   "network_out": net_out, "connections": connections}
         up = np.ones_like(cpu, dtype=bool)
-        rt_factor = np.ones_like(cpu)
+        # Response-time effects of incidents: a factor (slower work) and added milliseconds (waits).
+        values["rt_factor"] = np.ones_like(cpu)
+        values["rt_extra"] = np.zeros_like(cpu)
 
         row_of = {int(r): k for k, r in enumerate(rows)}
         for incident in incidents:
             k = row_of.get(self._row.get(incident.server_id, -1))
             if k is None:
                 continue
-            rt_factor[k] = _apply_incident(incident, t2[0], values, k, up, rt_factor[k])
+            server = self.servers[int(rows[k])]
+            usual = {key: float(self._base[key][rows[k]]) for key in ("memory", "disk")}
+            with np.errstate(over="ignore", invalid="ignore"):
+                _apply_incident(incident, t2[0], values, k, up, server.type, usual)
+            _clamp(values, k)
+        _clamp(values)
 
-        values["cpu"] = np.clip(values["cpu"], 1.0, 100.0)
-        values["memory"] = np.clip(values["memory"], 5.0, 99.5)
-        values["disk"] = np.clip(values["disk"], 5.0, 100.0)
         # Queueing: response time climbs as CPU saturates (M/M/1-style 1/(1-u) growth).
         u = np.minimum(values["cpu"] / 100.0, 0.97)
         u0 = np.minimum(base("cpu") / 100.0, 0.9)
         response = base("response_time") * (1.0 - u0) / (1.0 - u) * (1.0 + 0.05 * n_net)
-        values["response_time"] = response * rt_factor
-        values["active_connections"] = np.round(values.pop("connections"))
-        for key in ("network_in", "network_out"):
-            values[key] = np.maximum(values[key], 0.0)
+        values["response_time"] = response * values.pop("rt_factor") + values.pop("rt_extra")
+        values["active_connections"] = values.pop("connections")
+        _clamp(values)
+        values["active_connections"] = np.round(values["active_connections"])
         return Frame(t=t2[0], values=values, up=up, maintenance=maintenance)
 
     def sample(self, server: Server, at: datetime,
@@ -268,40 +286,75 @@ def frames_to_samples(frame: Frame, k: int) -> list[MetricSample]:
     return samples
 
 
-def _apply_incident(incident: Incident, t: np.ndarray, values: dict[str, np.ndarray], k: int,
-                    up: np.ndarray, rt_factor: np.ndarray) -> np.ndarray:
-    """Shape row k of `values` the way this failure really looks; returns the response factor."""
-    elapsed = t - _to_seconds(incident.started_at)
-    active = elapsed >= 0
+def _clamp(values: dict[str, np.ndarray], k: int | None = None) -> None:
+    """Hold every metric (row k, or all) inside its physical range, whatever was piled on it."""
+    rows = slice(None) if k is None else k
+    ranges = {**PERCENT_RANGE, "network_in": (0.0, MAX_NETWORK_MBPS), "network_out": (0.0, MAX_NETWORK_MBPS),
+              "response_time": (0.0, MAX_RESPONSE_MS), "rt_factor": (0.0, MAX_RESPONSE_MS),
+              "rt_extra": (0.0, MAX_RESPONSE_MS), "connections": (0.0, MAX_CONNECTIONS),
+              "active_connections": (0.0, MAX_CONNECTIONS)}
+    for key, (low, high) in ranges.items():
+        if key in values:
+            row = np.nan_to_num(values[key][rows], nan=low, posinf=high, neginf=low)
+            values[key][rows] = np.clip(row, low, high)
+
+
+def active_at(incident: Incident, moment: float | np.ndarray) -> np.ndarray:
+    """Whether the incident is in effect at epoch second(s) `moment`: started, and not yet cleared."""
+    t = np.asarray(moment, dtype=np.float64)
+    active = t >= _to_seconds(incident.started_at)
     if incident.cleared_at is not None:
         active &= t < _to_seconds(incident.cleared_at)
+    return active
+
+
+def _climb_past_warning(values: np.ndarray, metric: str, server_type: ServerType, usual: float,
+                        ramp: np.ndarray, rise: np.ndarray) -> np.ndarray:
+    """A percent metric that, over the onset (`ramp` 0..1), moves up to SHOW_MARGIN past its type's
+    warning line and from there climbs by `rise`; never below where it would have been anyway."""
+    bounds = thresholds.limits(metric, server_type)
+    start = bounds[0] + SHOW_MARGIN if bounds else usual
+    climbing = np.maximum(start + rise + KEPT_NOISE * (values - usual), values + rise)
+    return values + ramp * (climbing - values)
+
+
+def _apply_incident(incident: Incident, t: np.ndarray, values: dict[str, np.ndarray], k: int,
+                    up: np.ndarray, server_type: ServerType, usual: dict[str, float]) -> None:
+    """Shape row k of `values` the way this failure really looks, fully shown after ONSET_SECONDS."""
+    active = active_at(incident, t)
     if not active.any():
-        return rt_factor
-    e = np.where(active, np.maximum(elapsed, 0.0), 0.0)
+        return
+    e = np.where(active, np.maximum(t - _to_seconds(incident.started_at), 0.0), 0.0)
     s = SEVERITY_WEIGHT[incident.severity]
     on = active.astype(np.float64)
+    ramp = on * np.minimum(1.0, e / ONSET_SECONDS[incident.severity])
+    minutes = e / 60.0
     kind = incident.type
     if kind is IncidentType.CPU_SPIKE:
-        ramp = on * np.minimum(1.0, e / 90.0)
         target = 70.0 + 28.0 * s
         values["cpu"][k] += (target - values["cpu"][k]) * ramp
         values["network_in"][k] *= 1.0 + 2.2 * s * ramp
         values["network_out"][k] *= 1.0 + 1.5 * s * ramp
         values["connections"][k] *= 1.0 + 2.5 * s * ramp
     elif kind is IncidentType.MEMORY_LEAK:
-        leaked = on * e / 60.0 * (0.3 + 0.5 * s)
-        values["memory"][k] = np.minimum(values["memory"][k] + leaked, 99.0)
+        # Found late, as leaks are: already near the warning line, and still leaking.
+        leaked = _climb_past_warning(values["memory"][k], "memory", server_type, usual["memory"], ramp,
+                                     on * minutes * (0.25 + 0.1 * s))
+        values["memory"][k] = np.minimum(leaked, 99.0)
         swapping = np.maximum(values["memory"][k] - 90.0, 0.0) / 9.0
         values["cpu"][k] += 25.0 * swapping  # kswapd and iowait
-        rt_factor = rt_factor * (1.0 + 12.0 * swapping**2)
+        values["rt_factor"][k] *= 1.0 + 12.0 * swapping**2
     elif kind is IncidentType.DISK_FULL:
-        filled = on * e / 60.0 * (0.2 + 0.4 * s)
-        values["disk"][k] = np.minimum(values["disk"][k] + filled, 100.0)
+        # A burst of logs (a debug level left on, a crash loop dumping cores), then a steady fill.
+        filled = _climb_past_warning(values["disk"][k], "disk", server_type, usual["disk"], ramp,
+                                     on * minutes * (0.1 + 0.2 * s))
+        values["disk"][k] = np.minimum(filled, 100.0)
         failing = np.clip((values["disk"][k] - 97.0) / 3.0, 0.0, 1.0)
-        rt_factor = rt_factor * (1.0 + 4.0 * failing)  # writes fail and are retried
+        values["rt_factor"][k] *= 1.0 + 4.0 * failing  # writes fail and are retried
     elif kind is IncidentType.NETWORK_CONGESTION:
-        ramp = on * np.minimum(1.0, e / 60.0)
-        rt_factor = rt_factor * (1.0 + 8.0 * s * ramp)
+        # Queues in the path slow every exchange; dropped packets wait out retransmission timeouts.
+        values["rt_factor"][k] *= 1.0 + 8.0 * s * ramp
+        values["rt_extra"][k] += RETRANSMIT_MS * (2.0 + 8.0 * s) * ramp
         values["network_in"][k] *= 1.0 - 0.6 * s * ramp
         values["network_out"][k] *= 1.0 - 0.6 * s * ramp
         values["connections"][k] *= 1.0 + 1.5 * s * ramp
@@ -312,21 +365,32 @@ def _apply_incident(incident: Incident, t: np.ndarray, values: dict[str, np.ndar
         values["cpu"][k] *= np.where(active, 0.5, 1.0)
     elif kind is IncidentType.HOST_DOWN:
         up[k] &= ~active
-    return rt_factor
 
 
-def service_states(server: Server, sample: MetricSample | None,
-                   incidents: Sequence[Incident]) -> list[Service]:
-    """Per-service state: a down host stops everything, a full disk degrades the main service."""
+def service_states(server: Server, sample: MetricSample | None, incidents: Sequence[Incident],
+                   at: datetime | None = None) -> list[Service]:
+    """Per-service state at `at` (default: the sample's time) given the server's sample there."""
+    moment = at or (sample.timestamp if sample is not None else None)
+    return services_at(server, sample is not None, sample.disk if sample is not None else None,
+                       incidents, moment)
+
+
+def services_at(server: Server, up: bool, disk: float | None, incidents: Sequence[Incident],
+                moment: datetime | None) -> list[Service]:
+    """A down host stops everything, a service_down incident in effect at `moment` stops the main
+    service, a full disk degrades it; servers without an incident just run."""
     ours = [i for i in incidents if i.server_id == server.id]
+    if up and not ours:
+        return server.services
     main = main_service(server).name
-    main_down = any(i.type is IncidentType.SERVICE_DOWN for i in ours)
+    main_down = any(i.type is IncidentType.SERVICE_DOWN
+                    and (moment is None or bool(active_at(i, _to_seconds(moment)))) for i in ours)
     states: list[Service] = []
     for service in server.services:
         state = ServiceState.RUNNING
-        if sample is None or (service.name == main and main_down):
+        if not up or (service.name == main and main_down):
             state = ServiceState.STOPPED
-        elif service.name == main and sample.disk >= 97.0:
+        elif service.name == main and disk is not None and disk >= 97.0:
             state = ServiceState.DEGRADED
         states.append(Service(name=service.name, port=service.port, status=state))
     return states

@@ -1,10 +1,28 @@
-"""The one table of metrics, units and alert thresholds that decides every status."""
+"""The one table of metrics, units and alert thresholds, and the one judgement built on it.
+
+`judge` decides, for many servers at once, each metric's level, each server's status and its
+alerts; `count_by_status` counts the statuses. Every page, AI tier and API route calls these two.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from .models import Alert, MetricSample, ServerType, Status
+import numpy as np
+from numpy.typing import ArrayLike
+
+from .i18n import Lang, t
+from .models import (
+    Alert,
+    AlertKind,
+    FleetSummary,
+    MetricSample,
+    ServerType,
+    Service,
+    ServiceState,
+    Status,
+)
 
 
 @dataclass(frozen=True)
@@ -52,48 +70,144 @@ def limits(metric: str, server_type: ServerType) -> tuple[float, float] | None:
 
 
 def level(metric: str, value: float, server_type: ServerType) -> Status:
-    bounds = limits(metric, server_type)
-    if bounds is None:
-        return Status.ONLINE
-    warning, critical = bounds
-    if value >= critical:
-        return Status.CRITICAL
-    if value >= warning:
-        return Status.WARNING
-    return Status.ONLINE
+    """One metric's level: the one-value case of `judge`."""
+    return judge({metric: [value]}, [server_type], metrics=(metric,)).level(metric, 0)
 
 
-def alerts(sample: MetricSample, server_type: ServerType, lang: str = "ko") -> list[Alert]:
-    """Every metric over its warning or critical threshold, worst first."""
-    found: list[Alert] = []
-    for key, spec in METRICS.items():
-        value = float(getattr(sample, key))
-        state = level(key, value, server_type)
-        if state is Status.ONLINE:
-            continue
-        bounds = limits(key, server_type)
-        assert bounds is not None
-        threshold = bounds[1] if state is Status.CRITICAL else bounds[0]
-        word = {"ko": {"critical": "위험", "warning": "경고"},
-                "en": {"critical": "critical", "warning": "warning"}}[lang][state.value]
-        found.append(Alert(
-            metric=key, level=state, value=round(value, 1), threshold=threshold,
-            message=f"{spec.label(lang)} {value:.1f}{spec.unit} ≥ {threshold:g}{spec.unit} ({word})",
-        ))
-    found.sort(key=lambda a: a.level.rank)
-    return found
+_BY_RANK = {s.rank: s for s in Status}
+ONLINE, WARNING, CRITICAL, OFFLINE = (s.rank for s in (Status.ONLINE, Status.WARNING, Status.CRITICAL,
+                                                       Status.OFFLINE))
 
 
-def status_of(sample: MetricSample | None, server_type: ServerType,
-              services_down: int = 0) -> Status:
-    """Offline without metrics; else the worst metric level; a stopped service is a warning."""
-    if sample is None:
-        return Status.OFFLINE
-    worst = Status.ONLINE
-    for key in METRICS:
-        state = level(key, float(getattr(sample, key)), server_type)
-        if state.rank < worst.rank:
-            worst = state
-    if services_down and worst is Status.ONLINE:
-        worst = Status.WARNING
-    return worst
+@dataclass(frozen=True)
+class Judgement:
+    """Levels, statuses and alerts of servers at one instant (row k is the k-th server judged)."""
+
+    types: Sequence[ServerType]
+    values: dict[str, np.ndarray]  # metric -> (servers,)
+    ranks: dict[str, np.ndarray]  # metric -> (servers,) Status.rank of that metric, ONLINE where down
+    up: np.ndarray
+    services: Sequence[Sequence[Service]]
+    status_ranks: np.ndarray
+
+    def level(self, metric: str, k: int) -> Status:
+        """A metric's level on server k: online when it never alarms, offline when the host is down."""
+        return Status.OFFLINE if not self.up[k] else _BY_RANK[int(self.ranks[metric][k])]
+
+    def over(self, metric: str) -> np.ndarray:
+        """Servers where the metric is at warning or critical."""
+        return self.up & (self.ranks[metric] != ONLINE)
+
+    def status(self, k: int) -> Status:
+        return _BY_RANK[int(self.status_ranks[k])]
+
+    @property
+    def statuses(self) -> list[Status]:
+        return [_BY_RANK[int(r)] for r in self.status_ranks]
+
+    def not_running(self, k: int) -> list[Service]:
+        """Services of an up host that are stopped or degraded (a down host's alert covers its own)."""
+        if not self.up[k]:
+            return []
+        return [s for s in self.services[k] if s.status is not ServiceState.RUNNING] if self.services else []
+
+    def metric_alerts(self, k: int, lang: Lang = "ko") -> list[Alert]:
+        """Every metric over its warning or critical threshold on server k, worst first."""
+        found: list[Alert] = []
+        if not self.up[k]:
+            return found
+        for key in self.ranks:
+            state = self.level(key, k)
+            if state is Status.ONLINE:
+                continue
+            bounds = limits(key, self.types[k])
+            assert bounds is not None
+            threshold = bounds[1] if state is Status.CRITICAL else bounds[0]
+            spec, value = METRICS[key], float(self.values[key][k])
+            found.append(Alert(
+                kind=AlertKind.METRIC, metric=key, level=state, value=round(value, 1), threshold=threshold,
+                message=t("alert.metric", lang, metric=spec.label(lang), value=f"{value:.1f}{spec.unit}",
+                          threshold=f"{threshold:g}{spec.unit}",
+                          level=t(f"agent.level.{state.value}", lang))))
+        found.sort(key=lambda a: a.level.rank)
+        return found
+
+    def alerts(self, k: int, lang: Lang = "ko") -> list[Alert]:
+        """Server k's alerts, worst first: the host down, metrics over thresholds, services not running."""
+        if not self.up[k]:
+            count = len(self.services[k]) if self.services else 0
+            return [Alert(kind=AlertKind.HOST, level=Status.OFFLINE, message=t("alert.host", lang, n=count))]
+        found = self.metric_alerts(k, lang)
+        for service in self.not_running(k):
+            found.append(Alert(kind=AlertKind.SERVICE, level=Status.WARNING, service=service.name,
+                               port=service.port,
+                               message=t(f"alert.service.{service.status.value}", lang, service=service.name,
+                                         port=service.port)))
+        found.sort(key=lambda a: a.level.rank)
+        return found
+
+
+def judge(values: Mapping[str, ArrayLike], types: Sequence[ServerType], up: ArrayLike | None = None,
+          services: Sequence[Sequence[Service]] = (), metrics: Iterable[str] | None = None) -> Judgement:
+    """The one status rule, vectorised over servers.
+
+    `values` holds each metric's current value per server (anything where `up` is False is
+    ignored); `services` each server's services with their state. A host that is down is
+    offline; otherwise its status is its worst metric level, and at least a warning when a
+    service is stopped or degraded.
+    """
+    n = len(types)
+    alive = np.ones(n, dtype=bool) if up is None else np.asarray(up, dtype=bool)
+    keys = [key for key in (metrics or METRICS) if key in values]
+    warning, critical = _bounds(types, keys)
+    arrays: dict[str, np.ndarray] = {}
+    ranks: dict[str, np.ndarray] = {}
+    worst = np.full(n, ONLINE)
+    for key in keys:
+        value = np.asarray(values[key], dtype=np.float64)
+        with np.errstate(invalid="ignore"):
+            rank = np.where(value >= critical[key], CRITICAL,
+                            np.where(value >= warning[key], WARNING, ONLINE))
+        rank = np.where(alive, rank, ONLINE)
+        arrays[key], ranks[key] = value, rank
+        worst = np.minimum(worst, rank)
+    if services:
+        troubled = np.array([any(s.status is not ServiceState.RUNNING for s in row) for row in services],
+                            dtype=bool)
+        worst = np.where(troubled & (worst == ONLINE), WARNING, worst)
+    status = np.where(alive, worst, OFFLINE)
+    return Judgement(types, arrays, ranks, alive, services, status)
+
+
+def _bounds(types: Sequence[ServerType], keys: Sequence[str]
+            ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """(warning, critical) per metric per server; +inf where the metric never alarms."""
+    kinds = sorted(set(types))
+    index = {kind: i for i, kind in enumerate(kinds)}
+    rows = np.array([index[kind] for kind in types], dtype=np.int64)
+    warning: dict[str, np.ndarray] = {}
+    critical: dict[str, np.ndarray] = {}
+    for key in keys:
+        table = np.array([limits(key, kind) or (np.inf, np.inf) for kind in kinds], dtype=np.float64)
+        table = table.reshape(len(kinds), 2)
+        warning[key], critical[key] = table[rows, 0], table[rows, 1]
+    return warning, critical
+
+
+def judge_samples(samples: Sequence[MetricSample | None], types: Sequence[ServerType],
+                  services: Sequence[Sequence[Service]] = ()) -> Judgement:
+    """`judge` over samples as the simulator gives them (None: the host is down)."""
+    up = np.array([s is not None for s in samples], dtype=bool)
+    values = {key: np.array([float(getattr(s, key)) if s is not None else np.nan for s in samples])
+              for key in METRICS}
+    return judge(values, types, up, services)
+
+
+def count_by_status(statuses: Iterable[Status]) -> FleetSummary:
+    """How many servers are in each status: the dashboard's 전체 / 정상 / 경고 / 위험 / 오프라인."""
+    counts = dict.fromkeys(Status, 0)
+    for status in statuses:
+        counts[status] += 1
+    return FleetSummary(total=sum(counts.values()), online=counts[Status.ONLINE],
+                        warning=counts[Status.WARNING], critical=counts[Status.CRITICAL],
+                        offline=counts[Status.OFFLINE])

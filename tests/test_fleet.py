@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 
+from openmanager_core.api import create_api
 from openmanager_core.fleet import Fleet, InvalidCount, NotDeployed, UnknownServer
-from openmanager_core.models import IncidentType, ServerType, Severity, Status
+from openmanager_core.models import AlertKind, IncidentType, ServerType, Severity, Status
 from openmanager_core.settings import Settings
 
 NOW = datetime(2026, 11, 30, 5, 30, tzinfo=UTC)
@@ -80,3 +83,67 @@ def test_uptime_counts_from_deployment(tmp_path: Path) -> None:
     fleet.deploy_next()
     state = fleet.state("web-prod-01", "ko")
     assert state.uptime == "15일 8시간"
+
+
+# How long an injected incident may take to turn its server at least warning on the fleet page.
+SHOWN_WITHIN = {Severity.HIGH: timedelta(seconds=60), Severity.MEDIUM: timedelta(minutes=3),
+                Severity.LOW: timedelta(minutes=10)}
+INCIDENT_CASES = [(kind, severity) for kind in IncidentType for severity in Severity]
+
+
+@pytest.mark.parametrize("kind, severity", INCIDENT_CASES,
+                         ids=[f"{k.value}-{s.value}" for k, s in INCIDENT_CASES])
+def test_every_incident_turns_its_server_at_least_warning_within_its_deadline(
+        tmp_path: Path, kind: IncidentType, severity: Severity) -> None:
+    """Injected "now" on each server of the catalogue (every server type), read at the deadline."""
+    clock = [NOW]
+    fleet = Fleet(Settings(database_url=f"sqlite:///{tmp_path}/f.db"), clock=lambda: clock[0])
+    fleet.deploy_next(fleet.total - 1)
+    for server in fleet.catalogue.servers:
+        fleet.inject(kind, server.hostname, severity)
+    clock[0] = NOW + SHOWN_WITHIN[severity]
+    late = [(s.hostname, s.status.value) for s in fleet.states("en") if s.status is Status.ONLINE]
+    assert late == []
+    assert all(s.alerts for s in fleet.states("en"))
+
+
+def test_a_stopped_service_is_an_alert_and_a_warning(fleet: Fleet) -> None:
+    fleet.deploy_next(0)
+    fleet.inject(IncidentType.SERVICE_DOWN, "web-prod-01", Severity.LOW)
+    state = fleet.state("web-prod-01", "en")
+    assert state.status is Status.WARNING
+    assert [(a.kind, a.service, a.port, a.message) for a in state.alerts] == [
+        (AlertKind.SERVICE, "nginx", 80, "nginx stopped, port 80")]
+
+
+def test_a_down_host_is_an_alert_and_its_uptime_stops_counting(tmp_path: Path) -> None:
+    clock = [NOW]
+    fleet = Fleet(Settings(database_url=f"sqlite:///{tmp_path}/d.db"), clock=lambda: clock[0])
+    fleet.deploy_next(0)
+    fleet.inject(IncidentType.HOST_DOWN, "web-prod-01", Severity.HIGH)
+    readings = []
+    for minutes in (1, 30):
+        clock[0] = NOW + timedelta(minutes=minutes)
+        readings.append(fleet.state("web-prod-01", "en"))
+    for state in readings:
+        assert state.status is Status.OFFLINE and state.metrics is None
+        assert (state.uptime, state.uptime_seconds) == ("—", 0)
+        assert [a.kind for a in state.alerts] == [AlertKind.HOST]
+        assert "host down" in state.alerts[0].message
+
+
+def test_piled_up_incidents_stay_inside_physical_ranges(fleet: Fleet) -> None:
+    """600 high CPU spikes on one host used to reach infinity: 500s on /api/servers."""
+    fleet.deploy_next(0)
+    for kind, count in ((IncidentType.CPU_SPIKE, 600), (IncidentType.NETWORK_CONGESTION, 50),
+                        (IncidentType.MEMORY_LEAK, 50)):
+        for _ in range(count):
+            fleet.inject(kind, "web-prod-01", Severity.HIGH, NOW - timedelta(hours=2))
+    with TestClient(create_api(lambda: fleet), client=("127.0.0.1", 5000)) as client:
+        response = client.get("/servers")  # /api/servers once mounted in the app
+    assert response.status_code == 200
+    metrics = response.json()["servers"][0]["metrics"]
+    assert all(math.isfinite(value) for value in metrics.values() if isinstance(value, float | int))
+    assert 0 <= metrics["cpu"] <= 100 and 0 <= metrics["memory"] <= 100 and 0 <= metrics["disk"] <= 100
+    assert 0 <= metrics["responseTime"] <= 60_000 and 0 <= metrics["networkIn"] <= 10_000
+    assert 0 <= metrics["activeConnections"] <= 1_000_000

@@ -82,15 +82,17 @@ def test_cpu_spike_brings_a_traffic_surge() -> None:
     assert hit.response_time > normal.response_time * 3
 
 
-def test_memory_leak_climbs_then_swaps_and_slows_responses() -> None:
+def test_memory_leak_shows_past_warning_then_climbs_swaps_and_slows_responses() -> None:
     sim = Simulator(CATALOGUE.servers)
-    leak = [incident(IncidentType.MEMORY_LEAK, minutes_ago=90)]
-    memory = series(sim, WEB, "memory", minutes=60, incidents=leak, step=60)
-    assert memory[-1] > memory[0] + 20
+    leak = [incident(IncidentType.MEMORY_LEAK, minutes_ago=20, severity=Severity.MEDIUM)]
+    memory = series(sim, WEB, "memory", minutes=15, incidents=leak, step=60)
+    assert memory[0] >= 75, "found late, as leaks are: already past the warning line"
+    assert memory[-1] > memory[0] + 4
     assert np.all(np.diff(memory) > -1.0), "a leak climbs steadily"
-    early = sim.sample(WEB, NOW - timedelta(minutes=80), leak)
-    late = sim.sample(WEB, NOW, leak)
-    assert late.memory > 90 and late.response_time > 3 * early.response_time
+    early = sim.sample(WEB, NOW - timedelta(minutes=80), [incident(IncidentType.MEMORY_LEAK, minutes_ago=90)])
+    late = sim.sample(WEB, NOW, [incident(IncidentType.MEMORY_LEAK, minutes_ago=90)])
+    assert late.memory > 90 and late.response_time > 3 * sim.sample(WEB, NOW).response_time
+    assert early.memory < late.memory
 
 
 def test_disk_full_cascades_into_failed_writes() -> None:
@@ -149,3 +151,21 @@ def test_a_cleared_incident_stays_in_history_but_no_longer_shapes_the_present() 
     cleared = [incident(IncidentType.CPU_SPIKE, minutes_ago=30, cleared_at=NOW - timedelta(minutes=10))]
     assert sim.sample(WEB, NOW, cleared) == sim.sample(WEB, NOW)
     assert sim.sample(WEB, NOW - timedelta(minutes=15), cleared).cpu >= 95
+
+
+def test_a_cleared_service_down_no_longer_stops_the_service() -> None:
+    sim = Simulator(CATALOGUE.servers)
+    cleared = [incident(IncidentType.SERVICE_DOWN, minutes_ago=30, cleared_at=NOW - timedelta(minutes=10))]
+    assert all(s.status is ServiceState.RUNNING for s in service_states(WEB, sim.sample(WEB, NOW), cleared))
+    earlier = NOW - timedelta(minutes=15)
+    assert service_states(WEB, sim.sample(WEB, earlier, cleared), cleared)[0].status is ServiceState.STOPPED
+
+
+def test_six_hundred_stacked_spikes_stay_finite_and_in_range() -> None:
+    sim = Simulator(CATALOGUE.servers)
+    piled = [incident(IncidentType.CPU_SPIKE) for _ in range(600)]
+    piled += [incident(IncidentType.NETWORK_CONGESTION) for _ in range(45)]
+    sample = sim.sample(WEB, NOW, piled)
+    assert sample is not None
+    assert sample.cpu <= 100 and 0 <= sample.response_time <= 60_000
+    assert sample.network_in <= 10_000 and sample.active_connections <= 1_000_000

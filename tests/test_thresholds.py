@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from openmanager_core import thresholds
-from openmanager_core.models import MetricSample, ServerType, Status
+from openmanager_core.models import AlertKind, MetricSample, ServerType, Service, ServiceState, Status
 
 
 def sample(**values: float) -> MetricSample:
@@ -33,17 +33,55 @@ def test_databases_and_caches_alarm_later_on_memory() -> None:
     assert thresholds.level("memory", 96, ServerType.CACHE) is Status.CRITICAL
 
 
+def judged(*samples: MetricSample | None, services: list[list[Service]] | None = None,
+           kind: ServerType = ServerType.WEB) -> thresholds.Judgement:
+    return thresholds.judge_samples(list(samples), [kind] * len(samples), services or [])
+
+
+NGINX = [Service(name="nginx", port=80), Service(name="sshd", port=22)]
+NGINX_STOPPED = [Service(name="nginx", port=80, status=ServiceState.STOPPED), Service(name="sshd", port=22)]
+
+
 def test_status_is_the_worst_metric_offline_without_metrics() -> None:
-    assert thresholds.status_of(sample(), ServerType.WEB) is Status.ONLINE
-    assert thresholds.status_of(sample(cpu=75), ServerType.WEB) is Status.WARNING
-    assert thresholds.status_of(sample(cpu=75, disk=95), ServerType.WEB) is Status.CRITICAL
-    assert thresholds.status_of(None, ServerType.WEB) is Status.OFFLINE
-    assert thresholds.status_of(sample(), ServerType.WEB, services_down=1) is Status.WARNING
+    judgement = judged(sample(), sample(cpu=75), sample(cpu=75, disk=95), None, sample(),
+                       services=[NGINX, NGINX, NGINX, NGINX_STOPPED, NGINX_STOPPED])
+    assert judgement.statuses == [Status.ONLINE, Status.WARNING, Status.CRITICAL, Status.OFFLINE,
+                                  Status.WARNING]
 
 
 def test_alerts_name_metric_value_and_threshold_worst_first() -> None:
-    found = thresholds.alerts(sample(cpu=75, disk=95), ServerType.WEB, "en")
-    assert [(a.metric, a.level, a.threshold) for a in found] == [
-        ("disk", Status.CRITICAL, 90), ("cpu", Status.WARNING, 70)]
+    found = judged(sample(cpu=75, disk=95)).alerts(0, "en")
+    assert [(a.kind, a.metric, a.level, a.threshold) for a in found] == [
+        (AlertKind.METRIC, "disk", Status.CRITICAL, 90), (AlertKind.METRIC, "cpu", Status.WARNING, 70)]
     assert "disk 95.0% ≥ 90%" in found[0].message
-    assert "디스크" in thresholds.alerts(sample(disk=95), ServerType.WEB, "ko")[0].message
+    assert "디스크" in judged(sample(disk=95)).alerts(0, "ko")[0].message
+
+
+def test_a_stopped_service_is_an_alert_naming_service_and_port() -> None:
+    judgement = judged(sample(), services=[NGINX_STOPPED])
+    [alert] = judgement.alerts(0, "en")
+    assert (alert.kind, alert.level, alert.service, alert.port) == (
+        AlertKind.SERVICE, Status.WARNING, "nginx", 80)
+    assert alert.message == "nginx stopped, port 80"
+    assert judgement.alerts(0, "ko")[0].message == "nginx 중지됨 (포트 80)"
+
+
+def test_a_down_host_is_one_host_alert_not_a_list_of_stopped_services() -> None:
+    stopped = [Service(name=s.name, port=s.port, status=ServiceState.STOPPED) for s in NGINX]
+    [alert] = judged(None, services=[stopped]).alerts(0, "en")
+    assert (alert.kind, alert.level) == (AlertKind.HOST, Status.OFFLINE)
+    assert "host down" in alert.message and "2 services" in alert.message
+
+
+def test_levels_of_many_servers_of_mixed_types_at_once() -> None:
+    judgement = thresholds.judge({"memory": [80.0, 80.0, 96.0]},
+                                 [ServerType.WEB, ServerType.DATABASE, ServerType.CACHE])
+    levels = [judgement.level("memory", k) for k in range(3)]
+    assert levels == [Status.WARNING, Status.ONLINE, Status.CRITICAL]
+    assert judgement.over("memory").tolist() == [True, False, True]
+
+
+def test_counts_by_status() -> None:
+    summary = thresholds.count_by_status([Status.ONLINE, Status.WARNING, Status.WARNING, Status.OFFLINE])
+    counts = (summary.total, summary.online, summary.warning, summary.critical, summary.offline)
+    assert counts == (4, 1, 2, 0, 1)

@@ -56,9 +56,9 @@ def metric_history_figure(history: MetricHistory, server_type: ServerType, lang:
                           anomalies: Mapping[str, Sequence[Anomaly]] | None = None) -> go.Figure:
     """One panel per metric over the window, threshold lines from the one table, anomaly marks.
 
-    `anomalies` are the core detector's events per metric (naive UTC instants); those inside
-    the window are marked at their most extreme point. The layout is written out directly:
-    plotly's make_subplots and add_hline cost ~100 ms per figure.
+    `anomalies` are the AI's anomalous events per metric (`Engine.marks`: the judgement tier 1
+    makes, naive UTC instants); those inside the window are marked at their most extreme point.
+    The layout is written out directly: plotly's make_subplots and add_hline cost ~100 ms per figure.
     """
     frame = history_frame(history)
     start = frame.index[0] if len(frame) else None

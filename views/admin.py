@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from openmanager_core.ai.models import LogLevel
-from openmanager_core.i18n import t
+from openmanager_core.i18n import NO_VALUE, t
 from openmanager_core.settings import get_settings
 from openmanager_core.store import StoreUnavailable
 from ui.access import require_admin
@@ -133,7 +133,7 @@ def log_table(since: datetime | None) -> None:
         tr("admin.col.time"): [local_time(e.timestamp) for e in entries],
         tr("admin.col.level"): [e.level for e in entries],
         tr("admin.col.tier"): [e.tier or "" for e in entries],
-        tr("admin.col.question"): [e.context.query if e.context.query is not None else "—" for e in entries],
+        tr("admin.col.question"): [e.context.query or NO_VALUE for e in entries],
         tr("admin.col.message"): [e.message for e in entries],
         tr("admin.col.duration"): [e.duration_ms for e in entries],
         tr("admin.col.query"): [e.query_id for e in entries],

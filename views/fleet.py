@@ -5,10 +5,11 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from openmanager_core import analysis, thresholds
+from openmanager_core import thresholds
+from openmanager_core.ai.engine import Engine
 from openmanager_core.analysis import Anomaly
 from openmanager_core.fleet import NotDeployed, UnknownServer
-from openmanager_core.i18n import Lang, t
+from openmanager_core.i18n import NO_VALUE, Lang, t
 from openmanager_core.models import ServerState, ServerType, Status
 from openmanager_core.store import StoreUnavailable
 from ui.charts import metric_history_figure
@@ -29,10 +30,9 @@ SERVER_KEY = "server"
 CLICK_KEY = "fleet_open"
 WINDOWS = (15, 60, 360, 1440)
 CHART_REFRESH_SECONDS = 60
-ANOMALY_CONTEXT_MINUTES = 1440  # the detector judges each point against the day before it
+MARKED_MINUTES = max(WINDOWS)  # anomalies are found once for the longest window, drawn for any
 ROW_HEIGHT = 35
 VISIBLE_ROWS = 20
-NO_VALUE = "—"
 TABLE_METRICS = ("cpu", "memory", "disk", "response_time", "network_in", "network_out")
 METRIC_WIDTH = 95
 
@@ -161,16 +161,13 @@ def overview() -> None:
 
 @st.cache_data(ttl=60, show_spinner=False)
 def anomalies(hostname: str, incident_ids: tuple[int, ...]) -> dict[str, list[Anomaly]]:
-    """Each metric's anomalous events over the last day, by the core's detector.
+    """Each metric's anomalous events over the last day, as the AI judges them (against the
+    same minutes of the last 7 days), so the chart marks what the AI says.
 
     Cached for a minute per server and set of active incidents (`incident_ids` is only part of
     the cache key), so a new or cleared incident shows at once while switching windows is free.
     """
-    history = fleet.history(hostname, ANOMALY_CONTEXT_MINUTES)
-    times = [s.timestamp for s in history.samples]
-    found = {key: analysis.detect_anomalies(times, [float(getattr(s, key)) for s in history.samples])
-             for key in thresholds.METRICS}
-    return {key: events for key, events in found.items() if events}
+    return Engine(fleet).marks(hostname, MARKED_MINUTES)
 
 
 def detail(hostname: str) -> None:
@@ -212,7 +209,8 @@ def detail(hostname: str) -> None:
         if not state.alerts:
             st.success(tr("fleet.no_alerts"))
         for alert in state.alerts:
-            (st.error if alert.level is Status.CRITICAL else st.warning)(plain(alert.message))
+            show = st.error if alert.level in (Status.CRITICAL, Status.OFFLINE) else st.warning
+            show(plain(alert.message))
         for incident in incidents:
             st.caption(tr("fleet.incident", type=tr(f"incident.{incident.type.value}"),
                           severity=tr(f"severity.{incident.severity.value}"),

@@ -11,7 +11,7 @@ from typing import Any, Literal, Protocol
 import numpy as np
 
 from .. import thresholds
-from ..analysis import linear_trend
+from ..analysis import Anomaly, linear_trend
 from ..fleet import Fleet
 from ..i18n import Lang, t
 from ..models import Environment, Provider, Server, ServerType, Specs, Status
@@ -32,6 +32,7 @@ from .findings import (
     Window,
     biggest_changes,
     diagnose,
+    marks,
     name_causes,
     observe,
     screen,
@@ -93,10 +94,10 @@ def _since(onset: float | None, window_start: float, lang: Lang) -> str:
     return t("agent.ev.since", lang, time=phrases.clock(onset))
 
 
-def _primary_line(finding: Finding, window_start: float, lang: Lang) -> str:
+def _primary_line(finding: Finding, window_start: float, lang: Lang, server_type: ServerType) -> str:
     label = phrases.metric_label(finding.metric, lang)
     if math.isnan(finding.usual):
-        threshold = _threshold_of(finding)
+        threshold = _threshold_of(finding, server_type)
         return t("agent.ev.threshold", lang, metric=label, value=phrases.value(finding.metric, finding.value),
                  level=t(f"agent.level.{finding.level.value}", lang),
                  threshold=phrases.value(finding.metric, threshold))
@@ -109,11 +110,10 @@ def _primary_line(finding: Finding, window_start: float, lang: Lang) -> str:
              dir=t(f"agent.dir.{finding.direction}", lang), since=since).rstrip(", ")
 
 
-def _threshold_of(finding: Finding) -> float:
-    spec = thresholds.METRICS[finding.metric]
-    if finding.level is Status.CRITICAL and spec.critical is not None:
-        return spec.critical
-    return spec.warning or 0.0
+def _threshold_of(finding: Finding, server_type: ServerType) -> float:
+    """The threshold the finding's value crossed on that server type, by the one judgement."""
+    crossed = thresholds.judge({finding.metric: [finding.value]}, [server_type]).metric_alerts(0)
+    return next((a.threshold for a in crossed if a.threshold is not None), 0.0)
 
 
 def _climb_lines(finding: Finding, lang: Lang) -> list[str]:
@@ -174,7 +174,7 @@ def evidence(cause: Cause, diagnosis: Diagnosis, lang: Lang) -> list[str]:
             since = ", " + _since(cause.primary.onset, start, lang)
         lines.append(t("agent.ev.service", lang, service=cause.service or "", port=port, since=since))
     if cause.primary is not None:
-        lines.append(_primary_line(cause.primary, start, lang))
+        lines.append(_primary_line(cause.primary, start, lang, diagnosis.server.type))
         lines.extend(_climb_lines(cause.primary, lang))
     if cause.kind == "cpu_spike" and cause.drivers:
         r = _best_r(cause.drivers)
@@ -304,7 +304,7 @@ class Engine:
         deep = [ctx.candidates[k] for k in rows]
         emit("pattern_matching", self._screened_text(ctx, ranked, deep))
 
-        ctx.diagnoses = diagnose(self.fleet.simulator, deep, now, incidents, ctx.scr.stopped)
+        ctx.diagnoses = diagnose(self.fleet.simulator, deep, now, incidents)
         if not ctx.named:
             ctx.diagnoses.sort(key=lambda d: (-self._relevance(d, scope), -d.severity, d.server.position))
         emit("reasoning", self._reasoning_text(ctx))
@@ -319,8 +319,18 @@ class Engine:
         incidents = self.fleet.store.incidents(include_cleared_since=clock - INCIDENT_LOOKBACK)
         scr = screen(self.fleet.simulator, deployed, clock.timestamp(), incidents)
         deep = [deployed[k] for k in scr.ranked()[:limit]]
-        diagnoses = diagnose(self.fleet.simulator, deep, clock.timestamp(), incidents, scr.stopped)
+        diagnoses = diagnose(self.fleet.simulator, deep, clock.timestamp(), incidents)
         return len(deployed), sorted((d for d in diagnoses if d.causes), key=lambda d: -d.severity)
+
+    def marks(self, key: str, minutes: int) -> dict[str, list[Anomaly]]:
+        """One server's anomalous events per metric over the last `minutes`, as the AI judges them:
+        what the detail chart marks."""
+        server = self.fleet.resolve(key)
+        clock = self.fleet.clock()
+        incidents = self.fleet.store.incidents(
+            include_cleared_since=clock - INCIDENT_LOOKBACK - timedelta(minutes=minutes))
+        return marks(self.fleet.simulator, server, clock.timestamp(), minutes,
+                     [i for i in incidents if i.server_id == server.id])
 
     # -- thinking-step texts --------------------------------------------------------------
 
@@ -498,32 +508,27 @@ class Engine:
             server = window.servers[k]
             if scr.status[k] not in (Status.WARNING, Status.CRITICAL) or scr.score[k] >= 4.0:
                 continue
-            for key in METRIC_KEYS:
-                value = float(scr.current[key][k])
-                state = thresholds.level(key, value, server.type)
-                if state is Status.ONLINE or scr.flagged[key][k]:
+            for alert in scr.judgement.metric_alerts(k, lang):
+                key = alert.metric
+                if key is None or alert.threshold is None or scr.flagged[key][k]:
                     continue
-                bounds = thresholds.limits(key, server.type)
-                assert bounds is not None
-                threshold = bounds[1] if state is Status.CRITICAL else bounds[0]
                 label = phrases.metric_label(key, lang)
                 notes.append(t("agent.answer.usual_warning", lang, metric=f"{server.hostname} {label}",
-                               value=phrases.value(key, value), level=t(f"agent.level.{state.value}", lang),
-                               threshold=phrases.value(key, threshold),
+                               value=phrases.value(key, float(scr.current[key][k])),
+                               level=t(f"agent.level.{alert.level.value}", lang),
+                               threshold=phrases.value(key, alert.threshold),
                                usual=phrases.value(key, float(window.usual[key][k, -1]))))
                 actions.append(make_action("raise_threshold", lang, host=server.hostname, metric=label,
-                                       threshold=phrases.value(key, threshold)))
+                                       threshold=phrases.value(key, alert.threshold)))
         return notes, actions
 
     def _counts_line(self, ctx: _Context) -> str:
         assert ctx.scr is not None
-        statuses = ctx.scr.status
-        counts = {s: sum(1 for x in statuses if x is s) for s in Status}
-        values = dict(online=counts[Status.ONLINE], warning=counts[Status.WARNING],
-                      critical=counts[Status.CRITICAL], offline=counts[Status.OFFLINE])
+        counts = thresholds.count_by_status(ctx.scr.status).model_dump(by_alias=False)
+        total = counts.pop("total")
         if ctx.named or len(ctx.candidates) < ctx.deployed:
-            return t("agent.answer.fleet_scope", ctx.lang, scope=self._scope_text(ctx), **values)
-        return t("agent.answer.fleet", ctx.lang, total=len(statuses), **values)
+            return t("agent.answer.fleet_scope", ctx.lang, scope=self._scope_text(ctx), **counts)
+        return t("agent.answer.fleet", ctx.lang, total=total, **counts)
 
     def _listed_metrics(self, scope: Scope) -> list[str]:
         """Metrics to list the top servers of: those asked about, when the question asks for them."""
@@ -553,7 +558,7 @@ class Engine:
                           usual=phrases.value(metric, usual))
             else:
                 state = t("agent.answer.state_usual", lang, usual=phrases.value(metric, usual))
-            level = thresholds.level(metric, float(values[k]), server.type)
+            level = scr.judgement.level(metric, k)
             if level is not Status.ONLINE:
                 state += f" · {t(f'agent.level.{level.value}', lang)}"
             lines.append("- " + t("agent.answer.top_item", lang, host=server.hostname,
@@ -751,7 +756,7 @@ def _given_line(given: _Given, key: str, lang: Lang) -> str:
     elif finding is not None:
         line = t("agent.ev.threshold", lang, metric=label, value=shown,
                  level=t(f"agent.level.{finding.level.value}", lang),
-                 threshold=_given_value(key, _threshold_of(finding)))
+                 threshold=_given_value(key, _threshold_of(finding, given.server.type)))
     elif key in given.usual:
         line = t("agent.ev.given_normal_usual", lang, metric=label, value=shown,
                  usual=phrases.value(key, given.usual[key]))

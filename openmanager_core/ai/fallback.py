@@ -6,7 +6,7 @@ import logging
 
 from ..fleet import Fleet, summarize
 from ..i18n import t
-from ..models import ServiceState, Status
+from ..models import Status
 from ..store import StoreUnavailable
 from .engine import Draft, Emit, Question, make_action
 
@@ -16,7 +16,7 @@ log = logging.getLogger("openmanager.ai")
 
 
 class Fallback:
-    """Reads what the fleet page reads (`Fleet.states`) and lists what is over a threshold."""
+    """Reads what the fleet page reads (`Fleet.states`) and lists its alerts."""
 
     def __init__(self, fleet: Fleet) -> None:
         self.fleet = fleet
@@ -38,13 +38,8 @@ class Fallback:
         items: list[str] = []
         actions = []
         for state in problems[:SHOWN]:
-            if state.metrics is None:
-                detail = t("agent.fallback.offline", lang)
-            elif state.alerts:
-                detail = ", ".join(alert.message for alert in state.alerts[:2])
-            else:
-                stopped = [s.name for s in state.services if s.status is not ServiceState.RUNNING]
-                detail = ", ".join(t("agent.fallback.service", lang, service=name) for name in stopped)
+            # Every server that is not online has an alert saying why (thresholds.judge).
+            detail = ", ".join(alert.message for alert in state.alerts[:2])
             items.append("- " + t("agent.fallback.problem", lang, host=state.hostname,
                                   state=t(f"status.{state.status.value}", lang), alerts=detail))
             if len(actions) < 3:

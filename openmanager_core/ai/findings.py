@@ -18,9 +18,9 @@ from typing import Literal
 import numpy as np
 
 from .. import thresholds
-from ..analysis import change_ranking, correlation, linear_trend, time_to_threshold
-from ..models import Incident, MetricSample, Server, ServerType, ServiceState, Status
-from ..simulator import METRIC_KEYS, Simulator, main_service, service_states
+from ..analysis import Anomaly, change_ranking, correlation, linear_trend, time_to_threshold
+from ..models import Incident, Server, Service, ServiceState, Status
+from ..simulator import METRIC_KEYS, Simulator, main_service, services_at
 
 STEP = 60.0
 DAY = 86400.0
@@ -36,6 +36,9 @@ SCREEN_MIN_SCORE = 4.0
 MAX_SCORE = 30.0  # beyond this a z-score adds no information, only dominates rankings
 FORECAST_HORIZON = 24 * 3600.0
 HINGE_LEAD_MINUTES = 30  # level before a climb, looked for ahead of where the departure showed
+STEP_MINUTES = 5  # a step up before a climb (an incident's onset) lasts at most this long
+USUAL_MINUTES = 1  # a minute back at the usual level separates two events
+USUAL_FRACTION = 0.1  # ...where "usual" is within a tenth of the current departure (or 1.5σ)
 
 
 @dataclass(frozen=True)
@@ -131,17 +134,6 @@ def observe(simulator: Simulator, servers: Sequence[Server], now: float, minutes
                   points=int(up.size + past_up.size) * len(METRIC_KEYS))
 
 
-def _levels(servers: Sequence[Server], key: str) -> tuple[np.ndarray, np.ndarray]:
-    """(warning, critical) per server for one metric; +inf where the metric never alarms."""
-    by_type: dict[ServerType, tuple[float, float]] = {}
-    warning, critical = np.full(len(servers), np.inf), np.full(len(servers), np.inf)
-    for k, server in enumerate(servers):
-        if server.type not in by_type:
-            by_type[server.type] = thresholds.limits(key, server.type) or (np.inf, np.inf)
-        warning[k], critical[k] = by_type[server.type]
-    return warning, critical
-
-
 def _material(key: str, value: np.ndarray, usual: np.ndarray, z: np.ndarray
               ) -> tuple[np.ndarray, np.ndarray]:
     """(rose materially, fell materially) for arrays of current and usual values."""
@@ -182,6 +174,7 @@ class Screen:
     score: np.ndarray
     flagged: dict[str, np.ndarray]  # metric -> servers with a material departure or climb
     stopped: dict[str, str]  # server id -> its main service, where that is stopped
+    judgement: thresholds.Judgement  # levels, statuses and alerts now, as every page has them
 
     def ranked(self) -> list[int]:
         """Rows worth a diagnosis, worst first."""
@@ -194,21 +187,19 @@ def screen(simulator: Simulator, servers: Sequence[Server], now: float,
     window = observe(simulator, servers, now, SCREEN_MINUTES, 3, incidents)
     n = len(servers)
     online = window.up[:, -1]
+    services = [services_now(window, k, incidents) for k in range(n)]
+    judgement = thresholds.judge({key: window.values[key][:, -1] for key in METRIC_KEYS},
+                                 [s.type for s in servers], online, services)
     score = np.zeros(n)
     current: dict[str, np.ndarray] = {}
     zs: dict[str, np.ndarray] = {}
     flagged: dict[str, np.ndarray] = {}
-    worst = np.full(n, Status.ONLINE.rank)
     recent_t = window.t[-RECENT_MINUTES - 1:]
     for key in METRIC_KEYS:
         value = window.values[key][:, -1]
         usual = window.usual[key][:, -1]
         z = (value - usual) / window.sigma[key]
-        previous = (window.values[key][:, -2] - window.usual[key][:, -2]) / window.sigma[key]
-        rose, fell = _material(key, value, usual, z)
-        # A single odd minute is noise; a departure that held for the minute before is a finding.
-        persistent = np.nan_to_num(np.abs(previous) >= Z_FINDING / 2).astype(bool)
-        hit = (rose | fell) & persistent
+        hit = departures(window, key)[:, -1]
         rule = RULES[key]
         if rule.trend is not None:
             recent = window.values[key][:, -RECENT_MINUTES - 1:]
@@ -219,45 +210,72 @@ def screen(simulator: Simulator, servers: Sequence[Server], now: float,
             score = np.maximum(score, np.where(climbing, 5.0 + slope / rule.trend, 0.0))
             hit |= climbing
         score = np.maximum(score, np.where(hit, np.minimum(np.abs(np.nan_to_num(z)), MAX_SCORE), 0.0))
-        warning, critical = _levels(servers, key)
-        level = np.where(value >= critical, Status.CRITICAL.rank,
-                         np.where(value >= warning, Status.WARNING.rank, Status.ONLINE.rank))
-        worst = np.minimum(worst, np.where(online, level, Status.ONLINE.rank))
-        score += np.select([level == Status.CRITICAL.rank, level == Status.WARNING.rank], [3.0, 1.0], 0.0)
+        rank = judgement.ranks[key]
+        score += np.select([rank == Status.CRITICAL.rank, rank == Status.WARNING.rank], [3.0, 1.0], 0.0)
         current[key], zs[key], flagged[key] = value, z, hit
-    stopped = _stopped_services(servers, window, incidents)
-    by_rank = {s.rank: s for s in Status}
-    status = [Status.OFFLINE if not online[k] else by_rank[int(worst[k])] for k in range(n)]
+    stopped = {server.id: name for k, server in enumerate(servers)
+               if (name := _stopped_main(server, judgement.not_running(k))) is not None}
     for k, server in enumerate(servers):
         if not online[k]:
             score[k] = 100.0
         elif server.id in stopped:
             score[k] = max(score[k], 60.0)
-            if status[k] is Status.ONLINE:
-                status[k] = Status.WARNING  # thresholds.status_of: a stopped service is a warning
-    return Screen(window, current, zs, status, score, flagged, stopped)
+    return Screen(window, current, zs, judgement.statuses, score, flagged, stopped, judgement)
 
 
-def _stopped_services(servers: Sequence[Server], window: Window,
-                      incidents: Sequence[Incident]) -> dict[str, str]:
-    """Main services that are stopped on running hosts (what a port check would report).
+def departures(window: Window, key: str) -> np.ndarray:
+    """(servers, instants) where the metric is materially off its usual level for this time, and
+    was already halfway there the minute before (a single odd minute is noise): the anomaly rule
+    that the screen, the diagnosis and the chart marks all apply."""
+    value, usual = window.values[key], window.usual[key]
+    points = usual.shape[1]
+    value = value[:, -points:]
+    z = (value - usual) / window.sigma[key][:, None]
+    rose, fell = _material(key, value, usual, z)
+    previous = np.concatenate([np.full((len(z), 1), np.nan), z[:, :-1]], axis=1)
+    persistent = np.nan_to_num(np.abs(previous) >= Z_FINDING / 2).astype(bool)
+    return (rose | fell) & persistent
 
-    Only servers with an incident can have one: without incidents service_states depends on
-    nothing but the host being up, so asking it about the others would give the same answer slower.
-    """
-    affected = {i.server_id for i in incidents if i.cleared_at is None}
-    stopped: dict[str, str] = {}
-    for k, server in enumerate(servers):
-        if server.id not in affected or not window.up[k, -1]:
+
+def marks(simulator: Simulator, server: Server, now: float, minutes: int,
+          incidents: Sequence[Incident]) -> dict[str, list[Anomaly]]:
+    """Each metric's anomalous events over the last `minutes`, by the rule the screen and the
+    diagnosis apply (`departures`, against the same minutes of the last 7 days): what the detail
+    chart marks is what the AI would say. Consecutive minutes are one event, told by its
+    furthest point; instants are naive UTC, like analysis.detect_anomalies'."""
+    window = observe(simulator, [server], now, minutes, minutes + 1, incidents)
+    found: dict[str, list[Anomaly]] = {}
+    for key in METRIC_KEYS:
+        hits = np.flatnonzero(departures(window, key)[0])
+        if not hits.size:
             continue
-        sample = MetricSample(timestamp=datetime.fromtimestamp(float(window.t[-1]), UTC), **{
-            key: float(window.values[key][k, -1]) for key in METRIC_KEYS})
-        ours = [i for i in incidents if i.server_id == server.id and i.cleared_at is None]
-        main = main_service(server).name
-        for service in service_states(server, sample, ours):
-            if service.name == main and service.status is ServiceState.STOPPED:
-                stopped[server.id] = main
-    return stopped
+        z = (window.values[key][0] - window.usual[key][0]) / window.sigma[key][0]
+        events = []
+        for run in np.split(hits, np.flatnonzero(np.diff(hits) > 1) + 1):
+            peak = int(run[np.argmax(np.abs(z[run]))])
+            events.append(Anomaly(
+                timestamp=_naive_utc(window.t[peak]), value=float(window.values[key][0, peak]),
+                score=float(z[peak]), index=peak, start=_naive_utc(window.t[run[0]]),
+                end=_naive_utc(window.t[run[-1]]), points=len(run)))
+        found[key] = events
+    return found
+
+
+def _naive_utc(moment: float) -> datetime:
+    return datetime.fromtimestamp(moment, UTC).replace(tzinfo=None)
+
+
+def services_now(window: Window, k: int, incidents: Sequence[Incident]) -> list[Service]:
+    """Server k's services at the window's last instant (what a port check would report)."""
+    up = bool(window.up[k, -1])
+    return services_at(window.servers[k], up, float(window.values["disk"][k, -1]) if up else None, incidents,
+                       datetime.fromtimestamp(float(window.t[-1]), UTC))
+
+
+def _stopped_main(server: Server, not_running: Sequence[Service]) -> str | None:
+    """The server's main service, when it is among those stopped."""
+    main = main_service(server).name
+    return main if any(s.name == main and s.status is ServiceState.STOPPED for s in not_running) else None
 
 
 # -- diagnosis -----------------------------------------------------------------------------
@@ -337,13 +355,13 @@ class Diagnosis:
     severity: float
 
 
-def diagnose(simulator: Simulator, servers: Sequence[Server], now: float, incidents: Sequence[Incident],
-             stopped: dict[str, str]) -> list[Diagnosis]:
+def diagnose(simulator: Simulator, servers: Sequence[Server], now: float,
+             incidents: Sequence[Incident]) -> list[Diagnosis]:
     """Three hours of each server against the same hours of the last week, causes worst first."""
     if not servers:
         return []
     window = observe(simulator, servers, now, DEEP_MINUTES, DEEP_MINUTES + 1, incidents)
-    return [_diagnose_row(window, k, stopped.get(server.id)) for k, server in enumerate(servers)]
+    return [_diagnose_row(window, k, services_now(window, k, incidents)) for k in range(len(servers))]
 
 
 def _onset(z: np.ndarray, sign: float) -> int | None:
@@ -351,18 +369,41 @@ def _onset(z: np.ndarray, sign: float) -> int | None:
 
     A minute belongs to the run while the metric is at least a fifth of the way to where it is
     now (and 1.5σ off): a tight σ must not let ordinary noise stretch a sudden change backwards.
+    Two minutes back at the usual level end the run too: what came before them (an incident
+    cleared and injected again) is another event.
     """
     level = max(Z_ONSET, ONSET_FRACTION * sign * float(z[-1])) if np.isfinite(z[-1]) else Z_ONSET
+    back = _usual_level(z, sign)
     start: int | None = None
-    gap = 0
+    gap = usual = 0
     for k in range(len(z) - 1, -1, -1):
         if np.isfinite(z[k]) and sign * z[k] >= level:
-            start, gap = k, 0
+            start, gap, usual = k, 0, 0
             continue
         gap += 1
-        if gap > 2:  # three quiet minutes in a row end the run; fewer are noise
+        usual = usual + 1 if np.isfinite(z[k]) and sign * z[k] < back else 0
+        if gap > 2 or (usual >= USUAL_MINUTES and start is not None):
+            # three quiet minutes in a row end the run; fewer are noise
             return start if start is not None else len(z) - 1
     return None if start is None or start <= 2 else start
+
+
+def _usual_level(z: np.ndarray, sign: float) -> float:
+    """Below this (signed) z a metric is back where it usually is, next to how far off it is now."""
+    return max(Z_ONSET, USUAL_FRACTION * sign * float(z[-1])) if np.isfinite(z[-1]) else Z_ONSET
+
+
+def _after_earlier_event(z: np.ndarray, lead: int, back: float) -> int:
+    """Where the quiet stretch (|z| < back for USUAL_MINUTES) after an earlier, separate departure
+    (|z| ≥ Z_FINDING, at or after `lead`) began; `lead` when there is none: a climb is not fitted
+    across it."""
+    usual = np.isfinite(z) & (np.abs(z) < back)
+    quiet = np.lib.stride_tricks.sliding_window_view(usual, USUAL_MINUTES).all(axis=1)
+    event = np.flatnonzero(np.nan_to_num(np.abs(z[lead:]), nan=0.0) >= Z_FINDING) + lead
+    if not event.size:
+        return lead
+    stretches = np.flatnonzero(quiet[event[-1]:]) + event[-1]
+    return int(stretches[0]) if stretches.size else lead
 
 
 def _hinge(t: np.ndarray, residual: np.ndarray, min_points: int = 5) -> tuple[int, float, float] | None:
@@ -422,14 +463,24 @@ def _finding(window: Window, k: int, key: str, server: Server, direction: Litera
         # Search for the turn near where the departure showed: over three hours the residual
         # wanders too much for "level, then line" to fit the whole window.
         lead = max(0, (start if start is not None else 0) - HINGE_LEAD_MINUTES)
+        if start is not None:
+            lead = max(lead, _after_earlier_event(z[:start], lead, _usual_level(z, 1.0)))
         climb = _hinge(window.t[lead:reached + 1], (series - usual)[lead:reached + 1])
         if climb is not None:
             began, per_second, r2 = climb
             began += lead
-            slope = per_second * 60.0
             onset = float(window.t[began]) if began > 2 else None
+            # A leak found late or a burst of logs steps up before it climbs: the climb is fitted
+            # from after the step (the onset stays where the metric left its level).
+            fit_from = began
+            for start_at in range(began + 1, min(began + STEP_MINUTES, reached - 4) + 1):
+                step_slope, _, step_r2 = linear_trend(window.t[start_at:reached + 1],
+                                                      series[start_at:reached + 1])
+                if step_r2 > r2 + 0.05:
+                    per_second, r2, fit_from = step_slope, step_r2, start_at
+            slope = per_second * 60.0
             if reached >= len(series) - 3:  # still climbing: say when it gets there
-                span_t, span_v = window.t[began:], series[began:]
+                span_t, span_v = window.t[fit_from:], series[fit_from:]
                 limits = thresholds.limits(key, server.type)
                 targets: list[tuple[Literal["critical", "full"], float]] = [("full", CEILINGS[key])]
                 if limits and series[-1] < limits[1]:
@@ -445,39 +496,34 @@ def _finding(window: Window, k: int, key: str, server: Server, direction: Litera
         slope=slope, r2=r2, forecasts=forecasts)
 
 
-def _diagnose_row(window: Window, k: int, stopped_service: str | None) -> Diagnosis:
+def _diagnose_row(window: Window, k: int, services: list[Service]) -> Diagnosis:
     server = window.servers[k]
     online = bool(window.up[k, -1])
     current = {key: float(window.values[key][k, -1]) for key in METRIC_KEYS}
     usual = {key: float(window.usual[key][k, -1]) for key in METRIC_KEYS}
     zs: dict[str, np.ndarray] = {key: (window.values[key][k] - window.usual[key][k]) / window.sigma[key][k]
                                  for key in METRIC_KEYS}
+    judgement = thresholds.judge({key: [current[key]] for key in METRIC_KEYS}, [server.type], [online],
+                                 [services])
+    stopped_service = _stopped_main(server, judgement.not_running(0))
     findings: dict[str, Finding] = {}
-    status = Status.OFFLINE
     if online:
-        sample_status = Status.ONLINE
+        row = Window([server], window.t, {key: window.values[key][k:k + 1] for key in METRIC_KEYS},
+                     window.up[k:k + 1], {key: window.usual[key][k:k + 1] for key in METRIC_KEYS},
+                     {key: window.sigma[key][k:k + 1] for key in METRIC_KEYS}, 0)
         for key in METRIC_KEYS:
-            value, z = np.array([current[key]]), np.array([zs[key][-1]])
-            rose, fell = _material(key, value, np.array([usual[key]]), z)
-            persistent = abs(zs[key][-2]) >= Z_FINDING / 2 if np.isfinite(zs[key][-2]) else False
             direction: Literal["up", "down"] | None = None
-            if (rose[0] or fell[0]) and persistent:
-                direction = "up" if rose[0] else "down"
+            if departures(row, key)[0, -1]:
+                direction = "up" if zs[key][-1] > 0 else "down"
             elif RULES[key].trend is not None:
                 direction = "up" if _climbing(window, k, key) else None
             if direction is not None:
                 findings[key] = _finding(window, k, key, server, direction, zs[key])
-            state = thresholds.level(key, current[key], server.type)
-            if state.rank < sample_status.rank:
-                sample_status = state
-        status = sample_status
-        if stopped_service and status is Status.ONLINE:
-            status = Status.WARNING
-    if online:
         causes = name_causes(findings, stopped_service, lambda cause, other: _link(window, k, cause, other))
     else:
         seen = np.flatnonzero(window.up[k])
         causes = [Cause("host_down", None, last_seen=float(window.t[seen[-1]]) if seen.size else None)]
+    status = judgement.status(0)
     severity = _severity(online, findings, causes, status)
     return Diagnosis(server, online, status, current, usual, findings, causes, float(window.t[0]), severity)
 

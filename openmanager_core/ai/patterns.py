@@ -11,8 +11,8 @@ import numpy as np
 from .. import thresholds
 from ..fleet import Fleet
 from ..i18n import Lang, t
-from ..models import Server, Status
-from ..simulator import METRIC_KEYS
+from ..models import Alert, AlertKind, Server, Status
+from ..simulator import METRIC_KEYS, services_at
 from . import phrases
 from .engine import Draft, Emit, Question, make_action
 
@@ -68,17 +68,17 @@ def match(text: str) -> tuple[str, str] | None:
 
 @dataclass
 class _Now:
-    """Current values (and an hour ago) of the servers in scope, from one vectorised read."""
+    """Current values (and an hour ago) of the servers in scope, from one vectorised read, judged as
+    the fleet page judges them."""
 
     servers: list[Server]
     values: dict[str, np.ndarray]  # (servers,)
     before: dict[str, np.ndarray]
     up: np.ndarray
+    judgement: thresholds.Judgement
 
     def level(self, metric: str, k: int) -> Status:
-        if not self.up[k]:
-            return Status.OFFLINE
-        return thresholds.level(metric, float(self.values[metric][k]), self.servers[k].type)
+        return self.judgement.level(metric, k)
 
 
 class Patterns:
@@ -111,13 +111,17 @@ class Patterns:
         ids = {s.id for s in named}
         servers = [s for s in deployed if s.id in ids] or deployed
         if not servers:
-            return _Now([], {}, {}, np.zeros(0, dtype=bool))
+            return _Now([], {}, {}, np.zeros(0, dtype=bool), thresholds.judge({}, []))
         now = clock.timestamp()
-        frame = self.fleet.simulator.frame([s.id for s in servers], np.array([now - 3600.0, now]),
-                                           self.fleet.store.incidents())
+        incidents = self.fleet.store.incidents()
+        frame = self.fleet.simulator.frame([s.id for s in servers], np.array([now - 3600.0, now]), incidents)
         values = {key: frame.values[key][:, 1] for key in METRIC_KEYS}
         before = {key: frame.values[key][:, 0] for key in METRIC_KEYS}
-        return _Now(servers, values, before, frame.up[:, 1])
+        up = frame.up[:, 1]
+        services = [services_at(s, bool(up[k]), float(values["disk"][k]), incidents, clock)
+                    for k, s in enumerate(servers)]
+        judgement = thresholds.judge(values, [s.type for s in servers], up, services)
+        return _Now(servers, values, before, up, judgement)
 
     def _body(self, intent: str, now: _Now, lang: Lang) -> tuple[list[str], list[str]]:
         if intent in TOP_METRIC:
@@ -149,21 +153,17 @@ class Patterns:
             lines.append("- " + t("agent.pattern.item", lang, host=now.servers[k].hostname,
                                   value=phrases.value(metric, float(values[k])),
                                   mark=self._mark(now, metric, k, lang)))
-        over = sum(1 for k in range(len(now.servers))
-                   if now.level(metric, k) in (Status.WARNING, Status.CRITICAL))
+        over = int(now.judgement.over(metric).sum())
         lines.append(t("agent.pattern.over_count", lang, metric=label, n=over) if over
                      else t("agent.pattern.none_over", lang, metric=label))
         return ["\n".join(lines[:-1]), lines[-1]], [now.servers[k].hostname for k in order]
 
     def _mark(self, now: _Now, metric: str, k: int, lang: Lang) -> str:
-        state = now.level(metric, k)
-        if state not in (Status.WARNING, Status.CRITICAL):
+        alert = next((a for a in now.judgement.metric_alerts(k, lang) if a.metric == metric), None)
+        if alert is None or alert.threshold is None:
             return ""
-        bounds = thresholds.limits(metric, now.servers[k].type)
-        assert bounds is not None
-        threshold = bounds[1] if state is Status.CRITICAL else bounds[0]
-        return t("agent.pattern.over", lang, level=t(f"agent.level.{state.value}", lang),
-                 threshold=phrases.value(metric, threshold))
+        return t("agent.pattern.over", lang, level=t(f"agent.level.{alert.level.value}", lang),
+                 threshold=phrases.value(metric, alert.threshold))
 
     def _changes(self, now: _Now, lang: Lang) -> tuple[list[str], list[str]]:
         rows: list[tuple[float, int, str]] = []
@@ -190,34 +190,28 @@ class Patterns:
         return ["\n".join(lines)], named
 
     def _summary(self, now: _Now, lang: Lang) -> tuple[list[str], list[str]]:
-        statuses = [self._status(now, k) for k in range(len(now.servers))]
-        counts = {s: statuses.count(s) for s in Status}
-        lines = [t("agent.answer.fleet", lang, total=len(statuses), online=counts[Status.ONLINE],
-                   warning=counts[Status.WARNING], critical=counts[Status.CRITICAL],
-                   offline=counts[Status.OFFLINE])]
+        summary = thresholds.count_by_status(now.judgement.statuses)
+        lines = [t("agent.answer.fleet", lang, **summary.model_dump(by_alias=False))]
         alerts = self._alerts(now, lang)
         lines.extend(f"- {host}: {alert}" for host, alert in alerts[:TOP])
         return ["\n".join(lines)], [host for host, _ in alerts[:TOP]]
 
-    def _status(self, now: _Now, k: int) -> Status:
-        if not now.up[k]:
-            return Status.OFFLINE
-        return min((now.level(m, k) for m in METRIC_KEYS), key=lambda s: s.rank)
-
     def _alerts(self, now: _Now, lang: Lang) -> list[tuple[str, str]]:
-        """(hostname, its worst threshold breach), worst servers first."""
-        found: list[tuple[int, str, str]] = []
+        """(hostname, its worst alert), worst servers first: the alerts the fleet page shows."""
+        found: list[tuple[int, int, str, str]] = []
         for k, server in enumerate(now.servers):
-            if not now.up[k]:
-                found.append((Status.OFFLINE.rank, server.hostname, t("agent.fallback.offline", lang)))
-                continue
-            worst = min(METRIC_KEYS, key=lambda m: now.level(m, k).rank)
-            state = now.level(worst, k)
-            if state in (Status.WARNING, Status.CRITICAL):
-                label = phrases.metric_label(worst, lang)
-                reading = phrases.value(worst, float(now.values[worst][k]))
-                mark = self._mark(now, worst, k, lang)
-                found.append((state.rank, server.hostname, f"{label} {reading}{mark}"))
-        found.sort(key=lambda item: item[0])
-        return [(host, alert) for _, host, alert in found]
+            alerts = now.judgement.alerts(k, lang)
+            if alerts:
+                text = self._alert_text(now, k, alerts[0], lang)
+                found.append((alerts[0].level.rank, k, server.hostname, text))
+        found.sort(key=lambda item: item[:2])
+        return [(host, alert) for _, _, host, alert in found]
 
+    def _alert_text(self, now: _Now, k: int, alert: Alert, lang: Lang) -> str:
+        if alert.kind is AlertKind.HOST:
+            return t("agent.fallback.offline", lang)
+        if alert.kind is AlertKind.SERVICE or alert.metric is None:
+            return alert.message
+        label = phrases.metric_label(alert.metric, lang)
+        reading = phrases.value(alert.metric, float(now.values[alert.metric][k]))
+        return f"{label} {reading}{self._mark(now, alert.metric, k, lang)}"

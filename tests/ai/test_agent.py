@@ -69,7 +69,7 @@ def test_no_pattern_means_the_fallback(fleet: Fleet) -> None:
         ("pattern_matching", False, "no answer"),
         ("fallback_system", True, None)]
     assert answer.response.startswith("⚠️ Analysis is limited right now")
-    assert "- vault-secrets (Offline): no metrics" in answer.response
+    assert "- vault-secrets (Offline): host down: no metrics" in answer.response
 
 
 def test_a_stalled_pattern_tier_falls_back_too(fleet: Fleet, stall: Stall) -> None:

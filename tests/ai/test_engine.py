@@ -111,14 +111,14 @@ def test_traffic_is_named_as_the_driver_of_a_cpu_spike(fleet: Fleet) -> None:
 
 
 def test_disk_forecast_counts_down_to_full(fleet: Fleet) -> None:
-    """Low severity fills 0.4 points a minute; the forecast must follow from that slope."""
+    """Low severity fills 0.2 points a minute; the forecast must follow from that slope."""
     inject(fleet, IncidentType.DISK_FULL, "file-server-nfs", minutes_ago=20, severity=Severity.LOW)
     disk = fleet.state("file-server-nfs").metrics.disk  # type: ignore[union-attr]
     answer = Agent(fleet, use_cache=False).ask("When will the disk on file-server-nfs be full?")
     found = re.search(r"disk full \(100%\) in ~(?:(\d+)h )?(\d+)(m| min)", answer.response)
     assert found, answer.response
     minutes = int(found[1] or 0) * 60 + int(found[2])
-    expected = (100.0 - disk) / 0.4  # low severity: 0.2 + 0.4 * 0.5 = 0.4 points a minute
+    expected = (100.0 - disk) / 0.2  # low severity: 0.1 + 0.2 * 0.5 = 0.2 points a minute
     assert abs(minutes - expected) <= 0.1 * expected + 2, (minutes, expected)
 
 
@@ -249,6 +249,17 @@ def test_a_rate_is_flat_within_five_percent_of_its_level() -> None:
     assert history_trend("network_in", [1000, 1020, 1040]).direction == "flat"  # type: ignore[union-attr]
     assert history_trend("network_in", [1000, 1100, 1200]).direction == "up"  # type: ignore[union-attr]
     assert history_trend("cpu", [50]) is None
+
+
+def test_a_value_handed_in_for_an_undeployed_server_names_its_type_s_threshold(
+        make_fleet: Callable[..., Fleet]) -> None:
+    """db-master-01 alarms on memory at 85/95 (not the default 75/85), deployed or not."""
+    fleet = make_fleet()
+    fleet.reset()
+    question = Question(parse("is this ok?", fleet.catalogue),
+                        provided=[ProvidedMetrics(hostname="db-master-01", memory=90)])
+    draft = Engine(fleet).answer(question, lambda *_: None)
+    assert "memory 90% — above the warning threshold of 85%" in draft.response, draft.response
 
 
 def test_a_thousand_servers_answer_well_under_a_second(make_fleet: Callable[..., Fleet]) -> None:

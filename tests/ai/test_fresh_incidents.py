@@ -1,0 +1,76 @@
+"""An incident injected "now" is named by tier 1, server and metric, within its deadline."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from openmanager_core.ai import Agent
+from openmanager_core.fleet import Fleet
+from openmanager_core.models import IncidentType, Severity, Status
+from openmanager_core.simulator import main_service
+from tests.ai.conftest import NOW, settings_for
+
+NAMED_WITHIN = {Severity.HIGH: timedelta(minutes=2), Severity.MEDIUM: timedelta(minutes=3),
+                Severity.LOW: timedelta(minutes=10)}
+# What the answer calls the metric (or the failure) of each incident, in Korean and English.
+METRIC_WORDS: dict[IncidentType, dict[str, str]] = {
+    IncidentType.CPU_SPIKE: {"ko": "CPU", "en": "CPU"},
+    IncidentType.MEMORY_LEAK: {"ko": "메모리", "en": "memory"},
+    IncidentType.DISK_FULL: {"ko": "디스크", "en": "disk"},
+    IncidentType.NETWORK_CONGESTION: {"ko": "응답 시간", "en": "response time"},
+    IncidentType.SERVICE_DOWN: {"ko": "{service}", "en": "{service}"},
+    IncidentType.HOST_DOWN: {"ko": "호스트 다운", "en": "host down"},
+}
+QUESTIONS = {"ko": "지금 문제 있는 서버는?", "en": "Which servers have a problem right now?"}
+# One server type after another, so every type (and its own thresholds) is covered.
+HOSTS = ("web-prod-01", "db-master-01", "cache-redis-01", "backup-storage-01", "analytics-worker",
+         "api-gateway-prod", "monitoring-elk", "vault-secrets", "mail-server-01", "jenkins-ci-cd",
+         "proxy-nginx-01", "k8s-worker-01")
+CASES = [(kind, severity, HOSTS[(i * 3 + j) % len(HOSTS)])
+         for i, kind in enumerate(IncidentType) for j, severity in enumerate(Severity)]
+
+
+@pytest.mark.parametrize("kind, severity, host", CASES, ids=[f"{k.value}-{s.value}-{h}" for k, s, h in CASES])
+def test_a_fresh_incident_is_named_with_its_metric_within_its_deadline(
+        tmp_path: Path, kind: IncidentType, severity: Severity, host: str) -> None:
+    clock = [NOW]
+    fleet = Fleet(settings_for(tmp_path), clock=lambda: clock[0])
+    fleet.deploy_next(fleet.total - 1)
+    fleet.inject(kind, host, severity)
+    clock[0] = NOW + NAMED_WITHIN[severity]
+    assert fleet.state(host).status is not Status.ONLINE
+    agent = Agent(fleet, use_cache=False)
+    service = main_service(fleet.resolve(host)).name
+    for lang, question in QUESTIONS.items():
+        answer = agent.ask(question)
+        assert answer.metadata.method == "optimized_ai_engine"
+        headline = answer.response.split("\n")[0]
+        assert host in headline, answer.response
+        assert METRIC_WORDS[kind][lang].format(service=service) in answer.response, answer.response
+        assert "No anomaly" not in answer.response and "이상 징후 없음" not in answer.response
+
+
+REINJECTED = [kind for kind in IncidentType if kind is not IncidentType.HOST_DOWN]
+
+
+@pytest.mark.parametrize("kind", REINJECTED, ids=[k.value for k in REINJECTED])
+def test_a_cleared_and_reinjected_incident_is_dated_from_the_new_one(tmp_path: Path,
+                                                                     kind: IncidentType) -> None:
+    """Cleared at 14:26 after 16 minutes, injected again at 14:27: "since 14:27", not 14:10."""
+    clock = [NOW - timedelta(minutes=20)]
+    fleet = Fleet(settings_for(tmp_path), clock=lambda: clock[0])
+    fleet.deploy_next(fleet.total - 1)
+    fleet.inject(kind, "web-prod-01", Severity.HIGH)
+    clock[0] = NOW - timedelta(minutes=4)
+    fleet.clear()
+    clock[0] = NOW - timedelta(minutes=3)
+    fleet.inject(kind, "web-prod-01", Severity.HIGH)
+    clock[0] = NOW
+    answer = Agent(fleet, use_cache=False).ask("What's wrong with web-prod-01?")
+    since = re.search(r"since (\d\d):(\d\d) KST", answer.response)
+    assert since, answer.response
+    assert 14 * 60 + 26 <= int(since[1]) * 60 + int(since[2]) <= 14 * 60 + 29, answer.response

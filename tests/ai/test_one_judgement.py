@@ -1,0 +1,94 @@
+"""Status, crossed thresholds and counts are each decided by one function that the fleet page, the
+API and every AI tier call: change the rule there and every one of them follows; a second copy
+would not."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+
+import numpy as np
+import pytest
+
+from openmanager_core import thresholds
+from openmanager_core.ai import Agent
+from openmanager_core.fleet import Fleet, summarize
+from openmanager_core.models import FleetSummary, IncidentType, ServerType, Severity, Status
+from tests.ai.conftest import Broken, inject
+
+SUMMARY = "Summarise the current server status"  # tier 1 and tier 2 both answer this
+JOKE = "tell me a joke"  # no pattern matches: the fallback answers
+
+
+def counts_said(text: str) -> tuple[int, int, int, int, int]:
+    found = re.search(r"(\d+) servers — (\d+) online · (\d+) warning · (\d+) critical · (\d+) offline", text)
+    assert found, text
+    return tuple(int(n) for n in found.groups())  # type: ignore[return-value]
+
+
+def every_count(fleet: Fleet) -> dict[str, tuple[int, ...]]:
+    """The fleet's counts as the fleet page, tier 1, tier 2 and the fallback give them."""
+    page = summarize(fleet.states("en"))
+    return {
+        "fleet page": (page.total, page.online, page.warning, page.critical, page.offline),
+        "tier 1": counts_said(Agent(fleet, use_cache=False).ask(SUMMARY).response),
+        "tier 2": counts_said(Agent(fleet, engine=Broken(), use_cache=False).ask(SUMMARY).response),
+        "fallback": counts_said(Agent(fleet, engine=Broken(), use_cache=False).ask(JOKE).response),
+    }
+
+
+def test_every_tier_counts_a_stopped_service_and_a_down_host_as_the_fleet_page_does(fleet: Fleet) -> None:
+    """Tier 2 used to ignore stopped services: "0 warning" while the fleet page showed 1."""
+    inject(fleet, IncidentType.SERVICE_DOWN, "proxy-nginx-01", severity=Severity.LOW)
+    inject(fleet, IncidentType.HOST_DOWN, "cache-redis-01")
+    counts = every_count(fleet)
+    assert counts["fleet page"] == (20, 18, 1, 0, 1)
+    assert len(set(counts.values())) == 1, counts
+    tier2 = Agent(fleet, engine=Broken(), use_cache=False).ask(SUMMARY).response
+    assert "proxy-nginx-01: nginx stopped, port 80" in tier2 and "cache-redis-01" in tier2
+
+
+def test_status_comes_from_thresholds_judge_everywhere(fleet: Fleet, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A rule change in `judge` (here: the first server judged is critical) reaches every reader."""
+    real = thresholds.judge
+
+    def first_is_critical(*args: object, **kwargs: object) -> thresholds.Judgement:
+        judgement = real(*args, **kwargs)  # type: ignore[arg-type]
+        ranks = judgement.status_ranks.copy()
+        ranks[:1] = Status.CRITICAL.rank
+        return dataclasses.replace(judgement, status_ranks=ranks)
+
+    monkeypatch.setattr(thresholds, "judge", first_is_critical)
+    counts = every_count(fleet)
+    assert counts["fleet page"] == (20, 19, 0, 1, 0)
+    assert len(set(counts.values())) == 1, counts
+
+
+def test_counts_come_from_count_by_status_everywhere(fleet: Fleet, monkeypatch: pytest.MonkeyPatch) -> None:
+    real = thresholds.count_by_status
+
+    def seven_more_offline(statuses: object) -> FleetSummary:
+        summary = real(statuses)  # type: ignore[arg-type]
+        return summary.model_copy(update={"total": summary.total + 7, "offline": summary.offline + 7})
+
+    monkeypatch.setattr(thresholds, "count_by_status", seven_more_offline)
+    counts = every_count(fleet)
+    assert counts["fleet page"] == (27, 20, 0, 0, 7)
+    assert len(set(counts.values())) == 1, counts
+
+
+def test_crossed_thresholds_come_from_the_one_table_everywhere(fleet: Fleet,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """Lower the database memory thresholds in the table: every reader sees db-master-01 over them."""
+    monkeypatch.setitem(thresholds.TYPE_OVERRIDES[ServerType.DATABASE], "memory", (10, 20))
+    state = fleet.state("db-master-01", "en")
+    assert [(a.metric, a.level, a.threshold) for a in state.alerts] == [("memory", Status.CRITICAL, 20)]
+    judged = thresholds.judge({"memory": np.array([15.0])}, [state.type])
+    assert judged.level("memory", 0) is Status.WARNING
+    tier2 = Agent(fleet, engine=Broken(), use_cache=False).ask("메모리 부족한 서버가 있어?").response
+    assert re.search(r"db-master-01: [\d.]+%.*위험.*20%", tier2), tier2
+    assert "메모리 임계값을 넘은 서버 1대" in tier2
+    fallback = Agent(fleet, engine=Broken(), use_cache=False).ask(JOKE).response
+    assert "db-master-01 (Critical): memory" in fallback and "≥ 20%" in fallback
+    tier1 = Agent(fleet, use_cache=False).ask("Summarise the current server status").response
+    assert counts_said(tier1)[3] == 1

@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field, computed_field
+from pydantic import BaseModel, ConfigDict, Field, computed_field, field_serializer
 from pydantic.alias_generators import to_camel
+
+from .i18n import t
 
 
 class WireModel(BaseModel):
@@ -194,6 +196,11 @@ class NextServerResponse(DeploymentState):
     success: bool
     server: ServerState | None
     message: str
+
+    @field_serializer("next_server_type")
+    def _type_name(self, value: ServerType | None) -> str | None:
+        """The guide names the next type as a word ("Database"), in English whatever the language."""
+        return None if value is None else t(f"type.{value.value}", "en")
 
 
 class IncidentRequest(WireModel):

@@ -46,11 +46,12 @@ VOCABULARY: dict[str, frozenset[str]] = {
     "metadata.analysisDepth": frozenset({"advanced", "intermediate", "basic"}),
     "step": frozenset(STAGES),
     "logs.level": frozenset({"info", "warning", "error"}),
+    "actions.impact": frozenset({"high", "medium", "low"}),
 }
 # The guide's first deployment answer is for web-prod-01 on an empty fleet; these values are facts
 # of the catalogue and the deployment, not illustrations, so they must match exactly.
-EXACT = ("currentCount", "isComplete", "progress", "message", "server.id", "server.hostname",
-         "server.type", "server.environment", "server.provider")
+EXACT = ("currentCount", "isComplete", "progress", "nextServerType", "message", "server.id",
+         "server.hostname", "server.type", "server.environment", "server.provider")
 
 
 @dataclass

@@ -63,7 +63,8 @@ def show_answer(turn: Turn) -> None:
                    + tr("ai.fallback_reason", reason=plain(meta.original_error or tr("ai.no_reason"))))
     if answer.actions:
         st.markdown(f"**{tr('ai.actions')}**\n\n" + "\n".join(
-            f"- {plain(action.description)} · _{plain(action.impact)}_" for action in answer.actions))
+            f"- {plain(action.description)} · _{plain(action.effect)}_ · "
+            f"{tr('ai.impact', level=tr(f'ai.impact.{action.impact}'))}" for action in answer.actions))
     for hostname in meta.servers:
         st.page_link("views/fleet.py", label=tr("ai.open_server", hostname=hostname), icon=":material/dns:",
                      query_params={"server": hostname})

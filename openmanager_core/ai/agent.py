@@ -581,14 +581,14 @@ class Agent:
 
 
 def _log_line(outcome: TierOutcome[Any], then: str, failure: LogLevel = "error") -> LogLine:
-    """Answered: info. Timed out or nothing to say: warning. Raised: `failure` (error for a tier)."""
+    """Answered: info. Nothing to say: warning. Timed out or raised: `failure` (error for a tier, as
+    the guide logs "AI engine timeout"; warning for the LLM, whose failure leaves the analytic answer)."""
     duration = round(outcome.duration_ms, 2)
     if outcome.ok and outcome.value is not None:
         return "info", f"{outcome.tier}: answered", outcome.tier, duration
     if outcome.ok:
         return "warning", f"{outcome.tier}: no answer; {then}", outcome.tier, duration
-    level: LogLevel = "warning" if outcome.timed_out else failure
-    return level, f"{outcome.tier}: {outcome.error}; {then}", outcome.tier, duration
+    return failure, f"{outcome.tier}: {outcome.error}; {then}", outcome.tier, duration
 
 
 def _moment(seconds: float | None) -> datetime | None:

@@ -38,7 +38,7 @@ from .findings import (
     screen,
     unlinked,
 )
-from .models import Action, Priority, ProvidedMetrics, Stage
+from .models import Action, Impact, Priority, ProvidedMetrics, Stage
 from .scope import Scope
 
 Emit = Callable[[Stage, str], None]
@@ -201,9 +201,21 @@ def short_evidence(cause: Cause, diagnosis: Diagnosis, lang: Lang) -> str:
     return lines[0]
 
 
+# How much each action changes for the operator: restoring a service or stopping harm is high,
+# preventing a repeat or finding where a problem is is medium, watching or tuning alarms is low.
+ACTION_IMPACT: dict[str, Impact] = {
+    "scale_out": "high", "rate_limit": "medium", "investigate_process": "high",
+    "restart_leaking": "high", "find_leak": "medium", "add_memory": "medium", "clear_disk": "high",
+    "expand_disk": "medium", "check_network": "medium", "reroute": "high", "restart_service": "high",
+    "check_host": "high", "failover": "high", "trace_latency": "medium", "watch_traffic": "low",
+    "check_upstream": "high", "raise_threshold": "low", "watch": "low", "check_alerts": "medium",
+    "retry": "low",
+}
+
+
 def make_action(kind: str, lang: Lang, **values: object) -> Action:
     return Action(type=kind, description=t(f"agent.action.{kind}", lang, **values),
-                  impact=t(f"agent.impact.{kind}", lang, **values))
+                  impact=ACTION_IMPACT[kind], effect=t(f"agent.effect.{kind}", lang, **values))
 
 
 def actions_for(cause: Cause, server: Server, lang: Lang) -> list[Action]:
@@ -222,7 +234,7 @@ def actions_for(cause: Cause, server: Server, lang: Lang) -> list[Action]:
     if kind == "disk_full":
         forecasts = cause.primary.forecasts if cause.primary else []
         full = next((f for f in forecasts if f.label == "full"), None)
-        eta = t("agent.impact.eta", lang, eta=phrases.duration(full.seconds, lang)) if full else ""
+        eta = t("agent.effect.eta", lang, eta=phrases.duration(full.seconds, lang)) if full else ""
         return [make_action("clear_disk", lang, host=host, eta=eta),
                 make_action("expand_disk", lang, host=host)]
     if kind == "network_congestion":

@@ -33,12 +33,17 @@ class TierAttempt(WireModel):
     error: str | None = None
 
 
+Impact = Literal["high", "medium", "low"]
+
+
 class Action(WireModel):
-    """Something the operator can do about a finding."""
+    """Something the operator can do about a finding: `impact` in the guide's words (how much
+    doing it changes), `effect` what it changes."""
 
     type: str
     description: str
-    impact: str
+    impact: Impact
+    effect: str
 
 
 class AnswerMetadata(WireModel):

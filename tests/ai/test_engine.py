@@ -71,7 +71,8 @@ def test_the_fleet_question_names_server_metric_and_cause(fleet: Fleet, kind: In
     # The first evidence line dates it: the incident began 30 minutes ago (13:59 is the last
     # minute a downed host still reported).
     assert minutes_off(lines[0], NOW - timedelta(minutes=30)) <= 3, lines[0]
-    assert answer.actions and all(a.description and a.impact for a in answer.actions)
+    assert answer.actions and all(a.description and a.effect for a in answer.actions)
+    assert {a.impact for a in answer.actions} <= {"high", "medium", "low"}
 
 
 @pytest.mark.parametrize("kind, host", CASES, ids=[f"{k.value}-{h}" for k, h in CASES])

@@ -20,7 +20,7 @@ def test_post_next_deploys_and_answers_in_the_guides_shape(client: TestClient) -
     assert body.keys() >= GUIDE_FIELDS
     assert body["success"] is True and body["currentCount"] == 1 and body["totalServers"] == 20
     assert body["isComplete"] is False and body["progress"] == 5
-    assert body["nextServerType"] == "database"
+    assert body["nextServerType"] == "Database"  # as the guide names it
     assert body["message"] == "⚡ web-prod-01 서버 배포됨"
     server = body["server"]
     assert server["hostname"] == "web-prod-01" and server["status"] == "online"

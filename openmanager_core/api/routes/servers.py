@@ -16,7 +16,7 @@ from ...models import (
     ServerResponse,
     Status,
 )
-from ..auth import require_admin
+from ..auth import require_demo_change
 from ..deps import FleetDep, LangDep
 
 router = APIRouter(prefix="/servers", tags=["servers"])
@@ -36,11 +36,11 @@ def deploy_next(fleet: FleetDep, lang: LangDep, http_request: Request,
                 body: Annotated[NextServerRequest | None, Body()] = None) -> NextServerResponse:
     """Deploy the next server (or position currentCount+1, idempotently); `reset` empties.
 
-    Deploying is open; `reset` needs an admin credential (see api/auth.py).
+    Deploying is open; `reset` needs an admin credential or `open_demo` (see api/auth.py).
     """
     request = body or NextServerRequest()
     if request.reset:
-        require_admin(http_request)
+        require_demo_change(http_request)
         state = fleet.reset()
         return NextServerResponse(success=True, server=None, message=t("reset", lang),
                                   **state.model_dump())

@@ -579,13 +579,15 @@ def start_app(
     """Start the app from the repo root and wait until its health URL answers 200.
 
     ``env`` is merged over ``os.environ``; ``DATABASE_URL`` defaults to a SQLite file in
-    ``data_dir``. On failure the process is killed and the error carries its output.
+    ``data_dir`` and ``OPENMANAGER_DATA_DIR`` to ``data_dir``. On failure the process is killed
+    and the error carries its output.
     """
     data_dir.mkdir(parents=True, exist_ok=True)
     port = free_port()
     merged = {
         **os.environ,
         "DATABASE_URL": f"sqlite:///{data_dir / 'openmanager.db'}",
+        "OPENMANAGER_DATA_DIR": str(data_dir),  # the generated admin key, when no key is set
         "PYTHONUNBUFFERED": "1",
         "STREAMLIT_SERVER_HEADLESS": "true",
         "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",

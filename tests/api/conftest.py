@@ -26,9 +26,10 @@ def fleet(tmp_path: Path) -> Fleet:
 
 
 @pytest.fixture
-def client(fleet: Fleet) -> Iterator[TestClient]:
-    """A client on loopback: with no API key configured, changes are allowed from here only."""
-    with TestClient(create_api(lambda: fleet), raise_server_exceptions=False,
+def client(fleet: Fleet, tmp_path: Path) -> Iterator[TestClient]:
+    """A client on loopback: with no API key configured, changes are allowed from here without one."""
+    settings = Settings(database_url=fleet.settings.database_url, data_dir=tmp_path)
+    with TestClient(create_api(lambda: fleet, settings), raise_server_exceptions=False,
                     base_url=LOOPBACK_URL, client=LOOPBACK) as test_client:
         yield test_client
 

@@ -173,7 +173,7 @@ def log_sign_in(ring: KeyRing, browser_url: str) -> None:
     link = f"{browser_url.rstrip('/')}/?{SIGN_IN_PARAMETER}={ring.generated.key.get_secret_value()}"
     log.warning("No API key is configured: a browser on this machine may change things; from "
                 "anywhere else sign in with the generated admin key (%s in %s), also a Bearer key "
-                "for the API. Sign in by opening %s (put your server's address in place of the "
-                "host if you browse from elsewhere).",
+                "for the API. Sign in by opening %s (from another machine, through a proxy or "
+                "under another server, open /?%s=<key> at the address you use instead of %s).",
                 "made now" if ring.generated.created else "kept from an earlier start",
-                ring.generated.path, link)
+                ring.generated.path, link, SIGN_IN_PARAMETER, browser_url)

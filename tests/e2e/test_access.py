@@ -59,9 +59,9 @@ def test_a_browser_on_this_machine_injects_with_no_key_configured(served: tuple[
     server, fleet = served
     open_page(page, f"{server.url}/incidents")  # http://127.0.0.1:<port>
     signed_in = page.get_by_test_id("stExpander").filter(has_text="이 서버 컴퓨터의 브라우저로 로그인됨")
-    expect(signed_in).to_be_visible()
+    expect(signed_in).to_be_visible(timeout=WAIT_MS)
     signed_in.click()
-    expect(page.get_by_label("관리자 API 키")).to_be_visible()  # the key field is still offered
+    expect(page.get_by_label("관리자 API 키")).to_be_visible(timeout=WAIT_MS)  # the key field is still offered
     inject_host_down(page)
     assert [incident.type for incident in fleet.incidents()] == [IncidentType.HOST_DOWN]
 
@@ -72,13 +72,13 @@ def test_the_start_up_link_signs_a_browser_from_elsewhere_in(served: tuple[LiveS
     key = (server.data_dir / "admin-key").read_text().strip()
     elsewhere = f"http://{non_loopback_address()}:{server.port}"
     open_page(page, f"{elsewhere}/incidents")
-    expect(page.get_by_text(str(server.data_dir / "admin-key"))).to_be_visible()
-    expect(page.get_by_label("관리자 API 키")).to_be_visible()
-    expect(page.get_by_role("button", name="장애 주입")).to_have_count(0)
+    expect(page.get_by_text(str(server.data_dir / "admin-key"))).to_be_visible(timeout=WAIT_MS)
+    expect(page.get_by_label("관리자 API 키")).to_be_visible(timeout=WAIT_MS)
+    expect(page.get_by_role("button", name="장애 주입")).to_have_count(0, timeout=WAIT_MS)
 
     open_page(page, f"{elsewhere}/incidents?token={key}")
     expect(page).to_have_url(re.compile(r"/incidents$"), timeout=WAIT_MS)  # the token left the URL
-    expect(page.get_by_test_id("stExpander").filter(has_text="로그인됨")).to_be_visible()
+    expect(page.get_by_test_id("stExpander").filter(has_text="로그인됨")).to_be_visible(timeout=WAIT_MS)
     inject_host_down(page)
     assert len(fleet.incidents()) == 1
 
@@ -87,6 +87,6 @@ def test_a_rebinding_page_on_loopback_is_not_this_machine(served: tuple[LiveServ
                                                           rebinding_page: Page) -> None:
     server, fleet = served
     open_page(rebinding_page, f"http://{REBINDING_HOST}:{server.port}/incidents")
-    expect(rebinding_page.get_by_label("관리자 API 키")).to_be_visible()
-    expect(rebinding_page.get_by_role("button", name="장애 주입")).to_have_count(0)
+    expect(rebinding_page.get_by_label("관리자 API 키")).to_be_visible(timeout=WAIT_MS)
+    expect(rebinding_page.get_by_role("button", name="장애 주입")).to_have_count(0, timeout=WAIT_MS)
     assert fleet.incidents() == []

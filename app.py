@@ -10,7 +10,20 @@ from starlette.routing import Mount
 
 from openmanager_core.api import create_api
 from openmanager_core.api.tcp_nodelay import enable_tcp_nodelay
-from openmanager_core.runtime import get_fleet
+from openmanager_core.runtime import get_fleet, get_keyring
+from openmanager_core.security.keys import log_sign_in
+
+# Listening on every interface: a browser on this machine reaches it as localhost.
+ANY_ADDRESS = ("", "0.0.0.0", "::")
+
+
+def browser_url() -> str:
+    """Where a browser on this machine reaches the dashboard, from Streamlit's server options."""
+    address = st.get_option("server.address") or ""
+    host = "localhost" if address in ANY_ADDRESS else f"[{address}]" if ":" in address else address
+    base = (st.get_option("server.baseUrlPath") or "").strip("/")
+    return f"http://{host}:{st.get_option('server.port')}" + (f"/{base}" if base else "")
+
 
 enable_tcp_nodelay()
 # Streamlit copies root-level secrets (DATABASE_URL = "...") into the environment only
@@ -18,3 +31,5 @@ enable_tcp_nodelay()
 st.secrets.load_if_toml_exists()
 
 app = st.App("navigation.py", routes=[Mount("/api", app=create_api(get_fleet))])
+# Imported once per process: the one place the start-up log says how to sign in.
+log_sign_in(get_keyring(), browser_url())

@@ -7,10 +7,12 @@ import streamlit as st
 from openmanager_core.fleet import summarize
 from openmanager_core.settings import get_settings
 from openmanager_core.store import StoreUnavailable
+from ui.access import sign_in_from_link
 from ui.components import fleet_counts
 from ui.state import lang, language_switch, shared_fleet, tr
 
 st.set_page_config(page_title="OpenManager", page_icon="🖥️", layout="wide")
+sign_in_from_link()  # the start-up log's `/?token=` link works on any page
 
 
 def live_counts() -> None:

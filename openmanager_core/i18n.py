@@ -13,20 +13,36 @@ _HANGUL = re.compile(r"[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f]")
 TEXT: dict[str, dict[Lang, str]] = {
     "access.prompt": {"ko": "이 페이지는 변경 권한이 필요합니다. 관리자 API 키를 입력하세요.",
                       "en": "This page changes the fleet. Enter an admin API key."},
+    "access.prompt_generated": {
+        "ko": "운영자가 API 키를 설정하지 않아 서버와 같은 컴퓨터의 브라우저만 바로 변경할 수 있습니다. "
+              "다른 곳에서는 서버 시작 로그에 출력된 관리자 키(또는 로그인 링크)를 사용하세요. "
+              "키는 서버의 {path} 파일에 있습니다.",
+        "en": "The operator configured no API key, so only a browser on the server's own machine "
+              "may change things without one. From anywhere else, use the admin key (or sign-in "
+              "link) printed in the server's start-up log; the key is kept in {path} on the server."},
     "access.key": {"ko": "관리자 API 키", "en": "Admin API key"},
     "access.unlock": {"ko": "확인", "en": "Unlock"},
     "access.wrong_key": {"ko": "API 키가 올바르지 않습니다.", "en": "That API key is not valid."},
     "access.read_only_key": {"ko": "읽기 전용 키로는 변경할 수 없습니다.",
                              "en": "A read-only key cannot change anything."},
+    "access.signed_in_by_link": {"ko": "로그인 링크로 관리자 키가 확인되었습니다.",
+                                 "en": "Signed in with the admin key from the link."},
+    "access.as_key": {"ko": "관리자 키 {key_id}로 로그인됨", "en": "Signed in with admin key {key_id}"},
+    "access.as_user": {"ko": "로그인한 사용자로 변경 가능", "en": "Signed in as a user"},
+    "access.as_this_machine": {"ko": "이 서버 컴퓨터의 브라우저로 로그인됨",
+                               "en": "Signed in as this machine (the server's own browser)"},
+    "access.as_open_demo": {"ko": "공개 데모: 누구나 변경 가능 (관리자 키 입력)",
+                            "en": "Open demo: anyone may change the demo (enter an admin key)"},
     "access.reset_needs_key": {
-        "ko": "초기화하려면 장애 시나리오나 관리자 페이지에서 관리자 API 키를 입력하세요.",
-        "en": "To reset, enter an admin API key on the incidents or admin page."},
+        "ko": "초기화하려면 장애 시나리오 또는 관리자 페이지 맨 위의 키 입력란에 관리자 API 키를 입력하세요.",
+        "en": "To reset, enter an admin API key in the key field at the top of the incidents or "
+              "admin page."},
     "access.login": {"ko": "로그인", "en": "Log in"},
     "access.loopback_only": {
-        "ko": "API 키가 설정되지 않아 이 서버와 같은 컴퓨터에서만 변경할 수 있습니다. "
-              "OPENMANAGER_API_KEYS 를 설정하세요.",
-        "en": "No API key is configured, so changes are allowed only from this server's own "
-              "machine. Set OPENMANAGER_API_KEYS."},
+        "ko": "API 키가 설정되지 않았고 데이터 폴더에 관리자 키를 만들 수 없어, 이 서버와 같은 "
+              "컴퓨터에서만 변경할 수 있습니다. OPENMANAGER_API_KEYS 를 설정하세요.",
+        "en": "No API key is configured and none could be stored in the data folder, so changes "
+              "are allowed only from this server's own machine. Set OPENMANAGER_API_KEYS."},
     "deployed": {"ko": "⚡ {hostname} 서버 배포됨", "en": "⚡ {hostname} server deployed"},
     "complete": {"ko": "🎉 모든 서버 배포 완료!", "en": "🎉 All servers deployed!"},
     "reset": {"ko": "🔄 배포가 초기화되었습니다", "en": "🔄 Deployment reset"},

@@ -8,6 +8,7 @@ from typing import Generic, TypeVar
 
 from .ai import Agent
 from .fleet import Fleet
+from .security.keys import KeyRing, load_keyring
 from .settings import get_settings
 
 T = TypeVar("T")
@@ -47,5 +48,11 @@ def _build_agent() -> Agent:
     return Agent(get_fleet(), get_settings())
 
 
+def _build_keyring() -> KeyRing:
+    """The keys this process accepts (the generated one made on first start); API and pages share it."""
+    return load_keyring(get_settings())
+
+
 get_fleet = _Once(_build_fleet)
 get_agent = _Once(_build_agent)
+get_keyring = _Once(_build_keyring)

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from limits import parse
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from sqlalchemy.engine import make_url
 
 DEFAULT_DATA_DIR = Path("data")
 
@@ -29,6 +30,8 @@ class Settings(BaseSettings):
     redis_url: str | None = Field(
         None, validation_alias=AliasChoices("REDIS_URL", "OPENMANAGER_REDIS_URL")
     )
+    # Where the app keeps its own files (the generated admin key); see `data_folder`.
+    data_dir: Path | None = None
     deploy_interval_seconds: float = Field(1.0, gt=0, le=60)
     refresh_seconds: float = Field(5.0, gt=0, le=300)
 
@@ -48,6 +51,9 @@ class Settings(BaseSettings):
     # Where Streamlit looks for secrets by default: the project's file, then the user's.
     secrets_files: Annotated[list[Path], NoDecode] = Field(default_factory=lambda: [
         Path(".streamlit/secrets.toml"), Path("~/.streamlit/secrets.toml")])
+    # A public demo on purpose: anyone may deploy, reset and inject or clear simulated
+    # incidents; the admin page and endpoints still need a key.
+    open_demo: bool = False
     jwt_secret: SecretStr | None = None
     jwt_ttl_seconds: int = Field(900, ge=30, le=86_400)
     rate_limit_ai: str = "30/minute"
@@ -82,6 +88,16 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @property
+    def data_folder(self) -> Path:
+        """`data_dir`, else the SQLite database's folder, else `data/` (PostgreSQL, in-memory)."""
+        if self.data_dir is not None:
+            return self.data_dir.expanduser()
+        database = make_url(self.database_url).database if self.is_sqlite else None
+        if database and database != ":memory:" and not database.startswith("file:"):
+            return Path(database).expanduser().parent
+        return DEFAULT_DATA_DIR
 
 
 @lru_cache(maxsize=1)

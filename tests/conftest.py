@@ -113,6 +113,7 @@ class StartApp(Protocol):
         target: str | None = None,
         health_path: str = "/_stcore/health",
         timeout: float = 60.0,
+        address: str = "127.0.0.1",
     ) -> LiveServer: ...
 
 
@@ -121,8 +122,9 @@ def streamlit_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StartApp
     """Factory: ``start(env=None, *, runner="streamlit"|"uvicorn", data_dir=None) -> LiveServer``.
 
     Runs ``streamlit run app.py`` (or ``uvicorn app:app``) from the repo root on a free
-    port, env merged over os.environ, DATABASE_URL defaulting to SQLite in ``data_dir``
-    (a fresh tmp dir); waits for /_stcore/health == 200. All servers stop at teardown.
+    port on 127.0.0.1 (or ``address``), env merged over os.environ, DATABASE_URL defaulting to
+    SQLite in ``data_dir`` (a fresh tmp dir); waits for /_stcore/health == 200. All servers stop
+    at teardown.
     """
     started: list[LiveServer] = []
 
@@ -134,6 +136,7 @@ def streamlit_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StartApp
         target: str | None = None,
         health_path: str = "/_stcore/health",
         timeout: float = 60.0,
+        address: str = "127.0.0.1",
     ) -> LiveServer:
         directory = data_dir or tmp_path_factory.mktemp(f"{runner}-data")
         try:
@@ -144,6 +147,7 @@ def streamlit_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StartApp
                 target=target,
                 health_path=health_path,
                 timeout=timeout,
+                address=address,
             )
         except ServiceError as exc:
             raise _fail("streamlit_app", exc) from None

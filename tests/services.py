@@ -50,6 +50,23 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def non_loopback_address() -> str:
+    """This machine's IPv4 address on its outgoing interface: a peer that is not loopback.
+
+    A UDP connect picks the route and sends nothing. Fails (never skips) on a machine with
+    no network interface but loopback.
+    """
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("198.51.100.1", 9))  # TEST-NET-2: only the route matters
+        except OSError as exc:
+            raise ServiceError(f"no non-loopback interface to reach the app from: {exc}") from None
+        address = str(probe.getsockname()[0])
+    if address.startswith("127."):
+        raise ServiceError("the only interface is loopback; a non-local peer cannot be made")
+    return address
+
+
 def wait_for(
     check: Callable[[], bool],
     *,
@@ -546,13 +563,14 @@ class LiveServer:
         self.process.wait(timeout=10)
 
 
-def app_command(runner: Runner, port: int, target: str | None = None) -> list[str]:
-    """The command line that serves the app on 127.0.0.1:``port``."""
+def app_command(runner: Runner, port: int, target: str | None = None,
+                address: str = "127.0.0.1") -> list[str]:
+    """The command line that serves the app on ``address``:``port`` (``::``: every interface)."""
     if runner == "streamlit":
         return [
             sys.executable, "-m", "streamlit", "run", target or "app.py",
             "--server.port", str(port),
-            "--server.address", "127.0.0.1",
+            "--server.address", address,
             "--server.headless", "true",
             "--server.fileWatcherType", "none",
             "--browser.gatherUsageStats", "false",
@@ -560,7 +578,7 @@ def app_command(runner: Runner, port: int, target: str | None = None) -> list[st
     if runner == "uvicorn":
         return [
             sys.executable, "-m", "uvicorn", target or "app:app",
-            "--host", "127.0.0.1",
+            "--host", address,
             "--port", str(port),
         ]  # fmt: skip
     raise ValueError(f"unknown runner {runner!r}")
@@ -575,17 +593,20 @@ def start_app(
     health_path: str = "/_stcore/health",
     timeout: float = 60.0,
     cwd: Path = REPO_ROOT,
+    address: str = "127.0.0.1",
 ) -> LiveServer:
     """Start the app from the repo root and wait until its health URL answers 200.
 
     ``env`` is merged over ``os.environ``; ``DATABASE_URL`` defaults to a SQLite file in
-    ``data_dir``. On failure the process is killed and the error carries its output.
+    ``data_dir`` and ``OPENMANAGER_DATA_DIR`` to ``data_dir``. On failure the process is killed
+    and the error carries its output.
     """
     data_dir.mkdir(parents=True, exist_ok=True)
     port = free_port()
     merged = {
         **os.environ,
         "DATABASE_URL": f"sqlite:///{data_dir / 'openmanager.db'}",
+        "OPENMANAGER_DATA_DIR": str(data_dir),  # the generated admin key, when no key is set
         "PYTHONUNBUFFERED": "1",
         "STREAMLIT_SERVER_HEADLESS": "true",
         "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
@@ -594,7 +615,7 @@ def start_app(
     log_path = data_dir / f"{runner}-{port}.log"
     with open(log_path, "ab") as logfile:
         proc = subprocess.Popen(
-            app_command(runner, port, target),
+            app_command(runner, port, target, address),
             cwd=cwd,
             env=merged,
             stdin=subprocess.DEVNULL,

@@ -353,7 +353,8 @@ def test_the_fallback_and_error_log_examples_when_the_first_tiers_fail(tmp_path:
     fleet.deploy_next(fleet.total - 1)
     agent = Agent(fleet, settings, engine=Broken("AI engine timeout"), patterns=Broken("no pattern"),
                   use_cache=False)
-    with TestClient(create_api(lambda: fleet, settings, lambda: agent), client=("127.0.0.1", 5000)) as api:
+    with TestClient(create_api(lambda: fleet, settings, lambda: agent), client=("127.0.0.1", 5000),
+                    base_url="http://127.0.0.1") as api:  # this machine, by address and Host
         def replay(example: Example) -> Any:
             response = api.request(example.method, example.target.removeprefix("/api"),
                                    headers=example.headers, content=example.body)

@@ -10,7 +10,7 @@ from openmanager_core.fleet import MAX_HISTORY_MINUTES
 from openmanager_core.i18n import t
 from openmanager_core.models import IncidentType, Severity
 from openmanager_core.store import StoreUnavailable
-from ui.access import require_admin
+from ui.access import require_change
 from ui.components import local_time, plain
 from ui.state import fleet_or_stop, lang, tr
 
@@ -53,7 +53,7 @@ def active_list() -> None:
 
 
 st.title(tr("nav.incidents"))
-require_admin()
+require_change()
 language = lang()
 st.caption(tr("incidents.caption"))
 try:

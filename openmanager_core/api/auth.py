@@ -1,14 +1,14 @@
 """Credentials on the API: `Authorization: Bearer <API key or token>`, and the admin gate.
 
-With no key configured the gated endpoints answer loopback clients only (403 otherwise:
-no credential could help). With keys configured everyone, loopback included, needs one:
-missing, wrong, expired or altered credentials get 401, a read-only one gets 403.
+With no key configured by the operator, a local peer (security/loopback.py) may change
+things and everyone else needs the generated admin key. With keys configured everyone,
+loopback included, needs one: missing, wrong, expired or altered credentials get 401, a
+read-only one gets 403. `open_demo` lets anyone change the demo fleet (deploy, reset,
+incidents), never the admin endpoints.
 """
 
 from __future__ import annotations
 
-import ipaddress
-import logging
 from dataclasses import dataclass
 from typing import Literal
 
@@ -17,14 +17,12 @@ from fastapi.responses import JSONResponse
 from starlette.types import Scope as AsgiScope
 
 from ..security.keys import GRANTS, KeyRing, Scope
+from ..security.loopback import is_local_peer
 from ..security.tokens import TokenError, TokenService
 from ..settings import Settings
 from .errors import ApiError, error_body
 
 CREDENTIAL_SCOPE_KEY = "openmanager.credential"
-FORWARDING_HEADERS = (b"forwarded", b"x-forwarded-for", b"x-real-ip")
-
-log = logging.getLogger("openmanager.security")
 
 
 class AuthError(ApiError):
@@ -44,29 +42,23 @@ class AuthError(ApiError):
 
 @dataclass(frozen=True)
 class Principal:
-    """Who is calling: a key (by id), a token minted from one, or this machine."""
+    """Who is calling: a key (by id), a token minted from one, this machine, or anyone (open demo)."""
 
     key_id: str
     scope: Scope
-    via: Literal["api_key", "token", "loopback"]
+    via: Literal["api_key", "token", "loopback", "open_demo"]
 
 
 class Security:
-    """The key ring and token service of one API instance."""
+    """The key ring, token service and open-demo choice of one API instance."""
 
-    def __init__(self, keyring: KeyRing, tokens: TokenService) -> None:
-        self.keyring, self.tokens = keyring, tokens
+    def __init__(self, keyring: KeyRing, tokens: TokenService, *, open_demo: bool = False) -> None:
+        self.keyring, self.tokens, self.open_demo = keyring, tokens, open_demo
 
     @classmethod
     def from_settings(cls, settings: Settings, keyring: KeyRing) -> Security:
-        if keyring.configured:
-            log.info("API credentials: %d key(s) configured; changes need a key or token",
-                     len(keyring))
-        else:
-            log.warning("API credentials: no API key configured (OPENMANAGER_API_KEYS or "
-                        "[openmanager] api_keys in secrets.toml): resetting the deployment, "
-                        "incidents and admin endpoints answer loopback clients only")
-        return cls(keyring, TokenService.from_settings(settings, keys_configured=keyring.configured))
+        tokens = TokenService.from_settings(settings, keys_configured=not keyring.trusts_loopback)
+        return cls(keyring, tokens, open_demo=settings.open_demo)
 
     def authenticate(self, authorization: str) -> Principal:
         """The principal behind an Authorization header value, or AuthError (401)."""
@@ -112,43 +104,46 @@ def credential(scope: AsgiScope, security: Security) -> Principal | AuthError | 
 
 
 def is_local(scope: AsgiScope) -> bool:
-    """A loopback peer that is not relaying someone else's request through a proxy."""
+    """Whether the request comes from this machine (the rule of security/loopback.py)."""
     client = scope.get("client")
-    if not client:
-        return False
-    try:
-        address = ipaddress.ip_address(client[0])
-    except ValueError:
-        return False
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
-    if not address.is_loopback:
-        return False
-    return not any(key in FORWARDING_HEADERS for key, _ in scope["headers"])
+    headers = [(key.decode("latin-1"), value.decode("latin-1")) for key, value in scope["headers"]]
+    return is_local_peer(client[0] if client else None, headers)
 
 
-def authorize(scope: AsgiScope, security: Security, needed: Scope = "admin") -> Principal:
-    """The principal allowed to do what needs `needed`, or AuthError (401/403)."""
-    if not security.keyring.configured:
-        if is_local(scope):
-            return Principal("loopback", "admin", "loopback")
-        raise AuthError(403, "loopback_only", "No API key is configured on this server, so this "
-                        "endpoint only answers requests from the server's own machine.")
+def authorize(scope: AsgiScope, security: Security, needed: Scope = "admin", *,
+              demo_change: bool = False) -> Principal:
+    """The principal allowed to do what needs `needed`, or AuthError (401/403).
+
+    `demo_change`: the request changes the demo fleet (reset, incidents), which `open_demo`
+    opens to anyone.
+    """
     found = credential(scope, security)
-    if found is None:
-        raise AuthError(401, "missing_credential",
-                        "This endpoint needs 'Authorization: Bearer <API key or token>'.")
+    if isinstance(found, Principal) and needed in GRANTS[found.scope]:
+        return found
+    if security.keyring.trusts_loopback and is_local(scope):
+        return Principal("loopback", "admin", "loopback")
+    if demo_change and security.open_demo:
+        return Principal("open_demo", "admin", "open_demo")
     if isinstance(found, AuthError):
         raise found
-    if needed not in GRANTS[found.scope]:
+    if isinstance(found, Principal):
         raise AuthError(403, "insufficient_scope", f"This endpoint needs a key with the "
                         f"{needed!r} scope; this credential has {found.scope!r}.")
-    return found
+    if not len(security.keyring):
+        raise AuthError(403, "loopback_only", "No API key is configured on this server and none "
+                        "could be generated, so this endpoint only answers the server's own machine.")
+    raise AuthError(401, "missing_credential",
+                    "This endpoint needs 'Authorization: Bearer <API key or token>'.")
 
 
 def require_admin(request: Request) -> Principal:
-    """Dependency: the caller may change the fleet (reset, incidents, admin endpoints)."""
+    """Dependency: the caller may use the admin endpoints."""
     return authorize(request.scope, request.app.state.security, "admin")
+
+
+def require_demo_change(request: Request) -> Principal:
+    """Dependency: the caller may change the demo fleet (reset, inject or clear incidents)."""
+    return authorize(request.scope, request.app.state.security, "admin", demo_change=True)
 
 
 

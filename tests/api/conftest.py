@@ -17,6 +17,7 @@ from openmanager_core.settings import Settings
 NOW = datetime(2026, 11, 30, 5, 30, tzinfo=UTC)
 REMOTE = ("203.0.113.5", 5000)
 LOOPBACK = ("127.0.0.1", 5000)
+LOOPBACK_URL = "http://127.0.0.1"  # the Host a browser on this machine sends (rebinding check)
 
 
 @pytest.fixture
@@ -25,10 +26,11 @@ def fleet(tmp_path: Path) -> Fleet:
 
 
 @pytest.fixture
-def client(fleet: Fleet) -> Iterator[TestClient]:
-    """A client on loopback: with no API key configured, changes are allowed from here only."""
-    with TestClient(create_api(lambda: fleet), raise_server_exceptions=False,
-                    client=LOOPBACK) as test_client:
+def client(fleet: Fleet, tmp_path: Path) -> Iterator[TestClient]:
+    """A client on loopback: with no API key configured, changes are allowed from here without one."""
+    settings = Settings(database_url=fleet.settings.database_url, data_dir=tmp_path)
+    with TestClient(create_api(lambda: fleet, settings), raise_server_exceptions=False,
+                    base_url=LOOPBACK_URL, client=LOOPBACK) as test_client:
         yield test_client
 
 
@@ -40,16 +42,17 @@ class MakeClient(Protocol):
 def make_client(fleet: Fleet, tmp_path: Path) -> Iterator[MakeClient]:
     """Factory: a started client of an API over `fleet` built with these settings.
 
-    Defaults: a non-loopback peer (203.0.113.5), no API keys, no secrets file, no Redis;
+    Defaults: a non-loopback peer (203.0.113.5), no API keys (so a generated admin key in
+    tmp_path), no secrets file, no Redis;
     every other setting from `Settings` (so from the environment unless given here).
     """
     opened: list[TestClient] = []
 
     def make(*, client: tuple[str, int] = REMOTE, **settings: Any) -> TestClient:
         config = Settings(**{"secrets_files": [tmp_path / "no-secrets.toml"], "redis_url": None,
-                             "api_keys": [], "read_api_keys": [], **settings})
+                             "api_keys": [], "read_api_keys": [], "data_dir": tmp_path, **settings})
         test_client = TestClient(create_api(lambda: fleet, config), raise_server_exceptions=False,
-                                 client=client)
+                                 base_url=LOOPBACK_URL, client=client)
         opened.append(test_client.__enter__())
         return test_client
 

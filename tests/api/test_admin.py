@@ -96,7 +96,7 @@ def test_bad_parameters_are_422(admin: TestClient, params: dict[str, object]) ->
 
 
 def test_admin_endpoints_are_for_admins(make_client: MakeClient) -> None:
-    remote = make_client()  # not loopback, and no key configured: no way in
+    remote = make_client()  # not loopback, and no key configured: only the generated key gets in
     for path in ("/ai-agent/admin/stats", "/ai-agent/admin/logs", "/ai-agent/admin/queries"):
         response = remote.get(path)
-        assert response.status_code == 403 and response.json()["error"]["code"] == "loopback_only"
+        assert response.status_code == 401 and response.json()["error"]["code"] == "missing_credential"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import time
+from pathlib import Path
 
 import pytest
 from fastapi import APIRouter
@@ -56,7 +57,13 @@ def token_for(client: TestClient, key: str) -> str:
     return body["token"]
 
 
-# -- no key configured: loopback only ----------------------------------------------------
+# -- no key configured: this machine, or the generated admin key ----------------------
+
+
+def generated_key(client: TestClient) -> str:
+    generated = client.app.state.security.keyring.generated  # type: ignore[attr-defined]
+    assert generated is not None
+    return str(generated.key.get_secret_value())
 
 
 def test_no_key_remote_clients_may_read_and_deploy_but_not_change(make_client: MakeClient) -> None:
@@ -66,9 +73,16 @@ def test_no_key_remote_clients_may_read_and_deploy_but_not_change(make_client: M
     assert client.get("/incidents").status_code == 200
     assert client.get("/servers/next").status_code == 200
     response = client.post("/servers/next", json={"reset": True}, headers=bearer(ADMIN_KEY))
-    assert error_of(response) == (403, "loopback_only")
-    assert changes(client) == [403, 403, 403, 403]
+    assert error_of(response) == (401, "invalid_api_key")
+    assert changes(client) == [401, 401, 401, 401]
     assert client.get("/servers/next").json()["currentCount"] == 2
+
+
+def test_no_key_the_generated_key_works_from_anywhere(make_client: MakeClient) -> None:
+    client = make_client(jwt_ttl_seconds=600)
+    key = generated_key(client)
+    assert changes(client, bearer(key)) == [200, 201, 200, 200]
+    assert changes(client, bearer(token_for(client, key))) == [200, 201, 200, 200]
 
 
 @pytest.mark.parametrize("peer", [LOOPBACK, ("127.8.9.10", 1), ("::1", 1), ("::ffff:127.0.0.1", 1)])
@@ -82,12 +96,50 @@ def test_no_key_loopback_relaying_for_a_proxy_is_not_local(make_client: MakeClie
                                                            header: str) -> None:
     client = make_client(client=LOOPBACK)
     response = client.post("/incidents", json=INCIDENT, headers={header: "198.51.100.7"})
-    assert error_of(response) == (403, "loopback_only")
+    assert error_of(response) == (401, "missing_credential")
+
+
+@pytest.mark.parametrize("headers", [
+    {"Host": "rebind.attacker.example:8501", "Origin": "http://rebind.attacker.example:8501"},
+    {"Host": "rebind.attacker.example"},
+    {"Host": "127.0.0.1:8501", "Origin": "http://rebind.attacker.example:8501"},
+    {"Host": "127.0.0.1:8501", "Origin": "null"},
+])
+def test_no_key_dns_rebinding_is_not_local(make_client: MakeClient, headers: dict[str, str]) -> None:
+    client = with_admin_route(make_client(client=LOOPBACK))
+    assert changes(client, headers) == [401, 401, 401, 401]
+    assert error_of(client.get("/ai-agent/admin/probe", headers=headers)) == (401, "missing_credential")
+    for host in ("localhost:8501", "127.0.0.1", "[::1]:8501"):
+        assert client.get("/ai-agent/admin/probe", headers={"Host": host}).status_code == 200
+
+
+def test_no_key_and_no_writable_data_folder_leaves_loopback_only(make_client: MakeClient,
+                                                                 tmp_path: Path) -> None:
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder")
+    remote = make_client(data_dir=blocked)
+    assert remote.app.state.security.keyring.generated is None  # type: ignore[attr-defined]
+    assert error_of(remote.post("/incidents", json=INCIDENT)) == (403, "loopback_only")
+    assert changes(make_client(client=LOOPBACK, data_dir=blocked)) == [200, 201, 200, 200]
 
 
 def test_no_key_no_token(make_client: MakeClient) -> None:
     response = make_client(client=LOOPBACK).post("/auth/token", json={"apiKey": ADMIN_KEY})
     assert error_of(response) == (401, "invalid_api_key")
+
+
+# -- open demo: anyone changes the demo fleet, nobody new reads the admin endpoints -------
+
+
+def test_open_demo_lets_anyone_change_the_demo_but_not_use_admin_endpoints(
+        make_client: MakeClient) -> None:
+    client = with_admin_route(make_client(open_demo=True))
+    assert changes(client) == [200, 201, 200, 200]
+    assert error_of(client.get("/ai-agent/admin/probe")) == (401, "missing_credential")
+    assert client.get("/ai-agent/admin/probe", headers=bearer(generated_key(client))).status_code == 200
+    keyed = with_admin_route(make_client(open_demo=True, api_keys=ADMIN_KEY))
+    assert changes(keyed) == [200, 201, 200, 200]
+    assert error_of(keyed.get("/ai-agent/admin/probe")) == (401, "missing_credential")
 
 
 # -- keys configured ---------------------------------------------------------------------
@@ -187,8 +239,10 @@ def test_admin_paths_need_an_admin_credential(keyed: TestClient) -> None:
     assert client.get("/ai-agent/administrator").status_code == 404
 
 
-def test_admin_paths_without_keys_are_loopback_only(make_client: MakeClient) -> None:
+def test_admin_paths_without_keys_need_loopback_or_the_generated_key(make_client: MakeClient) -> None:
     remote = with_admin_route(make_client())
-    assert error_of(remote.get("/ai-agent/admin/probe")) == (403, "loopback_only")
+    assert error_of(remote.get("/ai-agent/admin/probe")) == (401, "missing_credential")
+    assert remote.get("/ai-agent/admin/probe", headers=bearer(generated_key(remote))).json() == {
+        "ok": True}
     local = with_admin_route(make_client(client=LOOPBACK))
     assert local.get("/ai-agent/admin/probe").json() == {"ok": True}

@@ -208,4 +208,4 @@ def test_live_server_without_keys_says_so_once(streamlit_app) -> None:
     server = streamlit_app()
     assert httpx.get(server.url + "/api/health", timeout=10).status_code == 200
     server.stop()
-    assert server.output().count("no API key configured") == 1
+    assert server.output().count("No API key is configured") == 1

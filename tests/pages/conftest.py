@@ -10,7 +10,8 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from openmanager_core.fleet import Fleet
-from openmanager_core.runtime import get_agent, get_fleet
+from openmanager_core.runtime import get_agent, get_fleet, get_keyring
+from openmanager_core.security.keys import SIGN_IN_PARAMETER
 from openmanager_core.settings import get_settings
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -25,6 +26,7 @@ def _forget_shared_objects() -> None:
     get_settings.cache_clear()
     get_fleet.cache_clear()
     get_agent.cache_clear()
+    get_keyring.cache_clear()
     st.cache_resource.clear()
 
 
@@ -53,10 +55,18 @@ def deployed(fleet: Fleet) -> Fleet:
 
 @pytest.fixture
 def open_page() -> OpenPage:
-    """``open_page("views/fleet.py", server="db-master-01")``: run the app on that page with a query."""
+    """``open_page("views/fleet.py", server="db-master-01")``: run the app on that page with a query.
 
-    def open_(page: str | None = None, **query: str) -> AppTest:
+    An AppTest session has no browser connection, so it is not "this machine"; with no key
+    configured it signs in (unless `signed_in=False`) the way a presenter does, by the start-up
+    log's `?token=` link.
+    """
+
+    def open_(page: str | None = None, *, signed_in: bool = True, **query: str) -> AppTest:
         app = AppTest.from_file(str(NAVIGATION), default_timeout=TIMEOUT)
+        generated = get_keyring().generated
+        if signed_in and generated is not None:
+            app.query_params[SIGN_IN_PARAMETER] = generated.key.get_secret_value()
         for key, value in query.items():
             app.query_params[key] = value
         app.run()

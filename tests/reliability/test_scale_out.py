@@ -98,11 +98,12 @@ def test_when_a_replica_dies_its_browsers_move_to_the_other(
 
 
 def test_behind_the_proxy_without_keys_changes_are_refused(proxy: Proxy) -> None:
-    """With no API key configured, only the server's own machine may change things; through the
-    proxy (X-Forwarded-For) nobody is local, so changes get 403 and reads still work."""
+    """With no API key configured, only the server's own machine may change things without the
+    generated key; through the proxy (X-Forwarded-For) nobody is local, so changes get 401 and
+    reads still work."""
     with httpx.Client(base_url=proxy.url, timeout=30) as client:
         refused = client.post("/api/incidents", json={"type": "cpu_spike", "server": "web-prod-01"})
-        assert refused.status_code == 403 and refused.json()["error"]["code"] == "loopback_only"
+        assert refused.status_code == 401 and refused.json()["error"]["code"] == "missing_credential"
         assert client.get("/api/incidents").status_code == 200
 
 

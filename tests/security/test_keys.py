@@ -1,13 +1,16 @@
-"""API keys: sources, scopes, digests only, constant-time matching, weak keys refused."""
+"""API keys: sources, scopes, digests only, constant-time matching, weak keys refused; the
+generated admin key when none is configured."""
 
 from __future__ import annotations
 
 import hashlib
+import stat
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
-from openmanager_core.security.keys import KeyRing, load_keyring, read_secrets_file
+from openmanager_core.security.keys import KeyRing, generated_admin_key, load_keyring, read_secrets_file
 from openmanager_core.settings import Settings
 
 ADMIN_KEY = "admin-key-0123456789abcdef"
@@ -56,9 +59,9 @@ def test_short_keys_are_refused_without_echoing_them() -> None:
 
 
 def test_missing_secrets_file_means_no_keys(tmp_path: Path) -> None:
-    ring = load_keyring(Settings(api_keys=[], read_api_keys=[],
+    ring = load_keyring(Settings(api_keys=[], read_api_keys=[], data_dir=tmp_path,
                                  secrets_files=[tmp_path / "absent.toml"]))
-    assert not ring.configured
+    assert ring.trusts_loopback and ring.generated is not None and len(ring) == 1
 
 
 @pytest.mark.parametrize("content, problem", [
@@ -80,3 +83,49 @@ def test_settings_never_show_keys_or_secrets() -> None:
     with pytest.raises(ValueError) as caught:
         Settings(jwt_secret="too-short-secret-value")
     assert "too-short-secret-value" not in str(caught.value)
+
+
+# -- the generated admin key: only when the operator configured none ----------------------
+
+
+def no_operator_keys(folder: Path) -> Settings:
+    return Settings(api_keys=[], read_api_keys=[], secrets_files=[folder / "absent.toml"],
+                    data_dir=folder)
+
+
+def test_generated_key_is_private_and_reused(tmp_path: Path) -> None:
+    folder = tmp_path / "data"
+    first = generated_admin_key(folder)
+    assert first.created and first.path == folder / "admin-key"
+    assert stat.S_IMODE(first.path.stat().st_mode) == 0o600
+    assert [p.name for p in folder.iterdir()] == ["admin-key"]  # no temporary file left behind
+    again = generated_admin_key(folder)
+    assert not again.created and again.key == first.key
+    ring = load_keyring(no_operator_keys(folder))
+    assert ring.match(first.key.get_secret_value()).scope == "admin"  # type: ignore[union-attr]
+    assert first.key.get_secret_value() not in repr(ring.generated)
+
+
+def test_two_processes_starting_at_once_agree_on_one_key(tmp_path: Path) -> None:
+    with ThreadPoolExecutor(8) as pool:
+        made = list(pool.map(lambda _: generated_admin_key(tmp_path), range(16)))
+    assert len({key.key for key in made}) == 1 and sum(key.created for key in made) == 1
+
+
+def test_operator_keys_mean_no_generated_key_and_no_trusted_loopback(tmp_path: Path) -> None:
+    ring = load_keyring(Settings(api_keys=[ADMIN_KEY], read_api_keys=[], data_dir=tmp_path,
+                                 secrets_files=[tmp_path / "absent.toml"]))
+    assert not ring.trusts_loopback and ring.generated is None and len(ring) == 1
+    assert not (tmp_path / "admin-key").exists()
+
+
+def test_a_damaged_key_file_is_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "admin-key").write_text("\n")
+    with pytest.raises(ValueError, match="delete it to generate a new one"):
+        load_keyring(no_operator_keys(tmp_path))
+
+
+def test_the_data_folder_follows_the_sqlite_database(tmp_path: Path) -> None:
+    assert Settings(database_url=f"sqlite:///{tmp_path}/db/x.db").data_folder == tmp_path / "db"
+    assert Settings(database_url="postgresql+psycopg://u:p@h/d").data_folder == Path("data")
+    assert Settings(database_url="sqlite://", data_dir=tmp_path).data_folder == tmp_path

@@ -1,4 +1,5 @@
-"""Incidents a presenter injects and clears (reading is open; changes need an admin credential)."""
+"""Incidents a presenter injects and clears (reading is open; changes need an admin credential
+or `open_demo`)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, status
 
 from ...models import ClearResponse, IncidentListResponse, IncidentRequest, IncidentResponse
-from ..auth import require_admin
+from ..auth import require_demo_change
 from ..deps import FleetDep
 from ..errors import ApiError
 
@@ -23,7 +24,7 @@ def list_incidents(fleet: FleetDep) -> IncidentListResponse:
 
 
 @router.post("", response_model=IncidentResponse, status_code=status.HTTP_201_CREATED,
-             dependencies=[Depends(require_admin)])
+             dependencies=[Depends(require_demo_change)])
 def inject_incident(body: IncidentRequest, fleet: FleetDep) -> IncidentResponse:
     now = fleet.clock()
     started = body.started_at
@@ -39,7 +40,7 @@ def inject_incident(body: IncidentRequest, fleet: FleetDep) -> IncidentResponse:
     return IncidentResponse(incident=incident)
 
 
-@router.delete("/{incident_id}", response_model=ClearResponse, dependencies=[Depends(require_admin)])
+@router.delete("/{incident_id}", response_model=ClearResponse, dependencies=[Depends(require_demo_change)])
 def clear_incident(incident_id: Annotated[int, Path(ge=1, le=2**31 - 1)], fleet: FleetDep) -> ClearResponse:
     if not fleet.clear(incident_id):
         raise ApiError(404, "unknown_incident", f"No active incident with id {incident_id}.",
@@ -47,6 +48,6 @@ def clear_incident(incident_id: Annotated[int, Path(ge=1, le=2**31 - 1)], fleet:
     return ClearResponse(cleared=1)
 
 
-@router.delete("", response_model=ClearResponse, dependencies=[Depends(require_admin)])
+@router.delete("", response_model=ClearResponse, dependencies=[Depends(require_demo_change)])
 def clear_all(fleet: FleetDep) -> ClearResponse:
     return ClearResponse(cleared=fleet.clear())

@@ -16,7 +16,7 @@ from ...models import (
     ServerResponse,
     Status,
 )
-from ..auth import require_admin
+from ..auth import require_demo_change
 from ..deps import FleetDep, LangDep
 from ..errors import ApiError
 
@@ -45,9 +45,10 @@ def deploy_next(fleet: FleetDep, lang: LangDep, http_request: Request,
                 body: Annotated[NextServerRequest | None, Body()] = None) -> NextServerResponse:
     """Deploy the next server (or position currentCount+1, idempotently); `reset` empties.
 
-    Deploying is open; `reset` needs an admin credential (see api/auth.py). The guide's reset
-    example sends its JSON without a Content-Type, so a body without one is read as JSON, except
-    from a browser on another site: that one could not have sent JSON without a CORS preflight.
+    Deploying is open; `reset` needs an admin credential or `open_demo` (see api/auth.py). The
+    guide's reset example sends its JSON without a Content-Type, so a body without one is read as
+    JSON, except from a browser on another site: that one could not have sent JSON without a CORS
+    preflight.
     """
     if body is not None and "content-type" not in http_request.headers and _cross_site(http_request):
         raise ApiError(415, "unsupported_media_type",
@@ -55,7 +56,7 @@ def deploy_next(fleet: FleetDep, lang: LangDep, http_request: Request,
                        "Content-Type")
     request = body or NextServerRequest()
     if request.reset:
-        require_admin(http_request)
+        require_demo_change(http_request)
         state = fleet.reset()
         return NextServerResponse(success=True, server=None, message=t("reset", lang),
                                   **state.model_dump())

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Generic, TypeVar
 
 from .ai import Agent
+from .deployment import DeploymentDriver
 from .fleet import Fleet
 from .settings import get_settings
 
@@ -37,9 +38,26 @@ class _Once(Generic[T]):
             self._value = None
 
 
-def _build_fleet() -> Fleet:
-    """The one Fleet of this process, shared by every page session and API request."""
-    return Fleet(get_settings())
+class _DrivenFleet(_Once[Fleet]):
+    """The one Fleet of this process, shared by every page session and API request, with the
+    driver that advances a running deployment whether or not any browser watches."""
+
+    def __init__(self) -> None:
+        super().__init__(self._build)
+        self._driver: DeploymentDriver | None = None
+
+    def _build(self) -> Fleet:
+        """A fresh Fleet of the settings, its deployment driver started."""
+        fleet = Fleet(get_settings())
+        self._driver = DeploymentDriver(fleet)
+        self._driver.start()
+        return fleet
+
+    def cache_clear(self) -> None:
+        super().cache_clear()
+        if self._driver is not None:
+            self._driver.stop()
+            self._driver = None
 
 
 def _build_agent() -> Agent:
@@ -47,5 +65,5 @@ def _build_agent() -> Agent:
     return Agent(get_fleet(), get_settings())
 
 
-get_fleet = _Once(_build_fleet)
+get_fleet = _DrivenFleet()
 get_agent = _Once(_build_agent)

@@ -18,7 +18,7 @@ from ui.components import plain, server_card, type_label
 from ui.state import fleet_or_stop, lang, tr
 
 MAX_CARDS = 20
-POLL_SECONDS = 0.5  # every viewer sees a new server within this (plus one render)
+POLL_SECONDS = 0.5  # every viewer sees a new count within this (plus one render)
 CARDS = "deployment_cards"
 
 fleet = fleet_or_stop()
@@ -69,17 +69,14 @@ def cards(count: int) -> list[ServerState]:
     return cached[2]
 
 
-def live_region(drawn_for: DeploymentStatus) -> None:
-    """Progress, the latest message and a card per deployed server, newest first (top-left,
-    so a projector shows it); polls the store and reruns the page when the run changed."""
+def live_progress(drawn_for: DeploymentStatus) -> None:
+    """The count, bar and latest message: small, so every viewer can poll it twice a second.
+    Reruns the page when the run was started, paused, reset or completed anywhere."""
     try:
         status = fleet.deployment_status()
-        servers = cards(status.state.current_count)
     except StoreUnavailable:
         st.error(tr("error.store"))
         return
-    if (status.running, status.state.is_complete) != (drawn_for.running, drawn_for.state.is_complete):
-        st.rerun()  # started, paused, reset or completed elsewhere: redraw the buttons too
     state = status.state
     with st.container(key="deployment_progress"):
         st.metric(tr("deploy.progress", percent=state.progress),
@@ -87,12 +84,23 @@ def live_region(drawn_for: DeploymentStatus) -> None:
         st.progress(state.progress)
     if state.is_complete:
         st.success(tr("complete"))
-    elif servers:
-        st.info(tr("deployed", hostname=plain(servers[0].hostname)))
+    elif state.current_count:
+        st.info(tr("deployed", hostname=plain(fleet.catalogue.at(state.current_count).hostname)))
     else:
         st.caption(tr("deploy.empty"))
     if state.next_server_type is not None:
         st.caption(tr("deploy.next", type=type_label(state.next_server_type, lang())))
+    if (status.running, state.is_complete) != (drawn_for.running, drawn_for.state.is_complete):
+        st.rerun()  # after drawing the count: redraw the buttons, and the cards at the new pace
+
+
+def live_cards() -> None:
+    """A card per deployed server, newest first (top-left, so a projector shows it)."""
+    try:
+        servers = cards(fleet.deployment_status().state.current_count)
+    except StoreUnavailable:
+        st.error(tr("error.store"))
+        return
     if len(servers) > MAX_CARDS:
         st.caption(tr("deploy.latest_only", shown=MAX_CARDS, total=len(servers)))
     grid = st.grid("auto", min_column_width=260, border=True)
@@ -119,7 +127,9 @@ with st.container(horizontal=True):
     if st.button(tr("deploy.reset"), icon=":material/restart_alt:", disabled=not allowed,
                  help=None if allowed else tr("access.reset_needs_key")):
         confirm_reset(state.current_count)
-if current.running:
-    st.caption(tr("deploy.running"))
+    if current.running:  # inside the row, so the live region below keeps its place in the page
+        st.caption(tr("deploy.running"))
 
-st.fragment(live_region, run_every=POLL_SECONDS)(current)
+st.fragment(live_progress, run_every=POLL_SECONDS)(current)
+# The cards are the heavy part: redrawn once per deployment while it runs, else as the fleet page.
+st.fragment(live_cards, run_every=interval if current.running else fleet.settings.refresh_seconds)()

@@ -45,7 +45,9 @@ def confirm_reset(count: int) -> None:
     with st.container(horizontal=True):
         confirmed = st.button(tr("deploy.reset_confirm"), type="primary", icon=":material/restart_alt:")
         cancelled = st.button(tr("deploy.reset_cancel"))
-    if confirmed and may_change():
+    if confirmed and not may_change():  # the key was dropped since the dialog opened
+        st.error(tr("access.reset_needs_key"))
+    elif confirmed:
         try:
             fleet.reset()
         except StoreUnavailable:

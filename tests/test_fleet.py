@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -10,7 +11,8 @@ import pytest
 from openmanager_core.deployment import DeploymentDriver
 from openmanager_core.fleet import Fleet, InvalidCount, NotDeployed, UnknownServer
 from openmanager_core.models import IncidentType, ServerType, Severity, Status
-from openmanager_core.settings import Settings
+from openmanager_core.runtime import get_fleet
+from openmanager_core.settings import Settings, get_settings
 
 NOW = datetime(2026, 11, 30, 5, 30, tzinfo=UTC)
 
@@ -154,3 +156,21 @@ def test_completion_stops_the_run(paced: Fleet, clock: Clock) -> None:
     status = paced.deployment_status()
     assert status.state.is_complete and not status.running
     assert not paced.start_deployment().running  # nothing left to run
+
+
+def test_the_process_fleet_comes_with_one_driver_that_clearing_stops(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/runtime.db")
+    get_settings.cache_clear()
+    get_fleet.cache_clear()
+
+    def drivers() -> list[threading.Thread]:
+        return [t for t in threading.enumerate() if t.name == "deployment-driver" and t.is_alive()]
+
+    try:
+        assert get_fleet() is get_fleet()
+        assert len(drivers()) == 1
+    finally:
+        get_fleet.cache_clear()
+        get_settings.cache_clear()
+    assert drivers() == []

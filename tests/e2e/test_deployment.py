@@ -13,12 +13,12 @@ SYNC_MS = 1_000  # every viewer shows a new server within this of the first
 LAST = 4  # counts compared across viewers
 # The n of "n / 20" on the deployment page, and the sidebar's 전체 (total deployed) count.
 PROGRESS = """() => {
-  const m = document.querySelector('.st-key-deployment_progress')?.innerText.match(/(\\d+) \\/ 20/);
+  const m = document.querySelector('.st-key-deployment_progress')?.textContent.match(/(\\d+) \\/ 20/);
   return m ? Number(m[1]) : -1;
 }"""
 SIDEBAR = """() => {
   const v = document.querySelector("[data-testid='stSidebar'] [data-testid='stMetricValue']");
-  return v ? Number(v.innerText) : -1;
+  return v ? Number(v.textContent) : -1;
 }"""
 
 # Records, in the page, the wall-clock time each count was first reached (page and sidebar),

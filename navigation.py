@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import time
+
 import streamlit as st
 
 from openmanager_core.fleet import summarize
-from openmanager_core.settings import get_settings
 from openmanager_core.store import StoreUnavailable
 from ui.access import sign_in_from_link
 from ui.components import fleet_counts
@@ -15,14 +16,40 @@ st.set_page_config(page_title="OpenManager", page_icon="🖥️", layout="wide")
 sign_in_from_link()  # the start-up log's `/?token=` link works on any page
 
 
-def live_counts() -> None:
-    """The sidebar's fleet counts, refreshed on their own without rerunning the page."""
+COUNTS_POLL_SECONDS = 0.5  # while a deployment runs, a new server shows in every sidebar within this
+COUNTS_IDLE_SECONDS = 1.0  # otherwise: enough to notice a start, at half the cost
+COUNTS = "sidebar_counts"
+
+
+def live_counts(polled_running: bool) -> None:
+    """The sidebar's fleet counts, refreshed on their own without rerunning the page.
+
+    Each poll is one cheap read of the deployment; the statuses are counted again only when
+    a server was added or removed, or `refresh_seconds` passed (the page run starts afresh).
+    When a deployment starts or stops, the page reruns so the poll takes the matching pace.
+    """
     try:
-        summary = summarize(shared_fleet().states(lang()))
+        fleet = shared_fleet()
+        status = fleet.deployment_status()
+        deployed = status.state.current_count
+        cached = st.session_state.get(COUNTS)
+        if (cached is None or cached[0] != deployed
+                or time.monotonic() - cached[1] > fleet.settings.refresh_seconds):
+            cached = (deployed, time.monotonic(), summarize(fleet.states(lang())))
+            st.session_state[COUNTS] = cached
     except StoreUnavailable:
         st.caption(tr("error.store"))
         return
-    fleet_counts(summary, lang())
+    fleet_counts(cached[2], lang())
+    if status.running != polled_running:
+        st.rerun()
+
+
+def deployment_running() -> bool:
+    try:
+        return shared_fleet().deployment_status().running
+    except StoreUnavailable:
+        return False
 
 
 with st.sidebar:
@@ -51,4 +78,6 @@ pages.run()
 # Drawn after the page so that what the page just did (deploy, inject, reset) is counted.
 with counts_box:
     st.markdown(f"#### 🖥️ OpenManager\n{tr('nav.tagline')}")
-    st.fragment(live_counts, run_every=get_settings().refresh_seconds)()
+    st.session_state.pop(COUNTS, None)  # a page run counts afresh; the fragment's polls reuse it
+    running = deployment_running()
+    st.fragment(live_counts, run_every=COUNTS_POLL_SECONDS if running else COUNTS_IDLE_SECONDS)(running)

@@ -23,7 +23,7 @@ from .models import (
 )
 from .settings import Settings
 from .simulator import Simulator, service_states
-from .store import Store
+from .store import DeploymentRun, Store
 
 MAX_HISTORY_MINUTES = 7 * 24 * 60
 MAX_HISTORY_POINTS = 1440
@@ -45,6 +45,14 @@ class InvalidCount(ValueError):
 class DeployResult:
     server: Server | None
     state: DeploymentState
+
+
+@dataclass(frozen=True)
+class DeploymentStatus:
+    """Where the deployment stands and whether it runs: the same for every viewer."""
+
+    state: DeploymentState
+    running: bool
 
 
 def utcnow() -> datetime:
@@ -107,8 +115,36 @@ class Fleet:
         return DeployResult(self.catalogue.at(position), self._state(count))
 
     def reset(self) -> DeploymentState:
+        """Empty the fleet and stop its run, for every session and replica."""
         self.store.reset(self.clock())
         return self.deployment()
+
+    def _status(self, run: DeploymentRun) -> DeploymentStatus:
+        return DeploymentStatus(state=self._state(run.deployed), running=run.running)
+
+    def deployment_status(self) -> DeploymentStatus:
+        """One cheap read: what every viewer polls while a deployment may run."""
+        return self._status(self.store.deployment_run())
+
+    def start_deployment(self) -> DeploymentStatus:
+        """Run the deployment in the core (the driver advances it), one server per
+        `deploy_interval_seconds`; the first one that is due goes out at once."""
+        now = self.clock()
+        self.store.start_run(self.total, self.settings.deploy_interval_seconds, now)
+        self.store.step_run(self.total, now)
+        return self.deployment_status()
+
+    def pause_deployment(self) -> DeploymentStatus:
+        return self._status(self.store.stop_run(self.clock()))
+
+    def advance_deployment(self, now: datetime | None = None) -> Server | None:
+        """Deploy the running deployment's next server if one interval has passed since the
+        last; the server deployed, or None. Safe to call from any number of drivers."""
+        now = now or self.clock()
+        if not self.store.deployment_run().is_due(now):  # the usual case, and only a read
+            return None
+        position = self.store.step_run(self.total, now)
+        return None if position is None else self.catalogue.at(position)
 
     # -- live state -------------------------------------------------------------------
 

@@ -110,6 +110,17 @@ TEXT: dict[str, dict[Lang, str]] = {
     "deploy.resume": {"ko": "배포 재개", "en": "Resume"},
     "deploy.pause": {"ko": "일시 정지", "en": "Pause"},
     "deploy.reset": {"ko": "초기화", "en": "Reset"},
+    "deploy.reset_title": {"ko": "배포를 초기화할까요?", "en": "Reset the deployment?"},
+    "deploy.reset_question": {
+        "ko": "배포된 서버 {count}대가 모두 내려가고 진행 중인 장애가 종료됩니다. "
+              "진행 중인 배포는 모든 브라우저에서 멈춥니다.",
+        "en": "All {count} deployed servers go offline and their active incidents end. "
+              "A running deployment stops for every browser."},
+    "deploy.reset_confirm": {"ko": "초기화", "en": "Reset"},
+    "deploy.reset_cancel": {"ko": "취소", "en": "Cancel"},
+    "deploy.running": {"ko": "배포 진행 중: 서버가 진행하므로 이 창을 닫거나 새로고침해도 계속됩니다.",
+                       "en": "Deploying: the server runs it, so it goes on if you reload or close "
+                             "this tab."},
     "deploy.progress": {"ko": "배포된 서버 ({percent}%)", "en": "Servers deployed ({percent}%)"},
     "deploy.empty": {"ko": "아직 배포된 서버가 없습니다. '배포 시작'을 누르세요.",
                      "en": "No server is deployed yet. Press Start."},

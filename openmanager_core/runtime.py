@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Generic, TypeVar
 
 from .ai import Agent
+from .deployment import DeploymentDriver
 from .fleet import Fleet
 from .security.keys import KeyRing, load_keyring
 from .settings import get_settings
@@ -38,9 +39,26 @@ class _Once(Generic[T]):
             self._value = None
 
 
-def _build_fleet() -> Fleet:
-    """The one Fleet of this process, shared by every page session and API request."""
-    return Fleet(get_settings())
+class _DrivenFleet(_Once[Fleet]):
+    """The one Fleet of this process, shared by every page session and API request, with the
+    driver that advances a running deployment whether or not any browser watches."""
+
+    def __init__(self) -> None:
+        super().__init__(self._build)
+        self._driver: DeploymentDriver | None = None
+
+    def _build(self) -> Fleet:
+        """A fresh Fleet of the settings, its deployment driver started."""
+        fleet = Fleet(get_settings())
+        self._driver = DeploymentDriver(fleet)
+        self._driver.start()
+        return fleet
+
+    def cache_clear(self) -> None:
+        super().cache_clear()
+        if self._driver is not None:
+            self._driver.stop()
+            self._driver = None
 
 
 def _build_agent() -> Agent:
@@ -53,6 +71,6 @@ def _build_keyring() -> KeyRing:
     return load_keyring(get_settings())
 
 
-get_fleet = _Once(_build_fleet)
+get_fleet = _DrivenFleet()
 get_agent = _Once(_build_agent)
 get_keyring = _Once(_build_keyring)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -31,13 +32,15 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import OperationalError
 
 from .models import Incident, IncidentType, Severity
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: the shared deployment run (deployment_run)
 READ_ONLY = "openmanager_read_only"
 MIGRATION_LOCK = 0x4F4D5354  # any constant shared by every replica: 'OMST'
+DEPLOY_LOCK = 0x4F4D4450  # serialises every change to the deployment: 'OMDP'
+RUN_ROW = 1
 
 metadata = MetaData()
 
@@ -47,6 +50,15 @@ deployments = Table(
     "deployments", metadata,
     Column("position", Integer, primary_key=True, autoincrement=False),
     Column("deployed_at", DateTime(timezone=True), nullable=False),
+)
+
+# One row: whether the deployment runs, for every session, process and replica.
+deployment_run = Table(
+    "deployment_run", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("running", Boolean, nullable=False),
+    Column("interval_seconds", Float, nullable=False),
+    Column("changed_at", DateTime(timezone=True), nullable=False),
 )
 
 incidents = Table(
@@ -90,6 +102,21 @@ ai_logs = Table(
     Column("message", Text, nullable=False),
     Column("duration_ms", Float, nullable=True),
 )
+
+
+@dataclass(frozen=True)
+class DeploymentRun:
+    """The shared deployment run and where it stands, read in one snapshot."""
+
+    running: bool
+    interval_seconds: float
+    deployed: int
+    last_deployed_at: datetime | None
+
+    def is_due(self, now: datetime) -> bool:
+        """Whether the run deploys its next server at `now`: one per interval since the last."""
+        return self.running and (self.last_deployed_at is None
+                                 or now - self.last_deployed_at >= timedelta(seconds=self.interval_seconds))
 
 
 class StoreUnavailable(RuntimeError):
@@ -179,6 +206,9 @@ class Store:
             self._add_missing_columns(conn)
             stmt = self._insert(schema_info).values(version=SCHEMA_VERSION)
             conn.execute(stmt.on_conflict_do_nothing())
+            stmt = self._insert(deployment_run).values(id=RUN_ROW, running=False, interval_seconds=1.0,
+                                                       changed_at=datetime.now(UTC))
+            conn.execute(stmt.on_conflict_do_nothing())
 
     def _add_missing_columns(self, conn: Connection) -> None:
         """Upgrade older databases in place: columns added to a table since are created
@@ -217,43 +247,107 @@ class Store:
         with self.reading() as conn:
             return int(conn.execute(select(func.count()).select_from(deployments)).scalar_one())
 
+    @contextmanager
+    def _deploying(self) -> Iterator[Connection]:
+        """A write transaction that holds the deployment lock, so deploying, stepping the run and
+        resetting never interleave (read committed alone would let a reset land between a
+        deployer's read of the next position and its insert, leaving gaps). SQLite's BEGIN
+        IMMEDIATE already serialises writers."""
+        with self._tx() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": DEPLOY_LOCK})
+            yield conn
+
     def deploy_next(self, total: int, now: datetime) -> int | None:
         """Deploy the next position atomically; None when all `total` are deployed."""
-        for _ in range(200):
-            try:
-                with self._tx() as conn:
-                    current = conn.execute(
-                        select(func.coalesce(func.max(deployments.c.position), 0))
-                    ).scalar_one()
-                    if current >= total:
-                        return None
-                    position = int(current) + 1
-                    conn.execute(insert(deployments).values(position=position, deployed_at=now))
-                    return position
-            except IntegrityError:
-                # Another writer took that position between our read and insert: try the next.
-                continue
-        raise StoreUnavailable("could not claim a deployment slot under contention")
+        with self._deploying() as conn:
+            position = self._next_position(conn)
+            if position > total:
+                return None
+            conn.execute(insert(deployments).values(position=position, deployed_at=now))
+            return position
 
     def deploy_through(self, position: int, now: datetime) -> int:
         """Make positions 1..position deployed (ones already there keep their time); returns
         how many are deployed now."""
-        with self._tx() as conn:
+        with self._deploying() as conn:
             have = set(conn.execute(
                 select(deployments.c.position).where(deployments.c.position <= position)
             ).scalars())
             missing = [p for p in range(1, position + 1) if p not in have]
             if missing:
-                stmt = self._insert(deployments).on_conflict_do_nothing()
-                conn.execute(stmt, [{"position": p, "deployed_at": now} for p in missing])
+                conn.execute(insert(deployments), [{"position": p, "deployed_at": now} for p in missing])
             return int(conn.execute(select(func.count()).select_from(deployments)).scalar_one())
 
     def reset(self, now: datetime) -> None:
-        """Empty the fleet; its incidents end with it."""
-        with self._tx() as conn:
+        """Empty the fleet and stop its run; its incidents end with it."""
+        with self._deploying() as conn:
             conn.execute(delete(deployments))
+            self._set_running(conn, False, now)
             conn.execute(update(incidents).where(incidents.c.cleared_at.is_(None))
                          .values(cleared_at=now))
+
+    @staticmethod
+    def _next_position(conn: Connection) -> int:
+        current = conn.execute(select(func.coalesce(func.max(deployments.c.position), 0))).scalar_one()
+        return int(current) + 1
+
+    @staticmethod
+    def _run(conn: Connection) -> DeploymentRun:
+        row = conn.execute(
+            select(deployment_run.c.running, deployment_run.c.interval_seconds)
+            .where(deployment_run.c.id == RUN_ROW)
+        ).one()
+        deployed, last = conn.execute(
+            select(func.count(), func.max(deployments.c.deployed_at)).select_from(deployments)
+        ).one()
+        return DeploymentRun(running=bool(row.running), interval_seconds=float(row.interval_seconds),
+                             deployed=int(deployed), last_deployed_at=utc(last) if last else None)
+
+    @staticmethod
+    def _set_running(conn: Connection, running: bool, now: datetime,
+                     interval_seconds: float | None = None) -> None:
+        values: dict[str, Any] = {"running": running, "changed_at": now}
+        if interval_seconds is not None:
+            values["interval_seconds"] = interval_seconds
+        conn.execute(update(deployment_run).where(deployment_run.c.id == RUN_ROW).values(**values))
+
+    def deployment_run(self) -> DeploymentRun:
+        """The run and its progress: one cheap read, made by every viewer and driver."""
+        with self.reading() as conn:
+            return self._run(conn)
+
+    def start_run(self, total: int, interval_seconds: float, now: datetime) -> DeploymentRun:
+        """Set the deployment running at one server per `interval_seconds`, unless it is complete."""
+        with self._deploying() as conn:
+            if self._run(conn).deployed < total:
+                self._set_running(conn, True, now, interval_seconds)
+            return self._run(conn)
+
+    def stop_run(self, now: datetime) -> DeploymentRun:
+        with self._deploying() as conn:
+            self._set_running(conn, False, now)
+            return self._run(conn)
+
+    def step_run(self, total: int, now: datetime) -> int | None:
+        """Deploy the run's next position if it is running and due; the position, or None.
+
+        Checked and done under the deployment lock, so any number of drivers on any number
+        of replicas step it once per interval; the last position (or a full fleet) stops it.
+        """
+        with self._deploying() as conn:
+            run = self._run(conn)
+            if run.deployed >= total:
+                if run.running:
+                    self._set_running(conn, False, now)
+                return None
+            if not run.is_due(now):
+                return None
+            position = self._next_position(conn)
+            conn.execute(insert(deployments).values(position=position, deployed_at=now))
+            if position >= total:
+                self._set_running(conn, False, now)
+            return position
 
     # -- incidents --------------------------------------------------------------------
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -10,9 +11,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from openmanager_core.api import create_api
+from openmanager_core.deployment import DeploymentDriver
 from openmanager_core.fleet import Fleet, InvalidCount, NotDeployed, UnknownServer
 from openmanager_core.models import AlertKind, IncidentType, ServerType, Severity, Status
-from openmanager_core.settings import Settings
+from openmanager_core.runtime import get_fleet
+from openmanager_core.settings import Settings, get_settings
 
 NOW = datetime(2026, 11, 30, 5, 30, tzinfo=UTC)
 
@@ -147,3 +150,94 @@ def test_piled_up_incidents_stay_inside_physical_ranges(fleet: Fleet) -> None:
     assert 0 <= metrics["cpu"] <= 100 and 0 <= metrics["memory"] <= 100 and 0 <= metrics["disk"] <= 100
     assert 0 <= metrics["responseTime"] <= 60_000 and 0 <= metrics["networkIn"] <= 10_000
     assert 0 <= metrics["activeConnections"] <= 1_000_000
+
+
+class Clock:
+    """A clock the test moves by hand: the driver's pace is checked without sleeping."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> datetime:
+        self.now += timedelta(seconds=seconds)
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(NOW)
+
+
+@pytest.fixture
+def paced(tmp_path: Path, clock: Clock) -> Fleet:
+    settings = Settings(database_url=f"sqlite:///{tmp_path}/paced.db", deploy_interval_seconds=2)
+    return Fleet(settings, clock=clock)
+
+
+def test_start_deploys_the_first_server_and_the_driver_one_per_interval(paced: Fleet,
+                                                                        clock: Clock) -> None:
+    driver = DeploymentDriver(paced)
+    assert driver.tick() is None and paced.deployment().current_count == 0  # not started
+    status = paced.start_deployment()
+    assert status.running and status.state.current_count == 1
+    assert driver.tick(clock.advance(1.9)) is None  # not due yet
+    assert driver.tick(clock.advance(0.1)).hostname == "db-master-01"
+    assert driver.tick() is None  # the same moment again deploys nothing
+    other = DeploymentDriver(Fleet(paced.settings, clock=clock))  # another process or replica
+    due = clock.advance(2)
+    ticks = [d.tick(due) for d in (other, driver, other, driver)]
+    assert ticks[0].hostname == "api-gateway-prod" and ticks[1:] == [None] * 3  # once between them
+    assert paced.deployment_status().state.current_count == 3
+
+
+def test_pause_stops_the_driver_and_start_resumes(paced: Fleet, clock: Clock) -> None:
+    driver = DeploymentDriver(paced)
+    paced.start_deployment()
+    assert not paced.pause_deployment().running
+    assert driver.tick(clock.advance(60)) is None
+    resumed = paced.start_deployment()  # long past due: the next goes out at once
+    assert resumed.running and resumed.state.current_count == 2
+    assert driver.tick(clock.advance(1)) is None
+
+
+def test_reset_stops_the_run_everywhere(paced: Fleet, clock: Clock) -> None:
+    driver = DeploymentDriver(paced)
+    paced.start_deployment()
+    viewer = Fleet(paced.settings, clock=clock)  # the API in another replica resets
+    assert viewer.deployment_status().running
+    viewer.reset()
+    assert not paced.deployment_status().running
+    assert driver.tick(clock.advance(60)) is None
+    assert paced.deployment().current_count == 0
+
+
+def test_completion_stops_the_run(paced: Fleet, clock: Clock) -> None:
+    driver = DeploymentDriver(paced)
+    paced.start_deployment()
+    deployed = [driver.tick(clock.advance(2)) for _ in range(paced.total + 2)]
+    assert [s.hostname for s in deployed if s][-1] == "staging-web-01"
+    assert deployed[-3:] == [None] * 3
+    status = paced.deployment_status()
+    assert status.state.is_complete and not status.running
+    assert not paced.start_deployment().running  # nothing left to run
+
+
+def test_the_process_fleet_comes_with_one_driver_that_clearing_stops(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/runtime.db")
+    get_settings.cache_clear()
+    get_fleet.cache_clear()
+
+    def drivers() -> list[threading.Thread]:
+        return [t for t in threading.enumerate() if t.name == "deployment-driver" and t.is_alive()]
+
+    try:
+        assert get_fleet() is get_fleet()
+        assert len(drivers()) == 1
+    finally:
+        get_fleet.cache_clear()
+        get_settings.cache_clear()
+    assert drivers() == []

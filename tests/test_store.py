@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import multiprocessing
+import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -29,7 +31,7 @@ def test_schema_is_created_on_first_start_and_start_is_repeatable(database_url: 
     Store(database_url)
     store = Store(database_url)
     tables = set(inspect(store.engine).get_table_names())
-    assert {"deployments", "incidents", "ai_queries", "ai_logs", "schema_info"} <= tables
+    assert {"deployments", "deployment_run", "incidents", "ai_queries", "ai_logs", "schema_info"} <= tables
     if database_url.startswith("sqlite"):
         with store.engine.connect() as conn:
             assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
@@ -91,6 +93,56 @@ def test_hostile_text_is_stored_as_data(database_url: str) -> None:
     assert store.incidents()[0].hostname == name
 
 
+def test_the_run_is_shared_through_the_store_and_reset_stops_it(database_url: str) -> None:
+    store, other = Store(database_url), Store(database_url)  # two processes or replicas
+    assert not store.deployment_run().running
+    started = store.start_run(20, 2.5, NOW)
+    assert started.running and started.interval_seconds == 2.5 and started.deployed == 0
+    assert other.deployment_run() == started
+    assert other.step_run(20, NOW) == 1
+    assert store.step_run(20, NOW + timedelta(seconds=2)) is None  # one interval not yet passed
+    assert store.step_run(20, NOW + timedelta(seconds=2.5)) == 2
+    assert other.deployment_run().last_deployed_at == NOW + timedelta(seconds=2.5)
+    other.reset(NOW + timedelta(seconds=3))
+    assert store.deployment_run() == replace(started, running=False)
+    assert store.step_run(20, NOW + timedelta(minutes=1)) is None
+
+
+def test_the_run_stops_itself_at_the_last_position(database_url: str) -> None:
+    store = Store(database_url)
+    store.start_run(3, 1, NOW)
+    steps = [store.step_run(3, NOW + timedelta(seconds=s)) for s in range(5)]
+    assert steps == [1, 2, 3, None, None]
+    assert not store.deployment_run().running
+    assert not store.start_run(3, 1, NOW).running  # a complete fleet does not start again
+    store.stop_run(NOW)
+    assert not store.deployment_run().running
+
+
+def test_reset_racing_fifty_deployers_leaves_positions_contiguous(database_url: str) -> None:
+    store = Store(database_url)
+    for _ in range(20):
+        store.reset(NOW)
+        store.deploy_through(5, NOW)
+        go = threading.Barrier(51)
+
+        def deploy(go: threading.Barrier = go) -> int | None:
+            go.wait()
+            return store.deploy_next(20, datetime.now(UTC))
+
+        def reset(go: threading.Barrier = go) -> None:
+            go.wait()
+            store.reset(datetime.now(UTC))
+
+        with ThreadPoolExecutor(max_workers=51) as pool:
+            deployers = [pool.submit(deploy) for _ in range(50)]
+            pool.submit(reset).result()
+            claimed = [d.result() for d in deployers]
+        positions = [p for p, _ in store.deployed()]
+        assert positions == list(range(1, len(positions) + 1)), (positions, claimed)
+        assert store.deployed_count() == len(positions)
+
+
 def _deploy_from_threads(url: str, calls: int, results: multiprocessing.Queue) -> None:
     store = Store(url)
     with ThreadPoolExecutor(max_workers=calls) as pool:
@@ -129,3 +181,4 @@ def test_an_older_database_is_upgraded_in_place(database_url: str) -> None:
     store = Store(database_url)
     assert "cleared_at" in {c["name"] for c in inspect(store.engine).get_columns("incidents")}
     assert [(i.id, i.cleared_at) for i in store.incidents()] == [(7, None)]
+    assert not store.deployment_run().running  # the run table came with the upgrade

@@ -1,102 +1,137 @@
-"""Deployment page: the catalogue comes online one server at a time, live, for every viewer."""
+"""Deployment page: the catalogue comes online one server at a time, live, for every viewer.
+
+The run itself lives in the store and the core's driver advances it; this page starts,
+pauses and resets it, and shows what the store holds.
+"""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import time
 
 import streamlit as st
 
-from openmanager_core.models import DeploymentState
+from openmanager_core.fleet import DeploymentStatus
+from openmanager_core.models import ServerState
 from openmanager_core.store import StoreUnavailable
 from ui.access import may_change
 from ui.components import plain, server_card, type_label
 from ui.state import fleet_or_stop, lang, tr
 
-RUNNING = "deployment_running"
 MAX_CARDS = 20
+POLL_SECONDS = 0.5  # every viewer sees a new count within this (plus one render)
+CARDS = "deployment_cards"
 
 fleet = fleet_or_stop()
 interval = fleet.settings.deploy_interval_seconds
 
 
-def set_running(value: bool) -> None:
-    st.session_state[RUNNING] = value
-
-
-def reset() -> None:
-    st.session_state[RUNNING] = False
+def start() -> None:
     try:
-        fleet.reset()
+        fleet.start_deployment()
+    except StoreUnavailable:
+        st.error(tr("error.store"))
+
+
+def pause() -> None:
+    try:
+        fleet.pause_deployment()
+    except StoreUnavailable:
+        st.error(tr("error.store"))
+
+
+@st.dialog(tr("deploy.reset_title"))
+def confirm_reset(count: int) -> None:
+    st.write(tr("deploy.reset_question", count=count))
+    with st.container(horizontal=True):
+        confirmed = st.button(tr("deploy.reset_confirm"), type="primary", icon=":material/restart_alt:")
+        cancelled = st.button(tr("deploy.reset_cancel"))
+    if confirmed and not may_change():  # the key was dropped since the dialog opened
+        st.error(tr("access.reset_needs_key"))
+    elif confirmed:
+        try:
+            fleet.reset()
+        except StoreUnavailable:
+            st.error(tr("error.store"))
+            return
+        st.toast(tr("reset"))
+        st.rerun()
+    if cancelled:
+        st.rerun()
+
+
+def cards(count: int) -> list[ServerState]:
+    """The deployed servers' states, newest first; recomputed when a server is added, the
+    language changes or they are `refresh_seconds` old, so polling stays cheap."""
+    key = (count, lang())
+    cached = st.session_state.get(CARDS)
+    if cached is None or cached[0] != key or time.monotonic() - cached[1] > fleet.settings.refresh_seconds:
+        newest_first = fleet.states(lang())[::-1]
+        cached = (key, time.monotonic(), newest_first)
+        st.session_state[CARDS] = cached
+    return cached[2]
+
+
+def live_progress(drawn_for: DeploymentStatus) -> None:
+    """The count, bar and latest message: small, so every viewer can poll it twice a second.
+    Reruns the page when the run was started, paused, reset or completed anywhere."""
+    try:
+        status = fleet.deployment_status()
     except StoreUnavailable:
         st.error(tr("error.store"))
         return
-    st.toast(tr("reset"))
-
-
-def advance(running: bool) -> DeploymentState:
-    """Deploy the next server if this session is running and the last one is old enough.
-
-    Passing the count makes the step idempotent, and the age check keeps the pace at one
-    server per interval even when several browsers press start.
-    """
-    state = fleet.deployment()
-    if running and not state.is_complete:
-        deployed = fleet.deployed_servers()
-        last = deployed[-1][1] if deployed else None
-        if last is None or fleet.clock() - last >= timedelta(seconds=interval / 2):
-            state = fleet.deploy_next(state.current_count).state
-    return state
-
-
-def live_region() -> None:
-    """Progress, the latest message and a card per deployed server; reruns on its own."""
-    running = bool(st.session_state.get(RUNNING))
-    try:
-        state = advance(running)
-        servers = fleet.states(lang())
-    except StoreUnavailable:
-        st.error(tr("error.store"))
-        return
+    state = status.state
     with st.container(key="deployment_progress"):
         st.metric(tr("deploy.progress", percent=state.progress),
                   f"{state.current_count} / {state.total_servers}")
         st.progress(state.progress)
     if state.is_complete:
         st.success(tr("complete"))
-    elif servers:
-        st.info(tr("deployed", hostname=plain(servers[-1].hostname)))
+    elif state.current_count:
+        st.info(tr("deployed", hostname=plain(fleet.catalogue.at(state.current_count).hostname)))
     else:
         st.caption(tr("deploy.empty"))
     if state.next_server_type is not None:
         st.caption(tr("deploy.next", type=type_label(state.next_server_type, lang())))
+    if (status.running, state.is_complete) != (drawn_for.running, drawn_for.state.is_complete):
+        st.rerun()  # after drawing the count: redraw the buttons, and the cards at the new pace
+
+
+def live_cards() -> None:
+    """A card per deployed server, newest first (top-left, so a projector shows it)."""
+    try:
+        servers = cards(fleet.deployment_status().state.current_count)
+    except StoreUnavailable:
+        st.error(tr("error.store"))
+        return
     if len(servers) > MAX_CARDS:
         st.caption(tr("deploy.latest_only", shown=MAX_CARDS, total=len(servers)))
     grid = st.grid("auto", min_column_width=260, border=True)
-    for server in servers[-MAX_CARDS:]:
+    for server in servers[:MAX_CARDS]:
         with grid.cell():
             server_card(server, lang())
-    if running and state.is_complete:
-        st.session_state[RUNNING] = False
-        st.rerun()
 
 
 st.title(tr("deploy.title"))
 st.caption(tr("deploy.caption", seconds=f"{interval:g}"))
 try:
-    current = fleet.deployment()
+    current = fleet.deployment_status()
 except StoreUnavailable:
     st.error(tr("error.store"))
     st.stop()
 
-running = bool(st.session_state.get(RUNNING))
-started = 0 < current.current_count < current.total_servers
+state = current.state
+paused = not current.running and 0 < state.current_count < state.total_servers
 with st.container(horizontal=True):
-    st.button(tr("deploy.resume" if started else "deploy.start"), icon=":material/play_arrow:",
-              type="primary", disabled=running or current.is_complete, on_click=set_running, args=(True,))
-    st.button(tr("deploy.pause"), icon=":material/pause:", disabled=not running,
-              on_click=set_running, args=(False,))
+    st.button(tr("deploy.resume" if paused else "deploy.start"), icon=":material/play_arrow:",
+              type="primary", disabled=current.running or state.is_complete, on_click=start)
+    st.button(tr("deploy.pause"), icon=":material/pause:", disabled=not current.running, on_click=pause)
     allowed = may_change()
-    st.button(tr("deploy.reset"), icon=":material/restart_alt:", on_click=reset, disabled=not allowed,
-              help=None if allowed else tr("access.reset_needs_key"))
+    if st.button(tr("deploy.reset"), icon=":material/restart_alt:", disabled=not allowed,
+                 help=None if allowed else tr("access.reset_needs_key")):
+        confirm_reset(state.current_count)
+    if current.running:  # inside the row, so the live region below keeps its place in the page
+        st.caption(tr("deploy.running"))
 
-st.fragment(live_region, run_every=interval if running else fleet.settings.refresh_seconds)()
+st.fragment(live_progress, run_every=POLL_SECONDS)(current)
+# The cards are the heavy part: redrawn once per deployment while it runs, else as the fleet page.
+st.fragment(live_cards, run_every=interval if current.running else fleet.settings.refresh_seconds)()

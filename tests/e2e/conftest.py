@@ -10,16 +10,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Page, ViewportSize, expect
+from playwright.sync_api import Page, expect
 
 from openmanager_core.fleet import Fleet
 from openmanager_core.settings import Settings
 from tests.conftest import StartApp
 from tests.services import LiveServer
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 READY = "[data-testid='stApp'][data-test-script-state='notRunning']"
-SCREENSHOT_VIEWPORT: ViewportSize = {"width": 1400, "height": 1000}
 WAIT_MS = 20_000  # for the server's work (a first page run imports the engine); expect's default is 5 s
 
 Dashboard = Callable[..., tuple[LiveServer, Fleet]]
@@ -45,14 +43,6 @@ def open_page(page: Page, url: str) -> None:
     page.goto(url)
     expect(page.get_by_role("main").locator("h1")).to_be_visible(timeout=WAIT_MS)
     expect(page.locator(READY)).to_be_attached(timeout=WAIT_MS)
-
-
-def screenshot(page: Page, name: str) -> None:
-    """Save the page as docs/screenshots/<name>.png (the README shows them)."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.set_viewport_size(SCREENSHOT_VIEWPORT)
-    expect(page.locator(READY)).to_be_attached(timeout=WAIT_MS)
-    page.screenshot(path=SCREENSHOTS / f"{name}.png")
 
 
 class HeldLlm:

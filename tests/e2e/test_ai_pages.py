@@ -8,7 +8,7 @@ from datetime import timedelta
 from playwright.sync_api import Page, expect
 
 from openmanager_core.models import IncidentType, Severity
-from tests.e2e.conftest import WAIT_MS, Dashboard, HeldLlm, open_page, screenshot
+from tests.e2e.conftest import WAIT_MS, Dashboard, HeldLlm, open_page
 
 TIER_BADGE = re.compile("최적화 엔진|패턴 매칭|기본 응답")
 
@@ -42,7 +42,6 @@ def test_thinking_steps_arrive_before_the_answer_and_its_tier(dashboard: Dashboa
     expect(answer.get_by_text("분석 과정 (5단계)")).to_be_visible()
     expect(answer.locator(STEP_LINES).first).not_to_be_visible()
     assert held_llm.requests == 1  # the answer came through the LLM, which was holding it
-    screenshot(page, "ai")
 
 
 def test_admin_page_draws_its_charts(dashboard: Dashboard, page: Page) -> None:
@@ -63,4 +62,3 @@ def test_admin_page_draws_its_charts(dashboard: Dashboard, page: Page) -> None:
     expect(page.get_by_test_id("stMetric").filter(has_text="전체 질의")).to_contain_text("3", timeout=WAIT_MS)
     expect(page.get_by_text("목표 ≥ 95% 달성")).to_be_visible(timeout=WAIT_MS)
     expect(page.get_by_role("button", name="CSV 다운로드")).to_be_visible(timeout=WAIT_MS)
-    screenshot(page, "admin")

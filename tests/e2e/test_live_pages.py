@@ -9,7 +9,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from openmanager_core.models import IncidentType, Severity
 from tests.conftest import VIEWPORT
-from tests.e2e.conftest import WAIT_MS, Dashboard, open_page, screenshot
+from tests.e2e.conftest import WAIT_MS, Dashboard, open_page
 
 ROW_PX = 35  # st.dataframe's row height, header included
 
@@ -30,7 +30,7 @@ RECORD_PROGRESS = """() => {
 
 def test_deployment_count_rises_to_twenty_without_a_reload(dashboard: Dashboard, page: Page,
                                                            browser: Browser) -> None:
-    server, fleet = dashboard(env={"OPENMANAGER_DEPLOY_INTERVAL_SECONDS": "0.2"})
+    server, fleet = dashboard(env={"OPENMANAGER_DEPLOY_INTERVAL_SECONDS": "0.5"})
     open_page(page, f"{server.url}/deployment")
     progress = page.locator(".st-key-deployment_progress")
     expect(progress).to_contain_text("0 / 20", timeout=WAIT_MS)
@@ -56,7 +56,6 @@ def test_deployment_count_rises_to_twenty_without_a_reload(dashboard: Dashboard,
         expect(viewer.locator(".st-key-deployment_progress")).to_contain_text("20 / 20", timeout=WAIT_MS)
     finally:
         other.close()
-    screenshot(page, "deployment")
 
 
 def test_an_injected_incident_turns_the_server_on_the_fleet_page(dashboard: Dashboard, page: Page,
@@ -81,7 +80,6 @@ def test_an_injected_incident_turns_the_server_on_the_fleet_page(dashboard: Dash
         presenter.get_by_role("button", name="장애 주입").click()
         expect(presenter.get_by_text("서버에 호스트 다운 장애를 주입했습니다")).to_be_visible(timeout=WAIT_MS)
         expect(presenter.get_by_text("진행 중인 장애 (1)")).to_be_visible(timeout=WAIT_MS)
-        screenshot(presenter, "incidents")
     finally:
         context.close()
 
@@ -90,7 +88,6 @@ def test_an_injected_incident_turns_the_server_on_the_fleet_page(dashboard: Dash
     expect(sidebar).to_contain_text("오프라인 1", timeout=WAIT_MS)
     first = page.locator("[data-testid='stDataFrame'] [role='row'][aria-rowindex='2']")
     expect(first).to_contain_text("db-master-01", timeout=WAIT_MS)  # worst first
-    screenshot(page, "fleet")
 
     # The table is a canvas: press the pinned hostname button where the first row is drawn.
     table = page.get_by_test_id("stDataFrame").bounding_box()
@@ -104,4 +101,3 @@ def test_an_injected_incident_turns_the_server_on_the_fleet_page(dashboard: Dash
     open_page(page, f"{server.url}/?server=web-prod-01")
     expect(page.get_by_test_id("stPlotlyChart")).to_be_visible(timeout=WAIT_MS)
     expect(page.get_by_text("위험", exact=True).first).to_be_visible(timeout=WAIT_MS)
-    screenshot(page, "fleet-detail")

@@ -1,26 +1,45 @@
-"""Deployment page: start, pause, reset, progress and a card per server, all from the store."""
+"""Deployment page: start, pause, reset, progress and a card per server, all from the store.
+
+The run lives in the store and the core's driver advances it; here the interval is long, so
+the test steps the run itself with `DeploymentDriver.tick` at a moment past the interval.
+"""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 import pytest
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Button
 
+from openmanager_core.deployment import DeploymentDriver
 from openmanager_core.fleet import Fleet
+from openmanager_core.models import Server
 from tests.pages.conftest import OpenPage
 from tests.pages.elements import no_exceptions, texts
 
 PAGE = "views/deployment.py"
+INTERVAL = 60
 
 
 @pytest.fixture(autouse=True)
-def fast_deployment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every fragment run may deploy the next server (the pace check passes at once)."""
-    monkeypatch.setenv("OPENMANAGER_DEPLOY_INTERVAL_SECONDS", "0.001")
+def slow_deployment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The process's own driver never finds a step due during a test; the test steps."""
+    monkeypatch.setenv("OPENMANAGER_DEPLOY_INTERVAL_SECONDS", str(INTERVAL))
 
 
 def button(app: AppTest, label: str) -> Button:
     return next(b for b in app.button if b.label == label)
+
+
+def step(fleet: Fleet) -> Server | None:
+    """What the driver does once an interval has passed since the last deployment."""
+    last = fleet.store.deployment_run().last_deployed_at or fleet.clock()
+    return DeploymentDriver(fleet).tick(last + timedelta(seconds=INTERVAL))
+
+
+def card_hostnames(app: AppTest) -> list[str]:
+    return [m.value.split("**")[1] for m in app.markdown if m.value.startswith("**")]
 
 
 def test_empty_fleet_shows_zero_of_twenty_and_a_start_button(open_page: OpenPage) -> None:
@@ -32,57 +51,61 @@ def test_empty_fleet_shows_zero_of_twenty_and_a_start_button(open_page: OpenPage
     assert button(app, "일시 정지").disabled
 
 
-def test_start_deploys_in_catalogue_order_until_complete(open_page: OpenPage, fleet: Fleet) -> None:
+def test_start_runs_the_deployment_in_the_core_newest_card_first(open_page: OpenPage,
+                                                                fleet: Fleet) -> None:
     app = open_page(PAGE)
     button(app, "배포 시작").click().run()
     no_exceptions(app)
-    assert fleet.deployment().current_count == 1
+    assert fleet.deployment_status().running and fleet.deployment().current_count == 1
     assert "⚡ web\\-prod\\-01 서버 배포됨" in texts(app)
+    assert "배포 진행 중" in texts(app) and button(app, "배포 시작").disabled
+    assert step(fleet).hostname == "db-master-01"
     app.run()
-    assert fleet.deployment().current_count == 2
     assert "⚡ db\\-master\\-01 서버 배포됨" in texts(app)
-    for _ in range(30):
-        if fleet.deployment().is_complete:
-            break
-        app.run()
+    assert card_hostnames(app) == ["db\\-master\\-01", "web\\-prod\\-01"]  # newest top-left
+    while step(fleet) is not None:
+        pass
     app.run()
     no_exceptions(app)
-    assert fleet.deployment().current_count == 20
+    assert fleet.deployment().current_count == 20 and not fleet.deployment_status().running
     assert "🎉 모든 서버 배포 완료!" in texts(app)
     assert "20 / 20" in texts(app)
-    assert button(app, "배포 시작").disabled  # complete, and the session stopped running
+    assert button(app, "배포 시작").disabled and button(app, "일시 정지").disabled
+    assert card_hostnames(app)[0] == "staging\\-web\\-01"
     assert "db\\-master\\-01" in texts(app) and "mysql:3306" in texts(app)
 
 
-def test_pause_stops_and_resume_continues(open_page: OpenPage, fleet: Fleet) -> None:
+def test_pause_stops_the_run_and_resume_continues(open_page: OpenPage, fleet: Fleet) -> None:
     app = open_page(PAGE)
     button(app, "배포 시작").click().run()
     button(app, "일시 정지").click().run()
-    paused_at = fleet.deployment().current_count
-    app.run()
-    app.run()
-    assert fleet.deployment().current_count == paused_at
-    assert not button(app, "배포 재개").disabled
+    assert not fleet.deployment_status().running
+    assert step(fleet) is None and fleet.deployment().current_count == 1
+    assert not button(app, "배포 재개").disabled and button(app, "일시 정지").disabled
     button(app, "배포 재개").click().run()
-    assert fleet.deployment().current_count == paused_at + 1
+    assert fleet.deployment_status().running
+    assert step(fleet).hostname == "db-master-01"
 
 
-def test_reset_empties_the_fleet(open_page: OpenPage, deployed: Fleet) -> None:
+def test_reset_asks_first(open_page: OpenPage, deployed: Fleet) -> None:
     app = open_page(PAGE)
     assert "20 / 20" in texts(app)
     button(app, "초기화").click().run()
     no_exceptions(app)
-    assert deployed.deployment().current_count == 0
-    assert "0 / 20" in texts(app)
+    assert any("배포된 서버 20대가 모두 내려가고" in m.value for m in app.markdown)
+    assert deployed.deployment().current_count == 20  # nothing happens before the confirmation
 
 
-def test_another_session_sees_the_same_fleet(open_page: OpenPage, fleet: Fleet) -> None:
+def test_another_session_sees_the_same_run(open_page: OpenPage, fleet: Fleet) -> None:
     presenter = open_page(PAGE)
     button(presenter, "배포 시작").click().run()
-    presenter.run()
+    step(fleet)
     viewer = open_page(PAGE)
     assert "2 / 20" in texts(viewer)
-    assert fleet.deployment().current_count == 2  # watching deploys nothing
+    assert not button(viewer, "일시 정지").disabled  # the run is the server's, not the presenter's
+    button(viewer, "일시 정지").click().run()
+    presenter.run()
+    assert not fleet.deployment_status().running and button(presenter, "일시 정지").disabled
 
 
 def test_english_page(open_page: OpenPage, deployed: Fleet) -> None:

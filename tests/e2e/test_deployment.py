@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import httpx
 from playwright.sync_api import Browser, Page, expect
 
@@ -79,7 +81,7 @@ def test_every_viewer_sees_the_same_count_and_a_reload_does_not_stop_it(dashboar
                       for name, page in (("presenter", presenter), ("viewer", viewer))}
         for n in range(1, LAST + 1):  # each count reached on both pages and both sidebars within 1 s
             times = [first_seen[who][what][str(n)] for who in first_seen for what in ("progress", "sidebar")]
-            assert max(times) - min(times) <= SYNC_MS, (n, first_seen)
+            assert max(times) - min(times) <= SYNC_MS, (n, json.dumps(first_seen))
         expect(viewer.get_by_role("button", name="일시 정지")).to_be_enabled()
 
         presenter.reload()  # F5 on the tab that started it

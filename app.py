@@ -5,6 +5,8 @@ Run with `streamlit run app.py` (as Community Cloud does) or `uvicorn app:app`.
 
 from __future__ import annotations
 
+import contextlib
+
 import streamlit as st
 from starlette.routing import Mount
 
@@ -12,6 +14,7 @@ from openmanager_core.api import create_api
 from openmanager_core.api.tcp_nodelay import enable_tcp_nodelay
 from openmanager_core.runtime import get_fleet, get_keyring
 from openmanager_core.security.keys import log_sign_in
+from openmanager_core.store import StoreUnavailable
 
 # Listening on every interface: a browser on this machine reaches it as localhost.
 ANY_ADDRESS = ("", "0.0.0.0", "::")
@@ -33,3 +36,7 @@ st.secrets.load_if_toml_exists()
 app = st.App("navigation.py", routes=[Mount("/api", app=create_api(get_fleet))])
 # Imported once per process: the one place the start-up log says how to sign in.
 log_sign_in(get_keyring(), browser_url())
+# Open the fleet now, which starts its deployment driver: a deployment that was running when the
+# process stopped goes on after a restart even if nobody opens a page.
+with contextlib.suppress(StoreUnavailable):  # the pages and /api/health say so; first use retries
+    get_fleet()

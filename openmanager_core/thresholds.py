@@ -165,10 +165,7 @@ def judge(values: Mapping[str, ArrayLike], types: Sequence[ServerType], up: Arra
     worst = np.full(n, ONLINE)
     for key in keys:
         value = np.asarray(values[key], dtype=np.float64)
-        with np.errstate(invalid="ignore"):
-            rank = np.where(value >= critical[key], CRITICAL,
-                            np.where(value >= warning[key], WARNING, ONLINE))
-        rank = np.where(alive, rank, ONLINE)
+        rank = np.where(alive, _ranks(value, warning[key], critical[key]), ONLINE)
         arrays[key], ranks[key] = value, rank
         worst = np.minimum(worst, rank)
     if services:
@@ -177,6 +174,18 @@ def judge(values: Mapping[str, ArrayLike], types: Sequence[ServerType], up: Arra
         worst = np.where(troubled & (worst == ONLINE), WARNING, worst)
     status = np.where(alive, worst, OFFLINE)
     return Judgement(types, arrays, ranks, alive, services, status)
+
+
+def _ranks(value: np.ndarray, warning: np.ndarray, critical: np.ndarray) -> np.ndarray:
+    """Status.rank of each value against its thresholds: the one comparison behind every level."""
+    with np.errstate(invalid="ignore"):
+        return np.where(value >= critical, CRITICAL, np.where(value >= warning, WARNING, ONLINE))
+
+
+def over_time(metric: str, values: np.ndarray, types: Sequence[ServerType]) -> np.ndarray:
+    """(servers, instants): where a metric was at warning or critical, one server type per row."""
+    warning, critical = _bounds(types, [metric])
+    return _ranks(values, warning[metric][:, None], critical[metric][:, None]) != ONLINE
 
 
 def _bounds(types: Sequence[ServerType], keys: Sequence[str]

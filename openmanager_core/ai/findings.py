@@ -225,8 +225,9 @@ def screen(simulator: Simulator, servers: Sequence[Server], now: float,
 
 def departures(window: Window, key: str) -> np.ndarray:
     """(servers, instants) where the metric is materially off its usual level for this time, and
-    was already halfway there the minute before (a single odd minute is noise): the anomaly rule
-    that the screen, the diagnosis and the chart marks all apply."""
+    was already halfway there the minute before (a single odd minute is noise) or has just risen
+    past its warning threshold (then the fleet page already shows it, and so must the AI): the
+    anomaly rule that the screen, the diagnosis and the chart marks all apply."""
     value, usual = window.values[key], window.usual[key]
     points = usual.shape[1]
     value = value[:, -points:]
@@ -234,7 +235,8 @@ def departures(window: Window, key: str) -> np.ndarray:
     rose, fell = _material(key, value, usual, z)
     previous = np.concatenate([np.full((len(z), 1), np.nan), z[:, :-1]], axis=1)
     persistent = np.nan_to_num(np.abs(previous) >= Z_FINDING / 2).astype(bool)
-    return (rose | fell) & persistent
+    crossed = thresholds.over_time(key, value, [server.type for server in window.servers])
+    return ((rose | fell) & persistent) | (rose & crossed)
 
 
 def marks(simulator: Simulator, server: Server, now: float, minutes: int,

@@ -74,3 +74,29 @@ def test_a_cleared_and_reinjected_incident_is_dated_from_the_new_one(tmp_path: P
     since = re.search(r"since (\d\d):(\d\d) KST", answer.response)
     assert since, answer.response
     assert 14 * 60 + 26 <= int(since[1]) * 60 + int(since[2]) <= 14 * 60 + 29, answer.response
+
+
+JUMPING = (IncidentType.MEMORY_LEAK, IncidentType.DISK_FULL, IncidentType.CPU_SPIKE)
+JUMPS = [(kind, severity) for kind in JUMPING for severity in (Severity.HIGH, Severity.MEDIUM)]
+
+
+@pytest.mark.parametrize("kind, severity", JUMPS, ids=[f"{k.value}-{s.value}" for k, s in JUMPS])
+def test_once_the_fleet_page_shows_a_breach_the_ai_does_not_call_it_usual(
+        tmp_path: Path, kind: IncidentType, severity: Severity) -> None:
+    """Between the fleet page turning a server warning and the AI's deadline, every answer agrees
+    with the page: a value that just rose past its threshold is the finding, not "its usual level"."""
+    clock = [NOW]
+    fleet = Fleet(settings_for(tmp_path), clock=lambda: clock[0])
+    fleet.deploy_next(fleet.total - 1)
+    fleet.inject(kind, "db-master-01", severity)
+    agent = Agent(fleet, use_cache=False)
+    checked = 0
+    for seconds in range(15, int(NAMED_WITHIN[severity].total_seconds()) + 1, 15):
+        clock[0] = NOW + timedelta(seconds=seconds)
+        if not any(a.metric for a in fleet.state("db-master-01", "en").alerts):
+            continue
+        checked += 1
+        answer = agent.ask(QUESTIONS["en"]).response
+        assert "db-master-01" in answer.split("\n")[0], (seconds, answer)
+        assert "No anomaly" not in answer and "usual level for this hour" not in answer, (seconds, answer)
+    assert checked

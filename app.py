@@ -8,9 +8,11 @@ from __future__ import annotations
 import contextlib
 
 import streamlit as st
+from starlette.middleware import Middleware
 from starlette.routing import Mount
 
 from openmanager_core.api import create_api
+from openmanager_core.api.middleware import SecurityHeaders
 from openmanager_core.api.tcp_nodelay import enable_tcp_nodelay
 from openmanager_core.runtime import get_fleet, get_keyring
 from openmanager_core.security.keys import log_sign_in
@@ -33,7 +35,9 @@ enable_tcp_nodelay()
 # after this module is imported; load them now so Settings sees them (Community Cloud).
 st.secrets.load_if_toml_exists()
 
-app = st.App("navigation.py", routes=[Mount("/api", app=create_api(get_fleet))])
+# SecurityHeaders on the pages as on the API: no framing (Inject / Clear all), no Host echoed.
+app = st.App("navigation.py", routes=[Mount("/api", app=create_api(get_fleet))],
+             middleware=[Middleware(SecurityHeaders)])
 # Imported once per process: the one place the start-up log says how to sign in.
 log_sign_in(get_keyring(), browser_url())
 # Open the fleet now, which starts its deployment driver: a deployment that was running when the

@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     ai_total_budget_seconds: float = Field(4.5, gt=0)
     ai_pattern_budget_seconds: float = Field(1.0, gt=0)
     ai_cache_seconds: int = Field(300, ge=0)
+    # AI queries and log lines older than this are deleted (checked at most once an hour).
+    retention_days: int = Field(30, ge=1, le=36_500)
 
     # Security. Keys held here are SecretStr (never in a repr or log); the key ring hashes them.
     api_keys: Annotated[list[SecretStr], NoDecode] = Field(default_factory=list)

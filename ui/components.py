@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from typing import Literal
 from zoneinfo import ZoneInfo
@@ -11,6 +10,7 @@ import streamlit as st
 
 from openmanager_core import thresholds
 from openmanager_core.i18n import Lang, t
+from openmanager_core.markdown import escape_markdown as plain  # the pages' name for it
 from openmanager_core.models import FleetSummary, ServerState, ServerType, ServiceState, Status
 
 KST = ZoneInfo("Asia/Seoul")
@@ -26,13 +26,6 @@ STATUS_ICON: dict[Status, str] = {
 SERVICE_ICON: dict[ServiceState, str] = {
     ServiceState.RUNNING: "🟢", ServiceState.DEGRADED: "🟠", ServiceState.STOPPED: "🔴",
 }
-
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~:$])")
-
-
-def plain(text: str) -> str:
-    """`text` escaped so that Markdown shows it literally (no links, HTML or colour codes)."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
 
 
 def local_time(moment: datetime) -> str:

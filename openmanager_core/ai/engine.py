@@ -14,6 +14,7 @@ from .. import thresholds
 from ..analysis import Anomaly, linear_trend
 from ..fleet import Fleet
 from ..i18n import Lang, t
+from ..markdown import escape_markdown
 from ..models import Environment, Provider, Server, ServerType, Specs, Status
 from ..simulator import METRIC_KEYS
 from . import phrases
@@ -653,7 +654,8 @@ class Engine:
                     findings[key] = finding
             causes = [_given_cause(c, set(item.values())) for c in name_causes(findings, None, unlinked)]
             name = item.hostname or t("agent.answer.given_server", lang, n=index + 1)
-            given.append(_Given(name, item, server or _unknown_server(name), usual, findings, causes))
+            given.append(_Given(name, item, server or _unknown_server(name), server is not None, usual,
+                                findings, causes))
         found = [f"{g.name} {cause_label(g.causes[0], lang)}" for g in given if g.causes]
         emit("pattern_matching", t("agent.step.screened", lang, intents=t("agent.intent.diagnose", lang),
                                    n=len(found), found=f": {', '.join(found)}" if found else ""))
@@ -728,6 +730,7 @@ class _Given:
     name: str
     item: ProvidedMetrics
     server: Server  # the catalogue's, or a stand-in named as sent
+    in_catalogue: bool  # else a name sent is the caller's text, escaped in Markdown
     usual: dict[str, float]  # this server's usual level for the hour, when we know the server
     findings: dict[str, Finding]
     causes: list[Cause]
@@ -788,14 +791,16 @@ def _given_line(given: _Given, key: str, lang: Lang) -> str:
 
 def _given_block(given: _Given, lang: Lang) -> str:
     """The headline (the leading cause, or that nothing is off), then one line per metric sent, the
-    leading cause's metric first."""
+    leading cause's metric first. A server we don't know is named as sent, shown literally."""
+    host = (given.server.hostname if given.in_catalogue
+            else escape_markdown(given.item.hostname) if given.item.hostname else given.name)
     if given.causes:
-        headline = t("agent.answer.server_headline", lang, host=given.name,
+        headline = t("agent.answer.server_headline", lang, host=host,
                      cause=cause_label(given.causes[0], lang))
     elif given.usual:
-        headline = t("agent.answer.no_anomaly_given", lang, host=given.name)
+        headline = t("agent.answer.no_anomaly_given", lang, host=host)
     else:
-        headline = t("agent.answer.no_threshold_crossed", lang, host=given.name)
+        headline = t("agent.answer.no_threshold_crossed", lang, host=host)
     leading = [c.primary.metric for c in given.causes if c.primary is not None]
     keys = leading + [key for key in given.item.values() if key not in leading]
     return "\n".join([headline, *(f"- {_given_line(given, key, lang)}" for key in keys)])

@@ -1,16 +1,19 @@
-"""Every query, tier attempt and error, kept in the store; the admin stats and logs are read back from it."""
+"""Every query, tier attempt and error, kept in the store for `retention_days`; the admin stats and logs
+are read back from it."""
 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Literal
 
 import numpy as np
-from sqlalchemy import case, func, insert, select, true
+from sqlalchemy import case, delete, func, insert, select, true
 
+from ..settings import get_settings
 from ..store import Store, ai_logs, ai_queries, utc
 from .models import METHODS, AdminStats, LogContext, LogEntry, LogLevel, QueryRecord, TierStats
 
@@ -19,6 +22,7 @@ MAX_STORED_MESSAGE = 2000
 # Percentiles are computed in Python (SQLite has no percentile function) over at most this many of
 # the latest answered queries; counts and averages cover every row.
 PERCENTILE_ROWS = 100_000
+TRIM_INTERVAL = timedelta(hours=1)  # rows past retention are deleted at most this often, per process
 
 Outcome = Literal["answered", "rejected", "failed"]
 LogLine = tuple[LogLevel, str, str | None, float | None]  # level, message, tier, duration (ms)
@@ -55,10 +59,34 @@ def _share(part: int, whole: int) -> float:
 
 
 class Records:
-    """Writes never raise (a store outage must not cost the operator the answer); reads do."""
+    """Writes never raise (a store outage must not cost the operator the answer); reads do.
 
-    def __init__(self, store: Store, clock: Callable[[], datetime]) -> None:
+    Rows older than `retention` (default: the process's `retention_days`) are deleted by the first
+    write, then at most once every TRIM_INTERVAL.
+    """
+
+    def __init__(self, store: Store, clock: Callable[[], datetime],
+                 retention: timedelta | None = None) -> None:
         self.store, self.clock = store, clock
+        self.retention = retention or timedelta(days=get_settings().retention_days)
+        self._trimmed_at: datetime | None = None
+        self._trim_lock = threading.Lock()
+
+    def _trim_if_due(self, now: datetime) -> None:
+        with self._trim_lock:  # one writer trims; the others go on
+            if self._trimmed_at is not None and now - self._trimmed_at < TRIM_INTERVAL:
+                return
+            self._trimmed_at = now
+        cutoff = now - self.retention
+        try:
+            with self.store.engine.begin() as conn:
+                lines = conn.execute(delete(ai_logs).where(ai_logs.c.created_at < cutoff)).rowcount
+                queries = conn.execute(delete(ai_queries).where(ai_queries.c.created_at < cutoff)).rowcount
+        except Exception as exc:  # as for writes: the next one due tries again
+            log.error("could not delete AI records older than %s: %s", cutoff, exc)
+            return
+        if lines or queries:
+            log.info("deleted %d AI queries and %d log lines older than %s", queries, lines, cutoff)
 
     def write(self, entry: QueryLog) -> int | None:
         """Store the query row and its log lines; the query id, or None if the store is down."""
@@ -78,20 +106,24 @@ class Records:
                     conn.execute(insert(ai_logs), [{**row, "created_at": now, "query_id": query_id,
                                                     "message": row["message"][:MAX_STORED_MESSAGE]}
                                                    for row in rows])
-            return int(query_id)
         except Exception as exc:  # the store is down or full: keep answering, say so in the process log
             log.error("could not record an AI query: %s", exc)
             return None
+        self._trim_if_due(now)
+        return int(query_id)
 
     def log(self, level: LogLevel, message: str, *, tier: str | None = None,
             duration_ms: float | None = None) -> None:
+        now = self.clock()
         try:
             with self.store.engine.begin() as conn:
                 conn.execute(insert(ai_logs).values(
-                    created_at=self.clock(), level=level, tier=tier, message=message[:MAX_STORED_MESSAGE],
+                    created_at=now, level=level, tier=tier, message=message[:MAX_STORED_MESSAGE],
                     duration_ms=duration_ms))
         except Exception as exc:
             log.error("could not record an AI log line: %s", exc)
+            return
+        self._trim_if_due(now)
 
     # -- reading back ---------------------------------------------------------------------
 

@@ -76,10 +76,14 @@ class Security:
             claims = self.tokens.verify(presented)
         except TokenError as exc:
             raise AuthError(401, exc.code, exc.message) from None
-        if self.keyring.get(claims.key_id) is None:
+        key = self.keyring.get(claims.key_id)
+        if key is None:
             raise AuthError(401, "token_key_revoked",
                             "The key this token was issued for is no longer configured.")
-        return Principal(claims.key_id, claims.scope, "token")
+        # The key's scope now, not the one stamped at issue: a key demoted to read-only stops
+        # administering through its old tokens. Never wider than the token's either.
+        scope = claims.scope if claims.scope in GRANTS[key.scope] else key.scope
+        return Principal(claims.key_id, scope, "token")
 
 
 def _header(scope: AsgiScope, name: bytes) -> str | None:

@@ -11,6 +11,7 @@ import logging
 import math
 import time
 from collections.abc import Iterable
+from urllib.parse import urlsplit, urlunsplit
 
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
@@ -80,12 +81,26 @@ class RequestLog:
                                                     "request", None, None, extra={"fields": fields}))
 
 
+def relative_location(location: bytes, host: bytes | None) -> bytes:
+    """A redirect to this same host as a path (`/api/servers`), so the Host header a client sent
+    is never echoed back; a redirect elsewhere unchanged."""
+    target = urlsplit(location)
+    if not target.netloc or target.netloc != host:
+        return location
+    # One leading slash: `//evil.example/x` would be a redirect to another host.
+    return urlunsplit((b"", b"", b"/" + target.path.lstrip(b"/"), target.query, target.fragment))
+
+
 class SecurityHeaders:
-    """nosniff, no framing, no referrer; `Cache-Control: no-store` on JSON unless the app set one."""
+    """nosniff, no framing (`X-Frame-Options` and CSP `frame-ancestors`), no referrer;
+    `Cache-Control: no-store` on JSON unless the app set one; same-host redirects made relative.
+
+    Wraps the API and, in app.py, the pages too (Streamlit sets none of these).
+    """
 
     HEADERS: tuple[tuple[bytes, bytes], ...] = (
         (b"x-content-type-options", b"nosniff"), (b"x-frame-options", b"DENY"),
-        (b"referrer-policy", b"no-referrer"))
+        (b"content-security-policy", b"frame-ancestors 'none'"), (b"referrer-policy", b"no-referrer"))
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -102,6 +117,11 @@ class SecurityHeaders:
                 if (headers.get(b"content-type", b"").startswith(b"application/json")
                         and b"cache-control" not in headers):
                     extra.append((b"cache-control", b"no-store"))
+                if 300 <= message["status"] < 400 and b"location" in headers:
+                    host = next((value for key, value in scope["headers"] if key == b"host"), None)
+                    message["headers"] = [
+                        (key, relative_location(value, host) if key == b"location" else value)
+                        for key, value in message.get("headers", ())]
                 _with_headers(message, extra)
             await send(message)
 

@@ -1,4 +1,5 @@
-"""API keys from settings and `secrets.toml` (project, then user), held only as SHA-256 digests.
+"""API keys from settings and `secrets.toml` (project, then user), held only as SHA-256 digests and
+named by a keyed id (HMAC), never by anything a guess of the key could be checked against.
 
 Two scopes: keys in `api_keys` grant `admin` (change the fleet, run admin endpoints),
 keys in `read_api_keys` grant `read` (reading is open anyway; a read key gives its holder
@@ -35,6 +36,9 @@ MIN_KEY_LENGTH = 16
 SECRETS_SECTION = "openmanager"
 GENERATED_KEY_FILE = "admin-key"
 SIGN_IN_PARAMETER = "token"  # `/?token=<key>` signs a browser in (as Jupyter's link does)
+KEY_ID_LENGTH = 12
+# Without a shared JWT secret ids need only be stable within this process (so are its tokens).
+_PROCESS_ID_SECRET = secrets.token_bytes(32)
 
 log = logging.getLogger("openmanager.security")
 
@@ -52,16 +56,31 @@ def key_digest(key: str) -> bytes:
     return hashlib.sha256(key.encode()).digest()
 
 
+def id_secret(settings: Settings) -> bytes:
+    """The secret key ids are made with: derived from the JWT secret, so every replica sharing it
+    names a key alike (tokens name their key by id); else this process's own."""
+    if settings.jwt_secret is None:
+        return _PROCESS_ID_SECRET
+    return hmac.new(settings.jwt_secret.get_secret_value().encode(), b"openmanager key id",
+                    hashlib.sha256).digest()
+
+
+def key_id(key: str, secret: bytes) -> str:
+    """A short name for a key that is safe to log and show: HMAC-SHA256, so an id seen in a log or
+    on a page cannot be used to test guesses of the key without the secret."""
+    return hmac.new(secret, key.encode(), hashlib.sha256).hexdigest()[:KEY_ID_LENGTH]
+
+
 class KeyRing:
     """The accepted keys; `match` compares a presented key against every digest in constant time.
 
     `trusts_loopback`: the operator configured no key, so a local peer (security/loopback.py)
     may change things without one; `generated` is then the generated admin key, if it could be
-    stored.
+    stored. `ids_with`: the secret of the key ids (see `id_secret`), by default this process's.
     """
 
     def __init__(self, keys: Iterable[tuple[str, Scope]], *, trusts_loopback: bool = False,
-                 generated: GeneratedKey | None = None) -> None:
+                 generated: GeneratedKey | None = None, ids_with: bytes = _PROCESS_ID_SECRET) -> None:
         by_digest: dict[bytes, ApiKey] = {}
         for plain, scope in keys:
             if len(plain) < MIN_KEY_LENGTH:
@@ -69,7 +88,7 @@ class KeyRing:
                                  f"long; a {scope} key is shorter")
             digest = key_digest(plain)
             if digest not in by_digest or scope == "admin":  # listed as both: admin wins
-                by_digest[digest] = ApiKey(digest.hex()[:12], scope, digest)
+                by_digest[digest] = ApiKey(key_id(plain, ids_with), scope, digest)
         self._keys = tuple(by_digest.values())
         self._by_id = {key.key_id: key for key in self._keys}
         self.trusts_loopback, self.generated = trusts_loopback, generated
@@ -151,7 +170,7 @@ def load_keyring(settings: Settings) -> KeyRing:
         from_file = read_secrets_file(path.expanduser())
         keys += [(k, "admin") for k in from_file["admin"]] + [(k, "read") for k in from_file["read"]]
     if keys:
-        return KeyRing(keys)
+        return KeyRing(keys, ids_with=id_secret(settings))
     try:
         generated = generated_admin_key(settings.data_folder)
     except OSError as exc:
@@ -160,7 +179,7 @@ def load_keyring(settings: Settings) -> KeyRing:
                     "to a writable folder.", settings.data_folder, exc)
         return KeyRing([], trusts_loopback=True)
     return KeyRing([(generated.key.get_secret_value(), "admin")], trusts_loopback=True,
-                   generated=generated)
+                   generated=generated, ids_with=id_secret(settings))
 
 
 def log_sign_in(ring: KeyRing, browser_url: str) -> None:

@@ -87,6 +87,7 @@ class TokenService:
         except jwt.InvalidTokenError:
             raise TokenError("token_malformed", "The token is not a well-formed JWT.") from None
         scope, key_id = claims["scope"], claims["sub"]
-        if scope not in GRANTS or not isinstance(key_id, str):
+        # isinstance first: a list or object scope is unhashable, and must be a 401, not a 500.
+        if not isinstance(scope, str) or scope not in GRANTS or not isinstance(key_id, str):
             raise TokenError("token_invalid_claims", "The token's scope or subject is not valid.")
         return TokenClaims(key_id=key_id, scope=scope, expires_at=int(claims["exp"]))

@@ -190,9 +190,30 @@ def test_values_handed_in_are_judged_against_the_usual_level(fleet: Fleet) -> No
     assert blocks[0].startswith("**web-prod-01: CPU spike (traffic surge)**")
     assert blocks[1].startswith("**db-master-01: no anomaly**")
     assert "- memory 70% — usual for this hour (" in blocks[1]
-    assert blocks[2].startswith("**elsewhere-01: disk filling up")
+    assert blocks[2].startswith(r"**elsewhere\-01: disk filling up")  # caller text, escaped
     assert "- disk 93% — above the critical threshold of 90%" in blocks[2]
     assert draft.servers == ["web-prod-01", "db-master-01", "elsewhere-01"]
+
+
+@pytest.mark.parametrize("hostname, shown", [
+    ("[x](javascript:alert(1))", r"\[x\]\(javascript\:alert\(1\)\)"),
+    ("**bold**", r"\*\*bold\*\*"),
+    ("<img src=x onerror=alert(1)>", r"\<img src=x onerror=alert\(1\)\>"),
+])
+def test_a_hostname_sent_comes_back_literally_in_the_markdown(fleet: Fleet, hostname: str,
+                                                               shown: str) -> None:
+    answer = Agent(fleet, use_cache=False).ask(
+        "is this ok?", server_metrics={"hostname": hostname, "cpu": 96})
+    headline = answer.response.split("\n")[0]
+    assert headline.startswith(f"**{shown}: "), headline
+    assert hostname not in answer.response
+    assert answer.metadata.servers == [hostname]  # data fields carry the name as sent
+
+
+def test_a_known_server_is_named_as_the_catalogue_spells_it(fleet: Fleet) -> None:
+    question = Question(parse("is this ok?", fleet.catalogue),
+                        provided=[ProvidedMetrics(hostname="WEB-PROD-01", cpu=40)])
+    assert Engine(fleet).answer(question, lambda *_: None).response.startswith("**web-prod-01: ")
 
 
 GUIDE_METRICS = {"cpu": {"current": 85.5, "history": [75, 80, 82, 85, 85.5]},

@@ -8,8 +8,10 @@ from pathlib import Path
 import pytest
 
 from openmanager_core.ai import Agent, InvalidQuery
+from openmanager_core.ai.records import QueryLog, Records
 from openmanager_core.fleet import Fleet
 from openmanager_core.models import IncidentType
+from openmanager_core.settings import Settings
 from tests.ai.conftest import NOW, Broken, inject, settings_for
 
 
@@ -138,3 +140,36 @@ def test_a_store_outage_does_not_cost_the_answer(fleet: Fleet) -> None:
         conn.exec_driver_sql("DROP TABLE ai_logs")
     answer = agent.ask("현재 서버 상태 요약해줘")
     assert answer.success and answer.metadata.method == "optimized_ai_engine"
+
+
+def test_records_past_retention_are_deleted_at_most_once_an_hour(fleet: Fleet) -> None:
+    clock = [NOW]
+    records = Records(fleet.store, lambda: clock[0], retention=timedelta(days=30))
+
+    def record_at(after: timedelta, query: str) -> list[str]:
+        """Record `query` at NOW + `after`; the queries then kept, and the queries of the log lines."""
+        clock[0] = NOW + after
+        records.write(QueryLog(query=query, language="en", endpoint="ui", outcome="answered",
+                               processing_ms=5.0, messages=[("info", "answered", None, 5.0)]))
+        kept = [r.query for r in records.queries()]
+        assert [e.context.query for e in records.logs(limit=100)] == kept[::-1]
+        return kept
+
+    assert record_at(timedelta(0), "old") == ["old"]
+    assert record_at(timedelta(days=20), "recent") == ["old", "recent"]
+    thirty_days = timedelta(days=30)
+    assert record_at(thirty_days - timedelta(minutes=10), "a") == ["old", "recent", "a"]  # not yet
+    # 30 minutes after the last trim: "old" is past retention but waits for the hour.
+    assert record_at(thirty_days + timedelta(minutes=20), "b") == ["old", "recent", "a", "b"]
+    assert record_at(thirty_days + timedelta(minutes=51), "c") == ["recent", "a", "b", "c"]
+    records.log("info", "detection ran")  # a line of its own, not due to trim either
+    assert len(records.logs(limit=100)) == 5
+
+
+def test_retention_is_thirty_days_unless_configured(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("OPENMANAGER_RETENTION_DAYS", raising=False)
+    assert Settings().retention_days == 30
+    monkeypatch.setenv("OPENMANAGER_RETENTION_DAYS", "7")
+    assert Settings().retention_days == 7
+    with pytest.raises(ValueError):
+        Settings(retention_days=0)

@@ -7,6 +7,7 @@ import json
 import time
 from pathlib import Path
 
+import jwt
 import pytest
 from fastapi import APIRouter
 from fastapi.testclient import TestClient
@@ -215,6 +216,32 @@ def test_tokens_work_on_a_replica_sharing_the_secret_until_their_key_is_removed(
     assert changes(replica, bearer(token_for(keyed, ADMIN_KEY))) == [200, 201, 200, 200]
     response = replica.post("/incidents", json=INCIDENT, headers=bearer(token_for(keyed, OTHER_KEY)))
     assert error_of(response) == (401, "token_key_revoked")
+
+
+def test_a_token_follows_its_key_demoted_to_read_only(keyed: TestClient,
+                                                      make_client: MakeClient) -> None:
+    token = token_for(keyed, ADMIN_KEY)
+    demoted = with_admin_route(make_client(read_api_keys=ADMIN_KEY, jwt_secret=SECRET))
+    assert demoted.get("/incidents", headers=bearer(token)).status_code == 200
+    assert changes(demoted, bearer(token)) == [403, 403, 403, 403]
+    assert error_of(demoted.get("/ai-agent/admin/probe", headers=bearer(token))) == (
+        403, "insufficient_scope")
+
+
+def test_a_token_never_grants_more_than_it_was_issued_with(keyed: TestClient,
+                                                           make_client: MakeClient) -> None:
+    promoted = make_client(api_keys=READ_KEY, jwt_secret=SECRET)
+    assert changes(promoted, bearer(token_for(keyed, READ_KEY))) == [403, 403, 403, 403]
+
+
+@pytest.mark.parametrize("scope", [["admin"], {"admin": True}, 1, None])
+def test_a_token_whose_scope_is_not_a_name_is_refused(keyed: TestClient, scope: object) -> None:
+    key = keyed.app.state.security.keyring.match(ADMIN_KEY)  # type: ignore[attr-defined]
+    now = int(time.time())
+    token = jwt.encode({"iss": "openmanager", "sub": key.key_id, "scope": scope, "iat": now,
+                        "exp": now + 60}, SECRET, algorithm="HS256")
+    response = keyed.post("/incidents", json=INCIDENT, headers=bearer(token))
+    assert error_of(response) == (401, "token_invalid_claims")
 
 
 # -- the admin endpoints, gated by path whichever router serves them ---------------------

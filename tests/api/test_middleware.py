@@ -11,13 +11,14 @@ import pytest
 from fastapi.responses import StreamingResponse
 from starlette.types import Message
 
+from openmanager_core.api.middleware import relative_location
 from tests.api.conftest import LOOPBACK, MakeClient
 
 ADMIN_KEY = "admin-key-0123456789abcdef"
 WRONG_KEY = "wrong-key-0123456789abcdef"
 SECRET = "a-test-signing-secret-of-forty-characters!"
 SECURITY_HEADERS = {"x-content-type-options": "nosniff", "x-frame-options": "DENY",
-                    "referrer-policy": "no-referrer"}
+                    "content-security-policy": "frame-ancestors 'none'", "referrer-policy": "no-referrer"}
 
 
 def access_lines(text: str) -> list[dict]:
@@ -78,6 +79,24 @@ def test_security_headers_on_every_api_answer(make_client: MakeClient) -> None:
     docs = client.get("/docs")
     assert docs.status_code == 200 and docs.headers["x-frame-options"] == "DENY"
     assert "no-store" not in docs.headers.get("cache-control", "")
+
+
+@pytest.mark.parametrize("path, relative", [("/servers/", "/servers"),
+                                            ("/servers/next/?x=1", "/servers/next?x=1")])
+def test_trailing_slash_redirects_never_name_the_host_sent(make_client: MakeClient, path: str,
+                                                           relative: str) -> None:
+    client = make_client()
+    response = client.get(path, headers={"Host": "evil.example"}, follow_redirects=False)
+    assert response.status_code == 307
+    assert response.headers["location"] == relative
+    assert client.get(path, follow_redirects=True).status_code == 200
+
+
+def test_only_redirects_to_the_host_sent_become_relative_and_never_protocol_relative() -> None:
+    assert relative_location(b"http://evil.example//other.example/x", b"evil.example") == b"/other.example/x"
+    assert relative_location(b"https://idp.example/authorize", b"evil.example") == (
+        b"https://idp.example/authorize")
+    assert relative_location(b"/fleet", b"evil.example") == b"/fleet"
 
 
 def test_cors_is_same_origin_unless_configured(make_client: MakeClient) -> None:

@@ -47,6 +47,26 @@ def test_only_digests_are_held() -> None:
     assert ring.get(key.key_id) is key and len(key.key_id) == 12
 
 
+def test_key_ids_are_keyed_not_a_digest_prefix() -> None:
+    """An id is shown and logged: from a bare SHA-256 prefix anyone could test guesses of the key."""
+    key = KeyRing([(ADMIN_KEY, "admin")]).match(ADMIN_KEY)
+    assert key is not None
+    assert key.key_id != hashlib.sha256(ADMIN_KEY.encode()).hexdigest()[:12]
+    assert KeyRing([(ADMIN_KEY, "admin")]).match(ADMIN_KEY).key_id == key.key_id  # type: ignore[union-attr]
+
+
+def test_replicas_sharing_the_jwt_secret_name_a_key_alike(tmp_path: Path) -> None:
+    def ring_id(**settings: object) -> str:
+        ring = load_keyring(Settings(api_keys=ADMIN_KEY, secrets_files=[tmp_path / "absent.toml"],
+                                     **settings))  # type: ignore[arg-type]
+        return ring.match(ADMIN_KEY).key_id  # type: ignore[union-attr]
+
+    secret, other = "a-shared-signing-secret-of-forty-chars!!", "another-secret-that-is-forty-characters!"
+    assert ring_id(jwt_secret=secret) == ring_id(jwt_secret=secret)
+    assert ring_id(jwt_secret=secret) != ring_id(jwt_secret=other)
+    assert ring_id(jwt_secret=secret) != ring_id(jwt_secret=None) == ring_id(jwt_secret=None)
+
+
 def test_a_key_listed_as_admin_and_read_is_admin() -> None:
     ring = KeyRing([(ADMIN_KEY, "read"), (ADMIN_KEY, "admin"), (ADMIN_KEY, "read")])
     assert len(ring) == 1 and ring.match(ADMIN_KEY).scope == "admin"  # type: ignore[union-attr]

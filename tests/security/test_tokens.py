@@ -84,6 +84,10 @@ def test_missing_claims_and_bad_scope() -> None:
     root = jwt.encode({"iss": "openmanager", "sub": KEY.key_id, "scope": "root", "iat": now,
                        "exp": now + 60}, SECRET, algorithm="HS256")
     assert refusal(service, root) == "token_invalid_claims"
+    for scope in (["admin"], {"admin": 1}):
+        listed = jwt.encode({"iss": "openmanager", "sub": KEY.key_id, "scope": scope, "iat": now,
+                             "exp": now + 60}, SECRET, algorithm="HS256")
+        assert refusal(service, listed) == "token_invalid_claims"
 
 
 def test_garbage() -> None:

@@ -231,6 +231,14 @@ def test_proxy_pins_browsers_and_upgrades_the_streamlit_websocket() -> None:
     assert "proxy_set_header Connection $connection_upgrade;" in conf
 
 
+def test_proxy_drops_clients_that_trickle_their_request() -> None:
+    """The app server cannot time out a slow request's headers; the proxy in front of it must."""
+    conf = NGINX_CONF.read_text()
+    for directive in ("client_header_timeout", "client_body_timeout"):
+        seconds = re.findall(rf"^\s*{directive} (\d+)s;", conf, re.M)
+        assert seconds and 0 < int(seconds[0]) <= 30, directive
+
+
 def test_proxy_replaces_the_clients_forwarded_for_header() -> None:
     """Appending ($proxy_add_x_forwarded_for) would pass on whatever address a client claims."""
     conf = NGINX_CONF.read_text()

@@ -258,11 +258,12 @@ class Fleet:
         return list(self._view().deployed)
 
     def now(self) -> FleetNow:
-        """The fleet at the clock's whole second: computed once per second and store version for
-        the whole process, however many sessions and requests ask."""
-        at = self.clock().replace(microsecond=0)
+        """The fleet now: computed once per whole second and store version for the whole process,
+        however many sessions and requests ask, at the instant the first of them asked (so an
+        incident injected just before is already in effect)."""
+        at = self.clock()
         view = self._view()
-        return self._snapshots.get((at, view.version), lambda: self._judge(at, view))
+        return self._snapshots.get((at.replace(microsecond=0), view.version), lambda: self._judge(at, view))
 
     def states(self, lang: Lang = "ko", at: datetime | None = None) -> list[ServerState]:
         """Every deployed server with current metrics, status and alerts, in deployment order.
@@ -273,7 +274,7 @@ class Fleet:
             snapshot = self._judge(at, self._view())
             return self._compose(snapshot, snapshot.rows(), lang)
         snapshot = self.now()
-        return list(self._states.get((snapshot.at, snapshot.version, lang),
+        return list(self._states.get((snapshot.at.replace(microsecond=0), snapshot.version, lang),
                                      lambda: self._compose(snapshot, snapshot.rows(), lang)))
 
     def page(self, lang: Lang, offset: int, limit: int, status: Status | None = None) -> FleetPage:

@@ -106,9 +106,9 @@ class OncePerKey(Generic[K, V]):
 
 @dataclass(frozen=True)
 class StoreView:
-    """What the store holds about the fleet at one store version."""
+    """What the store holds about the fleet at one store version (None: read without one)."""
 
-    version: int
+    version: int | None
     deployed: Sequence[tuple[Server, datetime]]
     incidents: Sequence[Incident]
 
@@ -119,9 +119,8 @@ class FleetNow:
     statuses, counts and states are all read from."""
 
     at: datetime
-    version: int
+    version: int | None
     deployed: Sequence[tuple[Server, datetime]]
-    incidents: Sequence[Incident]
     frame: Frame  # one instant: values[metric] is (servers, 1)
     services: Sequence[Sequence[Service]]
     judgement: thresholds.Judgement
@@ -161,8 +160,8 @@ class Fleet:
         # per process). Metrics are a pure function of time and store state, so a snapshot keyed
         # by the whole second and the store version is right for everyone who asks in that second.
         self._views: OncePerKey[int, StoreView] = OncePerKey(keep=1)
-        self._snapshots: OncePerKey[tuple[datetime, int], FleetNow] = OncePerKey(keep=2)
-        self._states: OncePerKey[tuple[datetime, int, Lang], list[ServerState]] = OncePerKey(keep=4)
+        self._snapshots: OncePerKey[tuple[datetime, int | None], FleetNow] = OncePerKey(keep=2)
+        self._states: OncePerKey[tuple[datetime, int | None, Lang], list[ServerState]] = OncePerKey(keep=4)
 
     @property
     def total(self) -> int:
@@ -292,7 +291,7 @@ class Fleet:
         if deployed_at is None:
             raise NotDeployed(server.hostname)
         incidents = [i for i in self.store.incidents() if i.server_id == server.id]
-        snapshot = self._judge(at, StoreView(-1, [(server, deployed_at)], incidents))
+        snapshot = self._judge(at, StoreView(None, [(server, deployed_at)], incidents))
         return self._compose(snapshot, [0], lang)[0]
 
     def _judge(self, at: datetime, view: StoreView) -> FleetNow:
@@ -309,8 +308,8 @@ class Fleet:
         services = [services_at(server, bool(up[k]), disk[k], by_server.get(server.id, []), at)
                     for k, server in enumerate(servers)]
         judgement = thresholds.judge(values, [s.type for s in servers], up, services)
-        return FleetNow(at=at, version=view.version, deployed=view.deployed, incidents=view.incidents,
-                        frame=frame, services=services, judgement=judgement)
+        return FleetNow(at=at, version=view.version, deployed=view.deployed, frame=frame, services=services,
+                        judgement=judgement)
 
     def _compose(self, snapshot: FleetNow, rows: Sequence[int], lang: Lang) -> list[ServerState]:
         """Rows of the snapshot as pages and the API show them."""

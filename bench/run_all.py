@@ -1,6 +1,7 @@
 """Every benchmark against real servers on loopback, one table: each figure beside its target.
 
     python -m bench [--seconds 3] [--ai-runs 5] [--sessions 50] [--page-runs 3] [--no-pages]
+                    [--watch-seconds 30] [--only-fleet-watch]
 
 Starts `streamlit run` servers from the repo root, each on a free loopback port over a fresh
 SQLite store (the default deployment), with the rate limits off (OPENMANAGER_RATE_LIMIT_* = 0:
@@ -9,7 +10,9 @@ the load comes from one address) and the AI answer cache off (every question is 
 - the floor: `bench/baseline/app.py`, a bare st.App with one FastAPI route;
 - OpenManager with 20 servers: `/api/servers/next` under 1, 8 and 32 keep-alive clients, the
   AI agent (POST and the SSE thinking stream), then 50 browser-like sessions and the RSS;
-- OpenManager with 1,000 and 10,000 servers: the AI agent and the fleet API.
+- OpenManager with 1,000 and 10,000 servers: the AI agent and the fleet API; at 1,000, also
+  50 browser-like sessions watching the fleet page (its live fragments rerunning as in a
+  browser) and the server's CPU meanwhile (`python -m bench.run_all --only-fleet-watch`).
 
 Every fleet is wholly deployed with three incidents running (CPU spike, memory leak, disk
 filling), as in the demo, so the AI has causes to find.
@@ -40,7 +43,7 @@ from pathlib import Path
 import httpx
 
 from bench.httpload import LoadResult, build_request, run_load
-from bench.sessions import hold_sessions
+from bench.sessions import hold_sessions, watch_sessions
 from tests.services import REPO_ROOT, LiveServer, start_app
 
 RESULTS = REPO_ROOT / "bench" / "results" / "latest.md"
@@ -56,6 +59,7 @@ API_TARGET_S = 0.100  # guide: API answers within 100 ms
 RPS_TARGET = 1400.0  # twice the original Next.js implementation's ~700 req/s on this machine
 AI_TARGET_S = 5.0  # guide: AI answers within 5 s
 RSS_TARGET_MB = 1024.0  # guide: at most 1 GB
+WATCH_CPU_TARGET = 50.0  # % of one core with 50 sessions on the fleet page at 1,000 servers (issue 9)
 INCIDENTS = [("cpu_spike", "web-prod-01", 30), ("memory_leak", "db-master-01", 180),
              ("disk_full", "backup-storage-01", 120)]
 QUESTIONS = [
@@ -95,6 +99,10 @@ def _fmt(value: float | None, unit: str) -> str:
         return f"{value:,.0f} req/s"
     if unit == "MB":
         return f"{value:,.0f} MB"
+    if unit == "% of a core":
+        return f"{value:.0f} % of a core"
+    if unit == "per s":
+        return f"{value:.1f} per s"
     return f"{value:g} {unit}"
 
 
@@ -209,7 +217,7 @@ def ai_stream(live: LiveServer, runs: int) -> tuple[list[float], list[float]]:
 
 
 def fleet_api(live: LiveServer, runs: int) -> list[float]:
-    """Seconds per `GET /api/servers` (every deployed server with metrics and status)."""
+    """Seconds per `GET /api/servers` (the default page of 100 servers, counts over all of them)."""
     timings = []
     with httpx.Client(base_url=live.url, timeout=600) as client:
         for _ in range(runs):
@@ -217,6 +225,15 @@ def fleet_api(live: LiveServer, runs: int) -> list[float]:
             client.get("/api/servers").raise_for_status()
             timings.append(time.perf_counter() - started)
     return timings
+
+
+def fleet_watch(live: LiveServer, sessions: int, seconds: float) -> list[Row]:
+    """`sessions` browser-like sessions on the fleet page, their live fragments rerunning: server CPU."""
+    watched = watch_sessions(live.url, live.process.pid, sessions, seconds=seconds)
+    return [Row(f"{sessions} sessions on the fleet page, 1,000 servers: server CPU",
+                watched.server_cpu_percent, "% of a core", WATCH_CPU_TARGET),
+            Row(f"{sessions} sessions on the fleet page: fragment reruns asked", watched.fragment_reruns
+                / watched.seconds, "per s")]
 
 
 def p95(values: list[float]) -> float:
@@ -243,7 +260,7 @@ def page_renders(runs: int) -> str | None:
 # ------------------------------------------------------------------------------ main
 
 
-def run(seconds: float, ai_runs: int, sessions: int, page_runs: int | None) -> str:
+def run(seconds: float, ai_runs: int, sessions: int, page_runs: int | None, watch_seconds: float) -> str:
     rows: list[Row] = []
     with tempfile.TemporaryDirectory(prefix="openmanager-bench-") as tmp:
         directory = Path(tmp)
@@ -279,6 +296,8 @@ def run(seconds: float, ai_runs: int, sessions: int, page_runs: int | None) -> s
             with server(directory, fleet_size=size) as live:
                 prepare(live, size)
                 scale[size] = _ai_and_fleet(live, ai_runs, with_stream=size == 1_000)
+                if size == 1_000:
+                    watched = fleet_watch(live, sessions, watch_seconds)
 
         for size, figures in scale.items():
             rows.append(Row(f"AI optimized, {size:,} servers: p50", statistics.median(figures["ai"]), "ms",
@@ -292,6 +311,7 @@ def run(seconds: float, ai_runs: int, sessions: int, page_runs: int | None) -> s
         for size, figures in scale.items():
             rows.append(Row(f"GET /api/servers, {size:,} servers: p50", statistics.median(figures["fleet"]),
                             "ms", API_TARGET_S))
+        rows += watched
 
         pages = page_renders(page_runs) if page_runs else None
     return report(rows, pages, seconds, ai_runs)
@@ -333,8 +353,19 @@ def main() -> None:
     parser.add_argument("--sessions", type=int, default=50, help="browser-like sessions held at once")
     parser.add_argument("--page-runs", type=int, default=3, help="loads per page in bench/page_render.py")
     parser.add_argument("--no-pages", action="store_true", help="skip the page-render benchmark")
+    parser.add_argument("--watch-seconds", type=float, default=30.0,
+                        help="measured seconds of the sessions watching the fleet page")
+    parser.add_argument("--only-fleet-watch", action="store_true",
+                        help="only the sessions watching the fleet page at 1,000 servers; table not written")
     args = parser.parse_args()
-    print(run(args.seconds, args.ai_runs, args.sessions, None if args.no_pages else args.page_runs))
+    if args.only_fleet_watch:
+        with tempfile.TemporaryDirectory(prefix="openmanager-bench-") as tmp, \
+                server(Path(tmp), fleet_size=1_000) as live:
+            prepare(live, 1_000)
+            print(as_text(table(fleet_watch(live, args.sessions, args.watch_seconds))))
+        return
+    print(run(args.seconds, args.ai_runs, args.sessions, None if args.no_pages else args.page_runs,
+              args.watch_seconds))
     print(f"written to {RESULTS.relative_to(REPO_ROOT)}")
 
 

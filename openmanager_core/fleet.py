@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Sequence
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Generic, TypeVar
+
+import numpy as np
 
 from . import thresholds
 from .catalogue import Catalogue
@@ -16,13 +22,14 @@ from .models import (
     Incident,
     IncidentType,
     MetricHistory,
-    MetricSample,
     Server,
     ServerState,
+    Service,
     Severity,
+    Status,
 )
 from .settings import Settings
-from .simulator import Simulator, service_states
+from .simulator import Frame, Simulator, frames_to_samples, services_at
 from .store import DeploymentRun, Store
 
 MAX_HISTORY_MINUTES = 7 * 24 * 60
@@ -64,6 +71,81 @@ def summarize(states: Iterable[ServerState]) -> FleetSummary:
     return thresholds.count_by_status(state.status for state in states)
 
 
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+class OncePerKey(Generic[K, V]):
+    """Values computed once per key however many threads ask at once (the rest wait for the
+    first one's result); the `keep` newest keys are kept. A failure is handed to everyone who
+    waited and not kept, so the next call tries again."""
+
+    def __init__(self, keep: int) -> None:
+        self._keep = keep
+        self._lock = threading.Lock()
+        self._entries: OrderedDict[K, Future[V]] = OrderedDict()
+
+    def get(self, key: K, compute: Callable[[], V]) -> V:
+        with self._lock:
+            entry = self._entries.get(key)
+            mine = entry is None
+            if entry is None:
+                entry = self._entries[key] = Future()
+                while len(self._entries) > self._keep:
+                    self._entries.popitem(last=False)
+        if mine:
+            try:
+                entry.set_result(compute())
+            except BaseException as exc:
+                entry.set_exception(exc)
+                with self._lock:
+                    if self._entries.get(key) is entry:
+                        del self._entries[key]
+        return entry.result()
+
+
+@dataclass(frozen=True)
+class StoreView:
+    """What the store holds about the fleet at one store version (None: read without one)."""
+
+    version: int | None
+    deployed: Sequence[tuple[Server, datetime]]
+    incidents: Sequence[Incident]
+
+
+@dataclass(frozen=True)
+class FleetNow:
+    """Every deployed server's metrics and judgement at one instant, in deployment order: what
+    statuses, counts and states are all read from."""
+
+    at: datetime
+    version: int | None
+    deployed: Sequence[tuple[Server, datetime]]
+    frame: Frame  # one instant: values[metric] is (servers, 1)
+    services: Sequence[Sequence[Service]]
+    judgement: thresholds.Judgement
+
+    @property
+    def summary(self) -> FleetSummary:
+        return thresholds.count_by_status(self.judgement.statuses)
+
+    def rows(self, status: Status | None = None) -> list[int]:
+        """Rows of the servers in `status` (all of them for None), in deployment order."""
+        if status is None:
+            return list(range(len(self.deployed)))
+        return np.flatnonzero(self.judgement.status_ranks == status.rank).tolist()
+
+
+@dataclass(frozen=True)
+class FleetPage:
+    """Some servers of the fleet at one instant, and the counts over all of it."""
+
+    at: datetime
+    summary: FleetSummary
+    matching: int  # servers in the status asked for (all of them when none was)
+    states: list[ServerState]
+
+
 class Fleet:
     """One shared view of the fleet; safe to use from many threads at once."""
 
@@ -74,6 +156,12 @@ class Fleet:
         self.store = store or Store(settings.database_url)
         self.simulator = Simulator(self.catalogue.servers)
         self.clock = clock
+        # Process-wide: every session and request of this process shares these (the Fleet is one
+        # per process). Metrics are a pure function of time and store state, so a snapshot keyed
+        # by the whole second and the store version is right for everyone who asks in that second.
+        self._views: OncePerKey[int, StoreView] = OncePerKey(keep=1)
+        self._snapshots: OncePerKey[tuple[datetime, int | None], FleetNow] = OncePerKey(keep=2)
+        self._states: OncePerKey[tuple[datetime, int | None, Lang], list[ServerState]] = OncePerKey(keep=4)
 
     @property
     def total(self) -> int:
@@ -154,17 +242,47 @@ class Fleet:
             raise UnknownServer(key)
         return server
 
+    def _view(self) -> StoreView:
+        """Deployments and active incidents, read once per store version. The version is read
+        first, so what is kept under it is never older than it."""
+        version = self.store.version()
+
+        def read() -> StoreView:
+            deployed = [(self.catalogue.at(p), at) for p, at in self.store.deployed() if p <= self.total]
+            return StoreView(version, deployed, self.store.incidents())
+
+        return self._views.get(version, read)
+
     def deployed_servers(self) -> list[tuple[Server, datetime]]:
-        return [(self.catalogue.at(p), at) for p, at in self.store.deployed()
-                if p <= self.total]
+        return list(self._view().deployed)
+
+    def now(self) -> FleetNow:
+        """The fleet now: computed once per whole second and store version for the whole process,
+        however many sessions and requests ask, at the instant the first of them asked (so an
+        incident injected just before is already in effect)."""
+        at = self.clock()
+        view = self._view()
+        return self._snapshots.get((at.replace(microsecond=0), view.version), lambda: self._judge(at, view))
 
     def states(self, lang: Lang = "ko", at: datetime | None = None) -> list[ServerState]:
-        """Every deployed server with current metrics, status and alerts, in deployment order."""
-        at = at or self.clock()
-        deployed = self.deployed_servers()
-        incidents = self.store.incidents()
-        samples = self.simulator.snapshot([s for s, _ in deployed], at, incidents)
-        return self._compose(deployed, samples, incidents, at, lang)
+        """Every deployed server with current metrics, status and alerts, in deployment order.
+
+        Without `at`: the shared snapshot of this second (`now`). An explicit `at` is computed for
+        that instant."""
+        if at is not None:
+            snapshot = self._judge(at, self._view())
+            return self._compose(snapshot, snapshot.rows(), lang)
+        snapshot = self.now()
+        return list(self._states.get((snapshot.at.replace(microsecond=0), snapshot.version, lang),
+                                     lambda: self._compose(snapshot, snapshot.rows(), lang)))
+
+    def page(self, lang: Lang, offset: int, limit: int, status: Status | None = None) -> FleetPage:
+        """The servers in `status` (all for None) from `offset`, at most `limit` of them, with the
+        counts of the whole fleet: only the page's servers are composed."""
+        snapshot = self.now()
+        rows = snapshot.rows(status)
+        return FleetPage(at=snapshot.at, summary=snapshot.summary, matching=len(rows),
+                         states=self._compose(snapshot, rows[offset:offset + limit], lang))
 
     def state(self, key: str, lang: Lang = "ko", at: datetime | None = None) -> ServerState:
         server = self.resolve(key)
@@ -173,25 +291,40 @@ class Fleet:
         if deployed_at is None:
             raise NotDeployed(server.hostname)
         incidents = [i for i in self.store.incidents() if i.server_id == server.id]
-        sample = self.simulator.sample(server, at, incidents)
-        return self._compose([(server, deployed_at)], [sample], incidents, at, lang)[0]
+        snapshot = self._judge(at, StoreView(None, [(server, deployed_at)], incidents))
+        return self._compose(snapshot, [0], lang)[0]
 
-    def _compose(self, deployed: Sequence[tuple[Server, datetime]], samples: Sequence[MetricSample | None],
-                 incidents: Sequence[Incident], at: datetime, lang: Lang) -> list[ServerState]:
-        """Servers as pages and the API show them, judged together by `thresholds.judge`."""
-        services = [service_states(server, sample, incidents, at) for (server, _), sample
-                    in zip(deployed, samples, strict=True)]
-        judgement = thresholds.judge_samples(samples, [server.type for server, _ in deployed], services)
+    def _judge(self, at: datetime, view: StoreView) -> FleetNow:
+        """Metrics of every server in `view` at `at` in one vectorised pass, judged together by
+        `thresholds.judge`."""
+        servers = [server for server, _ in view.deployed]
+        frame = self.simulator.frame([s.id for s in servers], np.array([at.timestamp()]), view.incidents)
+        values = {key: frame.values[key][:, 0] for key in thresholds.METRICS}
+        up = frame.up[:, 0]
+        by_server: dict[str, list[Incident]] = {}
+        for incident in view.incidents:
+            by_server.setdefault(incident.server_id, []).append(incident)
+        disk = values["disk"].tolist()
+        services = [services_at(server, bool(up[k]), disk[k], by_server.get(server.id, []), at)
+                    for k, server in enumerate(servers)]
+        judgement = thresholds.judge(values, [s.type for s in servers], up, services)
+        return FleetNow(at=at, version=view.version, deployed=view.deployed, frame=frame, services=services,
+                        judgement=judgement)
+
+    def _compose(self, snapshot: FleetNow, rows: Sequence[int], lang: Lang) -> list[ServerState]:
+        """Rows of the snapshot as pages and the API show them."""
         states = []
-        for k, ((server, deployed_at), sample) in enumerate(zip(deployed, samples, strict=True)):
+        for k in rows:
+            server, deployed_at = snapshot.deployed[k]
+            sample = next(iter(frames_to_samples(snapshot.frame, k)), None)
             # A host that is down has no uptime: it stops counting and shows as "—".
-            uptime = max(0.0, (at - deployed_at).total_seconds()) if sample is not None else 0.0
+            uptime = max(0.0, (snapshot.at - deployed_at).total_seconds()) if sample is not None else 0.0
             states.append(ServerState(
                 **server.model_dump(exclude={"services"}),
-                services=services[k],
-                status=judgement.status(k),
+                services=snapshot.services[k],
+                status=snapshot.judgement.status(k),
                 metrics=sample,
-                alerts=judgement.alerts(k, lang),
+                alerts=snapshot.judgement.alerts(k, lang),
                 deployed_at=deployed_at,
                 uptime=format_uptime(uptime, lang) if sample is not None else NO_VALUE,
                 uptime_seconds=int(uptime),

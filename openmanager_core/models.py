@@ -228,11 +228,21 @@ class FleetSummary(WireModel):
     offline: int
 
 
-class ServerListResponse(WireModel):
+class FleetSummaryResponse(WireModel):
+    """`GET /servers?summary=true`: the counts over the whole fleet only."""
+
     success: bool = True
-    servers: list[ServerState]
     summary: FleetSummary
     timestamp: datetime
+
+
+class ServerListResponse(FleetSummaryResponse):
+    """One page of `GET /servers`; `summary` still counts the whole fleet."""
+
+    servers: list[ServerState]
+    matching: int  # servers in the status asked for (every deployed one without `status`)
+    limit: int
+    offset: int
 
 
 class ServerResponse(WireModel):

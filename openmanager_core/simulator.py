@@ -238,11 +238,6 @@ class Simulator:
         values["active_connections"] = np.round(values["active_connections"])
         return Frame(t=t2[0], values=values, up=up, maintenance=maintenance)
 
-    def sample(self, server: Server, at: datetime,
-               incidents: Sequence[Incident] = ()) -> MetricSample | None:
-        samples = self.history(server, at, at, 1, incidents)
-        return samples[0] if samples else None
-
     def history(self, server: Server, start: datetime, end: datetime, step_seconds: int,
                 incidents: Sequence[Incident] = ()) -> list[MetricSample]:
         """Samples every `step_seconds` from start to end; instants while the host is down are absent."""
@@ -250,18 +245,6 @@ class Simulator:
         t = np.arange(t0, t1 + 0.5, step_seconds, dtype=np.float64)
         frame = self.frame([server.id], t, [i for i in incidents if i.server_id == server.id])
         return frames_to_samples(frame, 0)
-
-    def snapshot(self, servers: Sequence[Server], at: datetime,
-                 incidents: Sequence[Incident] = ()) -> list[MetricSample | None]:
-        """Every server's sample at one instant, in one vectorised pass."""
-        if not servers:
-            return []
-        frame = self.frame([s.id for s in servers], np.array([_to_seconds(at)]), incidents)
-        samples: list[MetricSample | None] = []
-        for k in range(len(servers)):
-            row = frames_to_samples(frame, k)
-            samples.append(row[0] if row else None)
-        return samples
 
 
 def frames_to_samples(frame: Frame, k: int) -> list[MetricSample]:
@@ -365,14 +348,6 @@ def _apply_incident(incident: Incident, t: np.ndarray, values: dict[str, np.ndar
         values["cpu"][k] *= np.where(active, 0.5, 1.0)
     elif kind is IncidentType.HOST_DOWN:
         up[k] &= ~active
-
-
-def service_states(server: Server, sample: MetricSample | None, incidents: Sequence[Incident],
-                   at: datetime | None = None) -> list[Service]:
-    """Per-service state at `at` (default: the sample's time) given the server's sample there."""
-    moment = at or (sample.timestamp if sample is not None else None)
-    return services_at(server, sample is not None, sample.disk if sample is not None else None,
-                       incidents, moment)
 
 
 def services_at(server: Server, up: bool, disk: float | None, incidents: Sequence[Incident],

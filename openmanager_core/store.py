@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     DateTime,
@@ -36,11 +37,12 @@ from sqlalchemy.exc import OperationalError
 
 from .models import Incident, IncidentType, Severity
 
-SCHEMA_VERSION = 2  # 2: the shared deployment run (deployment_run)
+SCHEMA_VERSION = 3  # 2: the shared deployment run (deployment_run); 3: the store version (store_version)
 READ_ONLY = "openmanager_read_only"
 MIGRATION_LOCK = 0x4F4D5354  # any constant shared by every replica: 'OMST'
 DEPLOY_LOCK = 0x4F4D4450  # serialises every change to the deployment: 'OMDP'
 RUN_ROW = 1
+VERSION_ROW = 1
 
 metadata = MetaData()
 
@@ -59,6 +61,15 @@ deployment_run = Table(
     Column("running", Boolean, nullable=False),
     Column("interval_seconds", Float, nullable=False),
     Column("changed_at", DateTime(timezone=True), nullable=False),
+)
+
+# One row, bumped in the same transaction as every change to what the fleet shows (deployments, the
+# run, incidents): one cheap read tells any process on any replica whether the fleet changed since it
+# last looked. SQLite's PRAGMA data_version would not see this connection's own writes.
+store_version = Table(
+    "store_version", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("version", BigInteger, nullable=False),
 )
 
 incidents = Table(
@@ -209,6 +220,8 @@ class Store:
             stmt = self._insert(deployment_run).values(id=RUN_ROW, running=False, interval_seconds=1.0,
                                                        changed_at=datetime.now(UTC))
             conn.execute(stmt.on_conflict_do_nothing())
+            stmt = self._insert(store_version).values(id=VERSION_ROW, version=0)
+            conn.execute(stmt.on_conflict_do_nothing())
 
     def _add_missing_columns(self, conn: Connection) -> None:
         """Upgrade older databases in place: columns added to a table since are created
@@ -228,6 +241,20 @@ class Store:
             return True
         except Exception:
             return False
+
+    # -- store version ----------------------------------------------------------------
+
+    def version(self) -> int:
+        """A number that grows with every change to deployments, the run or incidents, on any replica."""
+        with self.reading() as conn:
+            return int(conn.execute(select(store_version.c.version)
+                                    .where(store_version.c.id == VERSION_ROW)).scalar_one())
+
+    @staticmethod
+    def _changed(conn: Connection) -> None:
+        """Bump the store version, inside the transaction that changes the fleet."""
+        conn.execute(update(store_version).where(store_version.c.id == VERSION_ROW)
+                     .values(version=store_version.c.version + 1))
 
     # -- deployment -------------------------------------------------------------------
 
@@ -265,6 +292,7 @@ class Store:
             if position > total:
                 return None
             conn.execute(insert(deployments).values(position=position, deployed_at=now))
+            self._changed(conn)
             return position
 
     def deploy_through(self, position: int, now: datetime) -> int:
@@ -277,6 +305,7 @@ class Store:
             missing = [p for p in range(1, position + 1) if p not in have]
             if missing:
                 conn.execute(insert(deployments), [{"position": p, "deployed_at": now} for p in missing])
+                self._changed(conn)
             return int(conn.execute(select(func.count()).select_from(deployments)).scalar_one())
 
     def reset(self, now: datetime) -> None:
@@ -311,6 +340,7 @@ class Store:
         if interval_seconds is not None:
             values["interval_seconds"] = interval_seconds
         conn.execute(update(deployment_run).where(deployment_run.c.id == RUN_ROW).values(**values))
+        Store._changed(conn)
 
     def deployment_run(self) -> DeploymentRun:
         """The run and its progress: one cheap read, made by every viewer and driver."""
@@ -345,6 +375,7 @@ class Store:
                 return None
             position = self._next_position(conn)
             conn.execute(insert(deployments).values(position=position, deployed_at=now))
+            self._changed(conn)
             if position >= total:
                 self._set_running(conn, False, now)
             return position
@@ -358,6 +389,7 @@ class Store:
                 type=type_.value, server_id=server_id, hostname=hostname,
                 severity=severity.value, started_at=started_at, created_at=now,
             ).returning(incidents.c.id)).scalar_one()
+            self._changed(conn)
         return Incident(id=new_id, type=type_, server_id=server_id, hostname=hostname,
                         severity=severity, started_at=started_at, created_at=now)
 
@@ -381,10 +413,14 @@ class Store:
             result = conn.execute(update(incidents).where(
                 (incidents.c.id == incident_id) & incidents.c.cleared_at.is_(None)
             ).values(cleared_at=now))
+            if result.rowcount:
+                self._changed(conn)
         return result.rowcount > 0
 
     def clear_incidents(self, now: datetime) -> int:
         with self._tx() as conn:
             result = conn.execute(update(incidents).where(incidents.c.cleared_at.is_(None))
                                   .values(cleared_at=now))
+            if result.rowcount:
+                self._changed(conn)
         return result.rowcount

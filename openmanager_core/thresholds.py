@@ -17,7 +17,6 @@ from .models import (
     Alert,
     AlertKind,
     FleetSummary,
-    MetricSample,
     ServerType,
     Service,
     ServiceState,
@@ -201,15 +200,6 @@ def _bounds(types: Sequence[ServerType], keys: Sequence[str]
         table = table.reshape(len(kinds), 2)
         warning[key], critical[key] = table[rows, 0], table[rows, 1]
     return warning, critical
-
-
-def judge_samples(samples: Sequence[MetricSample | None], types: Sequence[ServerType],
-                  services: Sequence[Sequence[Service]] = ()) -> Judgement:
-    """`judge` over samples as the simulator gives them (None: the host is down)."""
-    up = np.array([s is not None for s in samples], dtype=bool)
-    values = {key: np.array([float(getattr(s, key)) if s is not None else np.nan for s in samples])
-              for key in METRICS}
-    return judge(values, types, up, services)
 
 
 def count_by_status(statuses: Iterable[Status]) -> FleetSummary:

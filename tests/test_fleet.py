@@ -6,6 +6,7 @@ import math
 import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from fastapi.testclient import TestClient
@@ -241,3 +242,94 @@ def test_the_process_fleet_comes_with_one_driver_that_clearing_stops(
         get_fleet.cache_clear()
         get_settings.cache_clear()
     assert drivers() == []
+
+
+# -- one snapshot per second and store version ----------------------------------------
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def shared(request: pytest.FixtureRequest, tmp_path: Path, clock: Clock) -> Fleet:
+    """A fleet of three servers on a real SQLite file or PostgreSQL database, on a hand-moved clock."""
+    url = (f"sqlite:///{tmp_path}/shared.db" if request.param == "sqlite"
+           else request.getfixturevalue("postgres_url"))
+    fleet = Fleet(Settings(database_url=url), clock=clock)
+    fleet.deploy_next(2)
+    return fleet
+
+
+def frame_calls(fleet: Fleet, monkeypatch: pytest.MonkeyPatch) -> mock.MagicMock:
+    """A spy on the real simulator's one vectorised pass: counts the computations."""
+    spy = mock.MagicMock(wraps=fleet.simulator.frame)
+    monkeypatch.setattr(fleet.simulator, "frame", spy)
+    return spy
+
+
+def test_one_computation_per_second_until_the_store_changes(shared: Fleet, clock: Clock,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    frame = frame_calls(shared, monkeypatch)
+    first = shared.states("en")
+    clock.advance(0.4)  # the same whole second
+    again = shared.states("en")
+    assert frame.call_count == 1 and again == first and all(a is b for a, b in zip(again, first, strict=True))
+    korean = shared.states("ko")
+    assert frame.call_count == 1 and korean[0].status is first[0].status  # one snapshot, two languages
+    shared.inject(IncidentType.HOST_DOWN, "db-master-01", Severity.HIGH)
+    after = shared.states("en")  # still the same second: the write changed the version
+    assert first[1].status is not Status.OFFLINE
+    assert frame.call_count == 2 and after[1].status is Status.OFFLINE
+    replica = Fleet(shared.settings, clock=clock)  # another process or replica clears it
+    replica.clear()
+    assert shared.states("en")[1].status is Status.ONLINE and frame.call_count == 3
+    clock.advance(0.6)  # the next second
+    assert shared.states("en")[0].metrics.timestamp == NOW + timedelta(seconds=1)
+    assert frame.call_count == 4
+    earlier = shared.states("en", NOW - timedelta(minutes=5))  # an explicit instant bypasses it
+    assert frame.call_count == 5 and earlier[0].metrics.timestamp == NOW - timedelta(minutes=5)
+
+
+def test_many_sessions_asking_at_once_share_one_computation(shared: Fleet,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    real_frame = shared.simulator.frame
+    second_started = threading.Event()
+    entered: list[int] = []
+
+    def frame(*args: object, **kwargs: object) -> object:
+        entered.append(1)
+        if len(entered) > 1:
+            second_started.set()
+        else:  # hold the first computation while the others ask; a second one would end the wait
+            second_started.wait(timeout=0.5)
+        return real_frame(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(shared.simulator, "frame", frame)
+    sessions = 16
+    start = threading.Barrier(sessions)
+    results: list[list] = [[] for _ in range(sessions)]
+
+    def session(k: int) -> None:
+        start.wait()
+        results[k] = shared.states("en")
+
+    threads = [threading.Thread(target=session, args=(k,)) for k in range(sessions)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(entered) == 1 and not second_started.is_set()
+    assert all(len(r) == 3 and r[0] is results[0][0] for r in results)
+
+
+def test_a_failed_computation_is_not_kept(shared: Fleet, monkeypatch: pytest.MonkeyPatch) -> None:
+    real_frame = shared.simulator.frame
+    calls: list[int] = []
+
+    def frame(*args: object, **kwargs: object) -> object:
+        calls.append(1)
+        if len(calls) == 1:
+            raise MemoryError("a fault in the first computation")
+        return real_frame(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(shared.simulator, "frame", frame)
+    with pytest.raises(MemoryError):
+        shared.states("en")
+    assert [s.hostname for s in shared.states("en")] == ["web-prod-01", "db-master-01", "api-gateway-prod"]

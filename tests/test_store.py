@@ -93,6 +93,49 @@ def test_hostile_text_is_stored_as_data(database_url: str) -> None:
     assert store.incidents()[0].hostname == name
 
 
+def test_every_fleet_change_bumps_the_version_seen_by_every_replica(database_url: str) -> None:
+    store, other = Store(database_url), Store(database_url)  # two processes or replicas
+    seen = [store.version()]
+
+    def changed() -> bool:
+        """Whether the version moved since the last look; both replicas read the same number."""
+        now = store.version()
+        assert other.version() == now
+        moved = now != seen[-1]
+        seen.append(now)
+        return moved
+
+    store.deploy_next(20, NOW)
+    assert changed()
+    other.deploy_through(3, NOW)
+    assert changed()
+    store.deploy_through(3, NOW)  # a replay that deploys nothing writes nothing
+    assert not changed()
+    incident = store.add_incident(IncidentType.CPU_SPIKE, "srv_001", "web-prod-01", Severity.HIGH, NOW, NOW)
+    assert changed()
+    store.deployed(), store.incidents(), store.deployment_run()  # reads change nothing
+    assert not changed()
+    assert other.clear_incident(incident.id, NOW)
+    assert changed()
+    assert not store.clear_incident(incident.id, NOW) and store.clear_incidents(NOW) == 0
+    assert not changed()
+    store.add_incident(IncidentType.HOST_DOWN, "srv_002", "db-master-01", Severity.HIGH, NOW, NOW)
+    assert changed()
+    assert store.clear_incidents(NOW) == 1
+    assert changed()
+    store.start_run(20, 1, NOW)
+    assert changed()
+    assert store.step_run(20, NOW + timedelta(seconds=1)) == 4
+    assert changed()
+    assert store.step_run(20, NOW + timedelta(seconds=1.5)) is None  # not due: nothing written
+    assert not changed()
+    other.stop_run(NOW)
+    assert changed()
+    store.reset(NOW)
+    assert changed()
+    assert seen == sorted(seen)
+
+
 def test_the_run_is_shared_through_the_store_and_reset_stops_it(database_url: str) -> None:
     store, other = Store(database_url), Store(database_url)  # two processes or replicas
     assert not store.deployment_run().running

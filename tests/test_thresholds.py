@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import numpy as np
+
 from openmanager_core import thresholds
 from openmanager_core.models import AlertKind, MetricSample, ServerType, Service, ServiceState, Status
 
@@ -35,7 +37,10 @@ def test_databases_and_caches_alarm_later_on_memory() -> None:
 
 def judged(*samples: MetricSample | None, services: list[list[Service]] | None = None,
            kind: ServerType = ServerType.WEB) -> thresholds.Judgement:
-    return thresholds.judge_samples(list(samples), [kind] * len(samples), services or [])
+    up = np.array([s is not None for s in samples], dtype=bool)
+    values = {key: np.array([float(getattr(s, key)) if s is not None else np.nan for s in samples])
+              for key in thresholds.METRICS}
+    return thresholds.judge(values, [kind] * len(samples), up, services or [])
 
 
 NGINX = [Service(name="nginx", port=80), Service(name="sshd", port=22)]

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from fastapi.testclient import TestClient
 
-from openmanager_core.fleet import Fleet
+from openmanager_core import fleet as fleet_module
+from openmanager_core.api import create_api
+from openmanager_core.fleet import Fleet, summarize
+from openmanager_core.models import IncidentType, Severity
 from openmanager_core.settings import Settings
+
+from .conftest import LOOPBACK, LOOPBACK_URL, NOW
 
 GUIDE_FIELDS = {"success", "server", "currentCount", "isComplete", "progress", "nextServerType",
                 "message", "totalServers"}
@@ -145,3 +152,75 @@ def test_a_cross_site_browser_must_declare_its_json(client: TestClient, fleet: F
     response = client.post("/servers/next", content=b'{"reset": true}', headers=headers)
     assert response.status_code == 415 and response.json()["error"]["field"] == "Content-Type"
     assert fleet.deployment().current_count == 5
+
+
+@pytest.fixture
+def big(tmp_path: Path) -> Iterator[tuple[Fleet, TestClient]]:
+    """150 deployed servers, two of them down and one over its CPU threshold, and a client on them."""
+    fleet = Fleet(Settings(database_url=f"sqlite:///{tmp_path}/big.db", fleet_size=150), clock=lambda: NOW)
+    fleet.deploy_next(149)
+    fleet.inject(IncidentType.HOST_DOWN, "db-master-01", Severity.HIGH, NOW - timedelta(minutes=5))
+    fleet.inject(IncidentType.HOST_DOWN, "srv_120", Severity.HIGH, NOW - timedelta(minutes=5))
+    fleet.inject(IncidentType.CPU_SPIKE, "srv_001", Severity.HIGH, NOW - timedelta(minutes=10))
+    settings = Settings(database_url=fleet.settings.database_url, data_dir=tmp_path)
+    with TestClient(create_api(lambda: fleet, settings), raise_server_exceptions=False,
+                    base_url=LOOPBACK_URL, client=LOOPBACK) as client:
+        yield fleet, client
+
+
+def test_the_list_is_paged_and_counts_the_whole_fleet(big: tuple[Fleet, TestClient]) -> None:
+    fleet, client = big
+    everything = fleet.states("en")
+    whole = summarize(everything)
+    assert whole.total == 150 and whole.offline == 2 and whole.critical >= 1
+    first = client.get("/servers").json()  # the default page
+    assert (first["limit"], first["offset"], first["matching"]) == (100, 0, 150)
+    assert [s["id"] for s in first["servers"]] == [s.id for s in everything[:100]]
+    assert first["summary"] == whole.model_dump(by_alias=True)
+    page = client.get("/servers", params={"limit": 7, "offset": 115},
+                      headers={"Accept-Language": "en"}).json()
+    assert [s["hostname"] for s in page["servers"]] == [s.hostname for s in everything[115:122]]
+    down = next(s for s in page["servers"] if s["id"] == "srv_120")
+    assert down["status"] == "offline" and down["metrics"] is None
+    assert down["alerts"] == [a.model_dump(mode="json", by_alias=True)
+                              for a in next(s for s in everything if s.id == "srv_120").alerts]
+    assert page["summary"] == whole.model_dump(by_alias=True) and page["matching"] == 150
+    past_the_end = client.get("/servers", params={"offset": 150}).json()
+    assert past_the_end["servers"] == [] and past_the_end["summary"]["total"] == 150
+
+
+def test_a_status_filter_pages_its_own_servers(big: tuple[Fleet, TestClient]) -> None:
+    fleet, client = big
+    offline = client.get("/servers", params={"status": "offline", "limit": 1}).json()
+    assert offline["matching"] == 2 and [s["hostname"] for s in offline["servers"]] == ["db-master-01"]
+    rest = client.get("/servers", params={"status": "offline", "offset": 1}).json()
+    assert [s["id"] for s in rest["servers"]] == ["srv_120"]
+    assert offline["summary"] == rest["summary"] == summarize(fleet.states()).model_dump(by_alias=True)
+
+
+def test_summary_only_counts_without_servers(big: tuple[Fleet, TestClient]) -> None:
+    fleet, client = big
+    body = client.get("/servers", params={"summary": "true", "status": "offline"}).json()
+    assert body.keys() == {"success", "summary", "timestamp"}
+    assert body["summary"] == summarize(fleet.states()).model_dump(by_alias=True)
+    assert datetime.fromisoformat(body["timestamp"]) == NOW
+
+
+def test_only_the_page_is_composed(big: tuple[Fleet, TestClient], monkeypatch: pytest.MonkeyPatch) -> None:
+    _, client = big
+    spy = mock.MagicMock(wraps=fleet_module.frames_to_samples)
+    monkeypatch.setattr(fleet_module, "frames_to_samples", spy)
+    assert len(client.get("/servers", params={"limit": 10, "offset": 40}).json()["servers"]) == 10
+    assert spy.call_count == 10  # of 150 servers judged
+    client.get("/servers", params={"summary": "true"})
+    assert spy.call_count == 10
+
+
+@pytest.mark.parametrize("params, field", [
+    ({"limit": "0"}, "limit"), ({"limit": "1001"}, "limit"), ({"limit": "ten"}, "limit"),
+    ({"offset": "-1"}, "offset"), ({"offset": "1.5"}, "offset"), ({"summary": "maybe"}, "summary"),
+    ({"status": "sleepy"}, "status"),
+])
+def test_bad_paging_names_the_field(client: TestClient, params: dict[str, str], field: str) -> None:
+    response = client.get("/servers", params=params)
+    assert response.status_code == 422 and response.json()["error"]["field"] == field

@@ -6,9 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Query, Request
 
-from ...fleet import summarize
 from ...i18n import t
 from ...models import (
+    FleetSummaryResponse,
     MetricHistoryResponse,
     NextServerRequest,
     NextServerResponse,
@@ -21,6 +21,9 @@ from ..deps import FleetDep, LangDep
 from ..errors import ApiError
 
 router = APIRouter(prefix="/servers", tags=["servers"])
+
+DEFAULT_PAGE = 100
+MAX_PAGE = 1000
 
 
 @router.get("/next", response_model=NextServerResponse)
@@ -74,15 +77,20 @@ router.add_api_route("/next", deploy_next, methods=["POST"], response_model=Next
                      strict_content_type=False)
 
 
-@router.get("", response_model=ServerListResponse)
+@router.get("", response_model=ServerListResponse | FleetSummaryResponse)
 def list_servers(fleet: FleetDep, lang: LangDep,
-                 status: Annotated[Status | None, Query()] = None) -> ServerListResponse:
-    at = fleet.clock()
-    states = fleet.states(lang, at)
-    summary = summarize(states)
-    if status is not None:
-        states = [s for s in states if s.status is status]
-    return ServerListResponse(servers=states, summary=summary, timestamp=at)
+                 status: Annotated[Status | None, Query()] = None,
+                 limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = DEFAULT_PAGE,
+                 offset: Annotated[int, Query(ge=0)] = 0,
+                 summary: Annotated[bool, Query()] = False) -> ServerListResponse | FleetSummaryResponse:
+    """Deployed servers in deployment order (those in `status` only, if given), `limit` of them from
+    `offset`, with the counts of the whole fleet; `summary=true` answers the counts alone."""
+    if summary:
+        now = fleet.now()
+        return FleetSummaryResponse(summary=now.summary, timestamp=now.at)
+    page = fleet.page(lang, offset, limit, status)
+    return ServerListResponse(servers=page.states, summary=page.summary, timestamp=page.at,
+                              matching=page.matching, limit=limit, offset=offset)
 
 
 @router.get("/{server_id}", response_model=ServerResponse)

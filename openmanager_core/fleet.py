@@ -217,12 +217,15 @@ class Fleet:
 
     def inject(self, type_: IncidentType, key: str, severity: Severity = Severity.MEDIUM,
                started_at: datetime | None = None) -> Incident:
+        """Start an incident on a server; IncidentExists when one of that type is active on it,
+        TooManyIncidents when `max_active_incidents` are active in all."""
         server = self.resolve(key)
         now = self.clock()
         start = started_at or now
         if start.tzinfo is None:
             start = start.replace(tzinfo=UTC)
-        return self.store.add_incident(type_, server.id, server.hostname, severity, start, now)
+        return self.store.add_incident(type_, server.id, server.hostname, severity, start, now,
+                                       self.settings.max_active_incidents)
 
     def incidents(self) -> list[Incident]:
         return self.store.incidents()

@@ -207,7 +207,7 @@ class Fleet:
         end_seconds = math.floor((at or self.clock()).timestamp() / step) * step
         at = datetime.fromtimestamp(end_seconds, UTC)
         start = at - timedelta(seconds=(minutes * 60 // step) * step)
-        incidents = [i for i in self.store.incidents(include_cleared_since=start)
+        incidents = [i for i in self.store.incidents(in_effect_during=[(start, at)])
                      if i.server_id == server.id]
         samples = self.simulator.history(server, start, at, step, incidents)
         return MetricHistory(server_id=server.id, hostname=server.hostname, minutes=minutes,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -396,11 +396,13 @@ class Store:
         return Incident(id=new_id, type=type_, server_id=server_id, hostname=hostname,
                         severity=severity, started_at=started_at, created_at=now)
 
-    def incidents(self, include_cleared_since: datetime | None = None) -> list[Incident]:
-        """Active incidents, plus cleared ones that ended after `include_cleared_since`."""
+    def incidents(self, in_effect_during: Sequence[tuple[datetime, datetime]] = ()) -> list[Incident]:
+        """Active incidents, plus cleared ones that were in effect in one of the (start, end) spans
+        of `in_effect_during`: those that ended before a span or began after it cannot shape it,
+        so however many pile up they are not even read."""
         condition = incidents.c.cleared_at.is_(None)
-        if include_cleared_since is not None:
-            condition = condition | (incidents.c.cleared_at > include_cleared_since)
+        for start, end in in_effect_during:
+            condition = condition | ((incidents.c.cleared_at > start) & (incidents.c.started_at <= end))
         with self.reading() as conn:
             rows = conn.execute(select(incidents).where(condition).order_by(incidents.c.id)).all()
         return [_incident(row) for row in rows]

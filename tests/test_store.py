@@ -67,7 +67,8 @@ def test_reset_empties_the_fleet_and_ends_its_incidents(database_url: str) -> No
     store.reset(NOW + timedelta(minutes=1))
     assert store.deployed_count() == 0
     assert store.incidents() == []
-    assert len(store.incidents(include_cleared_since=NOW)) == 1
+    assert len(store.incidents(in_effect_during=[(NOW, NOW + timedelta(minutes=1))])) == 1
+    assert store.incidents(in_effect_during=[(NOW + timedelta(minutes=1), NOW + timedelta(hours=1))]) == []
 
 
 def test_incidents_round_trip_and_clear(database_url: str) -> None:

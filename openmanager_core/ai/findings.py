@@ -105,6 +105,15 @@ class Window:
         return next(k for k, s in enumerate(self.servers) if s.id == server_id)
 
 
+def observed_spans(now: float, minutes: int) -> list[tuple[datetime, datetime]]:
+    """Where `observe` over `minutes` samples (at most `minutes + 1` reference points): the last
+    `minutes`, and the same minutes on each of the SEASON_DAYS days before. Only incidents in effect
+    in one of these spans can change what it sees."""
+    ends = [now - k * DAY for k in range(SEASON_DAYS + 1)]
+    return [(datetime.fromtimestamp(end - minutes * STEP, UTC), datetime.fromtimestamp(end, UTC))
+            for end in ends]
+
+
 def observe(simulator: Simulator, servers: Sequence[Server], now: float, minutes: int,
             reference_points: int, incidents: Sequence[Incident]) -> Window:
     n_t = minutes + 1

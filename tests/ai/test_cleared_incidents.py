@@ -1,4 +1,5 @@
-"""Cleared incidents cost nothing once they end: the answers stay the same and none is applied."""
+"""Cleared incidents cost nothing once they end: the answers stay the same, and they are neither
+read for nor applied to a window they cannot shape."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from sqlalchemy import insert
 
 from openmanager_core import simulator
 from openmanager_core.ai import Agent
+from openmanager_core.ai.findings import DEEP_MINUTES, observed_spans
 from openmanager_core.fleet import Fleet
 from openmanager_core.models import IncidentType
 from openmanager_core.store import incidents
@@ -57,7 +59,9 @@ def test_two_thousand_cleared_incidents_change_neither_the_answers_nor_what_is_a
 
     before = read()
     _pile_up_cleared(fleet)
-    assert len(fleet.store.incidents(include_cleared_since=NOW - timedelta(days=7))) == CLEARED + 2
+    assert len(fleet.store.incidents(in_effect_during=[(NOW - timedelta(days=7), NOW)])) == CLEARED + 2
+    # What the AI reads: only incidents in effect where it looks.
+    assert len(fleet.store.incidents(in_effect_during=observed_spans(NOW.timestamp(), DEEP_MINUTES))) == 2
     after = read()
     assert before[2] > 0, "the two active incidents are applied"
     assert after == before

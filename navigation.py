@@ -10,7 +10,7 @@ from openmanager_core.fleet import summarize
 from openmanager_core.store import StoreUnavailable
 from ui.access import sign_in_from_link
 from ui.components import fleet_counts
-from ui.state import lang, language_switch, shared_fleet, tr
+from ui.state import lang, language_switch, live_fragment, shared_fleet, shown_as_message, tr
 
 st.set_page_config(page_title="OpenManager", page_icon="🖥️", layout="wide")
 sign_in_from_link()  # the start-up log's `/?token=` link works on any page
@@ -73,11 +73,12 @@ pages = st.navigation({
     ],
 })
 
-pages.run()
+with shown_as_message(f"page {pages.url_path or '/'}"):
+    pages.run()
 
 # Drawn after the page so that what the page just did (deploy, inject, reset) is counted.
-with counts_box:
+with counts_box, shown_as_message("sidebar"):
     st.markdown(f"#### 🖥️ OpenManager\n{tr('nav.tagline')}")
     st.session_state.pop(COUNTS, None)  # a page run counts afresh; the fragment's polls reuse it
     running = deployment_running()
-    st.fragment(live_counts, run_every=COUNTS_POLL_SECONDS if running else COUNTS_IDLE_SECONDS)(running)
+    live_fragment(live_counts, run_every=COUNTS_POLL_SECONDS if running else COUNTS_IDLE_SECONDS)(running)

@@ -340,7 +340,7 @@ class Fleet:
         end_seconds = math.floor((at or self.clock()).timestamp() / step) * step
         at = datetime.fromtimestamp(end_seconds, UTC)
         start = at - timedelta(seconds=(minutes * 60 // step) * step)
-        incidents = [i for i in self.store.incidents(include_cleared_since=start)
+        incidents = [i for i in self.store.incidents(in_effect_during=[(start, at)])
                      if i.server_id == server.id]
         samples = self.simulator.history(server, start, at, step, incidents)
         return MetricHistory(server_id=server.id, hostname=server.hostname, minutes=minutes,
@@ -350,12 +350,15 @@ class Fleet:
 
     def inject(self, type_: IncidentType, key: str, severity: Severity = Severity.MEDIUM,
                started_at: datetime | None = None) -> Incident:
+        """Start an incident on a server; IncidentExists when one of that type is active on it,
+        TooManyIncidents when `max_active_incidents` are active in all."""
         server = self.resolve(key)
         now = self.clock()
         start = started_at or now
         if start.tzinfo is None:
             start = start.replace(tzinfo=UTC)
-        return self.store.add_incident(type_, server.id, server.hostname, severity, start, now)
+        return self.store.add_incident(type_, server.id, server.hostname, severity, start, now,
+                                       self.settings.max_active_incidents)
 
     def incidents(self) -> list[Incident]:
         return self.store.incidents()

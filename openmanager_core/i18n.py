@@ -75,6 +75,9 @@ TEXT: dict[str, dict[Lang, str]] = {
     "counts.total": {"ko": "전체", "en": "Total"},
     "error.store": {"ko": "저장소에 연결할 수 없습니다. 잠시 후 자동으로 다시 시도합니다.",
                     "en": "The store cannot be reached. It will be retried shortly."},
+    "error.unexpected": {"ko": "이 부분을 표시하지 못했습니다. 오류는 기록되었으며, "
+                               "새로 고치면 다시 시도합니다.",
+                         "en": "This part could not be shown. The error was logged; refresh to try again."},
     "card.no_metrics": {"ko": "응답 없음 (메트릭 없음)", "en": "Not responding (no metrics)"},
     "type.web": {"ko": "웹 서버", "en": "Web server"},
     "type.database": {"ko": "데이터베이스", "en": "Database"},
@@ -196,6 +199,13 @@ TEXT: dict[str, dict[Lang, str]] = {
     "incidents.inject": {"ko": "장애 주입", "en": "Inject"},
     "incidents.injected": {"ko": "💥 {hostname} 서버에 {type} 장애를 주입했습니다.",
                            "en": "💥 {type} injected on {hostname}."},
+    "incidents.exists": {"ko": "{hostname} 서버에는 이미 {type} 장애가 진행 중입니다 ({since}부터). "
+                               "새로 주입하려면 먼저 해제하세요.",
+                         "en": "{hostname} already has an active {type} (since {since}). "
+                               "Clear it before injecting another."},
+    "incidents.too_many": {"ko": "진행 중인 장애가 이미 {n}개로 최대입니다. 몇 개를 해제한 뒤 주입하세요.",
+                           "en": "{n} incidents are already active, the most allowed at once. "
+                                 "Clear some before injecting another."},
     "incidents.active": {"ko": "진행 중인 장애 ({n})", "en": "Active incidents ({n})"},
     "incidents.none": {"ko": "진행 중인 장애가 없습니다.", "en": "No active incidents."},
     "incidents.row": {"ko": "**{type}** · {hostname} · 심각도 {severity} · {since}부터",

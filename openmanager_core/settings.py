@@ -34,6 +34,8 @@ class Settings(BaseSettings):
     data_dir: Path | None = None
     deploy_interval_seconds: float = Field(1.0, gt=0, le=60)
     refresh_seconds: float = Field(5.0, gt=0, le=300)
+    # Incidents active at once in the whole fleet (each server has at most one of each type).
+    max_active_incidents: int = Field(100, ge=1, le=10_000)
 
     llm_base_url: str | None = None
     llm_api_key: str | None = None

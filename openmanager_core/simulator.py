@@ -221,10 +221,13 @@ class Simulator:
             k = row_of.get(self._row.get(incident.server_id, -1))
             if k is None:
                 continue
+            active = active_at(incident, t2[0])
+            if not active.any():  # over before these instants, begun after them, or between them
+                continue
             server = self.servers[int(rows[k])]
             usual = {key: float(self._base[key][rows[k]]) for key in ("memory", "disk")}
             with np.errstate(over="ignore", invalid="ignore"):
-                _apply_incident(incident, t2[0], values, k, up, server.type, usual)
+                _apply_incident(incident, active, t2[0], values, k, up, server.type, usual)
             _clamp(values, k)
         _clamp(values)
 
@@ -291,6 +294,12 @@ def active_at(incident: Incident, moment: float | np.ndarray) -> np.ndarray:
     return active
 
 
+def in_effect_at(incidents: Sequence[Incident], moment: float) -> list[Incident]:
+    """The incidents in effect at epoch second `moment`; ones cleared before it are left behind,
+    however many of them there are."""
+    return [i for i in incidents if bool(active_at(i, moment))]
+
+
 def _climb_past_warning(values: np.ndarray, metric: str, server_type: ServerType, usual: float,
                         ramp: np.ndarray, rise: np.ndarray) -> np.ndarray:
     """A percent metric that, over the onset (`ramp` 0..1), moves up to SHOW_MARGIN past its type's
@@ -301,12 +310,10 @@ def _climb_past_warning(values: np.ndarray, metric: str, server_type: ServerType
     return values + ramp * (climbing - values)
 
 
-def _apply_incident(incident: Incident, t: np.ndarray, values: dict[str, np.ndarray], k: int,
-                    up: np.ndarray, server_type: ServerType, usual: dict[str, float]) -> None:
-    """Shape row k of `values` the way this failure really looks, fully shown after ONSET_SECONDS."""
-    active = active_at(incident, t)
-    if not active.any():
-        return
+def _apply_incident(incident: Incident, active: np.ndarray, t: np.ndarray, values: dict[str, np.ndarray],
+                    k: int, up: np.ndarray, server_type: ServerType, usual: dict[str, float]) -> None:
+    """Shape row k of `values` the way this failure really looks (at the instants of `t` where it is
+    `active`), fully shown after ONSET_SECONDS."""
     e = np.where(active, np.maximum(t - _to_seconds(incident.started_at), 0.0), 0.0)
     s = SEVERITY_WEIGHT[incident.severity]
     on = active.astype(np.float64)

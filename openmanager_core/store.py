@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -32,7 +32,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Row
 from sqlalchemy.exc import OperationalError
 
 from .models import Incident, IncidentType, Severity
@@ -41,6 +41,7 @@ SCHEMA_VERSION = 3  # 2: the shared deployment run (deployment_run); 3: the stor
 READ_ONLY = "openmanager_read_only"
 MIGRATION_LOCK = 0x4F4D5354  # any constant shared by every replica: 'OMST'
 DEPLOY_LOCK = 0x4F4D4450  # serialises every change to the deployment: 'OMDP'
+INCIDENT_LOCK = 0x4F4D494E  # serialises injects, so the caps hold across replicas: 'OMIN'
 RUN_ROW = 1
 VERSION_ROW = 1
 
@@ -136,6 +137,23 @@ class StoreUnavailable(RuntimeError):
 
 class StoreFull(StoreUnavailable):
     """The database's disk is full: reads still work, writes fail until space is freed."""
+
+
+class IncidentExists(ValueError):
+    """The server already has an active incident of that type; clear it before injecting again."""
+
+    def __init__(self, existing: Incident) -> None:
+        super().__init__(f"{existing.hostname} already has an active {existing.type.value} "
+                         f"incident (id {existing.id})")
+        self.existing = existing
+
+
+class TooManyIncidents(ValueError):
+    """As many incidents are active as the fleet allows at once; clear some first."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"{limit} incidents are already active, the most allowed at once")
+        self.limit = limit
 
 
 def utc(moment: datetime) -> datetime:
@@ -382,9 +400,26 @@ class Store:
 
     # -- incidents --------------------------------------------------------------------
 
-    def add_incident(self, type_: IncidentType, server_id: str, hostname: str,
-                     severity: Severity, started_at: datetime, now: datetime) -> Incident:
+    def add_incident(self, type_: IncidentType, server_id: str, hostname: str, severity: Severity,
+                     started_at: datetime, now: datetime, max_active: int) -> Incident:
+        """Record a new active incident, unless the server has one of that type active
+        (IncidentExists) or `max_active` are active in all (TooManyIncidents).
+
+        The check and the insert share one transaction that holds the incident lock (SQLite's
+        BEGIN IMMEDIATE, a PostgreSQL advisory lock), so concurrent injects never pass a cap.
+        """
         with self._tx() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": INCIDENT_LOCK})
+            active = incidents.c.cleared_at.is_(None)
+            same = conn.execute(select(incidents).where(
+                active & (incidents.c.server_id == server_id) & (incidents.c.type == type_.value)
+            ).limit(1)).first()
+            if same is not None:
+                raise IncidentExists(_incident(same))
+            count = conn.execute(select(func.count()).select_from(incidents).where(active)).scalar_one()
+            if count >= max_active:
+                raise TooManyIncidents(max_active)
             new_id = conn.execute(insert(incidents).values(
                 type=type_.value, server_id=server_id, hostname=hostname,
                 severity=severity.value, started_at=started_at, created_at=now,
@@ -393,20 +428,16 @@ class Store:
         return Incident(id=new_id, type=type_, server_id=server_id, hostname=hostname,
                         severity=severity, started_at=started_at, created_at=now)
 
-    def incidents(self, include_cleared_since: datetime | None = None) -> list[Incident]:
-        """Active incidents, plus cleared ones that ended after `include_cleared_since`."""
+    def incidents(self, in_effect_during: Sequence[tuple[datetime, datetime]] = ()) -> list[Incident]:
+        """Active incidents, plus cleared ones that were in effect in one of the (start, end) spans
+        of `in_effect_during`: those that ended before a span or began after it cannot shape it,
+        so however many pile up they are not even read."""
         condition = incidents.c.cleared_at.is_(None)
-        if include_cleared_since is not None:
-            condition = condition | (incidents.c.cleared_at > include_cleared_since)
+        for start, end in in_effect_during:
+            condition = condition | ((incidents.c.cleared_at > start) & (incidents.c.started_at <= end))
         with self.reading() as conn:
             rows = conn.execute(select(incidents).where(condition).order_by(incidents.c.id)).all()
-        return [
-            Incident(id=r.id, type=IncidentType(r.type), server_id=r.server_id,
-                     hostname=r.hostname, severity=Severity(r.severity),
-                     started_at=utc(r.started_at), created_at=utc(r.created_at),
-                     cleared_at=utc(r.cleared_at) if r.cleared_at else None)
-            for r in rows
-        ]
+        return [_incident(row) for row in rows]
 
     def clear_incident(self, incident_id: int, now: datetime) -> bool:
         with self._tx() as conn:
@@ -424,3 +455,10 @@ class Store:
             if result.rowcount:
                 self._changed(conn)
         return result.rowcount
+
+
+def _incident(row: Row[Any]) -> Incident:
+    return Incident(id=row.id, type=IncidentType(row.type), server_id=row.server_id,
+                    hostname=row.hostname, severity=Severity(row.severity),
+                    started_at=utc(row.started_at), created_at=utc(row.created_at),
+                    cleared_at=utc(row.cleared_at) if row.cleared_at else None)

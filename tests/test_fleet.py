@@ -10,6 +10,7 @@ from unittest import mock
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import insert
 
 from openmanager_core.api import create_api
 from openmanager_core.deployment import DeploymentDriver
@@ -17,6 +18,7 @@ from openmanager_core.fleet import Fleet, InvalidCount, NotDeployed, UnknownServ
 from openmanager_core.models import AlertKind, IncidentType, ServerType, Severity, Status
 from openmanager_core.runtime import get_fleet
 from openmanager_core.settings import Settings, get_settings
+from openmanager_core.store import IncidentExists, TooManyIncidents, incidents
 
 NOW = datetime(2026, 11, 30, 5, 30, tzinfo=UTC)
 
@@ -111,6 +113,25 @@ def test_every_incident_turns_its_server_at_least_warning_within_its_deadline(
     assert all(s.alerts for s in fleet.states("en"))
 
 
+def test_a_second_incident_of_a_type_on_a_server_is_refused_and_the_fleet_is_capped(
+        tmp_path: Path) -> None:
+    fleet = Fleet(Settings(database_url=f"sqlite:///{tmp_path}/capped.db", max_active_incidents=3),
+                  clock=lambda: NOW)
+    fleet.deploy_next(fleet.total - 1)
+    first = fleet.inject(IncidentType.CPU_SPIKE, "web-prod-01", Severity.HIGH)
+    with pytest.raises(IncidentExists) as refused:
+        fleet.inject(IncidentType.CPU_SPIKE, "srv_001", Severity.LOW)
+    assert refused.value.existing == first
+    fleet.inject(IncidentType.DISK_FULL, "web-prod-01")
+    fleet.inject(IncidentType.CPU_SPIKE, "db-master-01")
+    with pytest.raises(TooManyIncidents):
+        fleet.inject(IncidentType.HOST_DOWN, "api-gateway-prod")
+    assert [(i.type, i.hostname, i.severity) for i in fleet.incidents()] == [
+        (IncidentType.CPU_SPIKE, "web-prod-01", Severity.HIGH),
+        (IncidentType.DISK_FULL, "web-prod-01", Severity.MEDIUM),
+        (IncidentType.CPU_SPIKE, "db-master-01", Severity.MEDIUM)]
+
+
 def test_a_stopped_service_is_an_alert_and_a_warning(fleet: Fleet) -> None:
     fleet.deploy_next(0)
     fleet.inject(IncidentType.SERVICE_DOWN, "web-prod-01", Severity.LOW)
@@ -137,12 +158,16 @@ def test_a_down_host_is_an_alert_and_its_uptime_stops_counting(tmp_path: Path) -
 
 
 def test_piled_up_incidents_stay_inside_physical_ranges(fleet: Fleet) -> None:
-    """600 high CPU spikes on one host used to reach infinity: 500s on /api/servers."""
+    """600 high CPU spikes on one host used to reach infinity: 500s on /api/servers. The caps now
+    refuse them; a database written before the caps may still hold them, as rows."""
     fleet.deploy_next(0)
-    for kind, count in ((IncidentType.CPU_SPIKE, 600), (IncidentType.NETWORK_CONGESTION, 50),
-                        (IncidentType.MEMORY_LEAK, 50)):
-        for _ in range(count):
-            fleet.inject(kind, "web-prod-01", Severity.HIGH, NOW - timedelta(hours=2))
+    piled = [{"type": kind.value, "server_id": "srv_001", "hostname": "web-prod-01", "severity": "high",
+              "started_at": NOW - timedelta(hours=2), "created_at": NOW}
+             for kind, count in ((IncidentType.CPU_SPIKE, 600), (IncidentType.NETWORK_CONGESTION, 50),
+                                 (IncidentType.MEMORY_LEAK, 50)) for _ in range(count)]
+    with fleet.store.engine.begin() as conn:
+        conn.execute(insert(incidents), piled)
+    assert len(fleet.incidents()) == 700
     with TestClient(create_api(lambda: fleet), client=("127.0.0.1", 5000)) as client:
         response = client.get("/servers")  # /api/servers once mounted in the app
     assert response.status_code == 200

@@ -14,9 +14,10 @@ import pytest
 from sqlalchemy import create_engine, inspect
 
 from openmanager_core.models import IncidentType, Severity
-from openmanager_core.store import Store
+from openmanager_core.store import IncidentExists, Store, TooManyIncidents
 
 NOW = datetime(2026, 11, 30, 5, 30, tzinfo=UTC)
+CAP = 100  # active incidents allowed at once, as the settings' default
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -62,20 +63,21 @@ def test_deployment_survives_a_restart(database_url: str) -> None:
 def test_reset_empties_the_fleet_and_ends_its_incidents(database_url: str) -> None:
     store = Store(database_url)
     store.deploy_through(3, NOW)
-    store.add_incident(IncidentType.CPU_SPIKE, "srv_001", "web-prod-01", Severity.HIGH, NOW, NOW)
+    store.add_incident(IncidentType.CPU_SPIKE, "srv_001", "web-prod-01", Severity.HIGH, NOW, NOW, CAP)
     store.reset(NOW + timedelta(minutes=1))
     assert store.deployed_count() == 0
     assert store.incidents() == []
-    assert len(store.incidents(include_cleared_since=NOW)) == 1
+    assert len(store.incidents(in_effect_during=[(NOW, NOW + timedelta(minutes=1))])) == 1
+    assert store.incidents(in_effect_during=[(NOW + timedelta(minutes=1), NOW + timedelta(hours=1))]) == []
 
 
 def test_incidents_round_trip_and_clear(database_url: str) -> None:
     store = Store(database_url)
     started = NOW - timedelta(hours=2)
     first = store.add_incident(IncidentType.DISK_FULL, "srv_002", "db-master-01",
-                               Severity.LOW, started, NOW)
+                               Severity.LOW, started, NOW, CAP)
     second = store.add_incident(IncidentType.HOST_DOWN, "srv_003", "api-gateway-prod",
-                                Severity.HIGH, NOW, NOW)
+                                Severity.HIGH, NOW, NOW, CAP)
     listed = store.incidents()
     assert [(i.id, i.type, i.started_at, i.severity) for i in listed] == [
         (first.id, IncidentType.DISK_FULL, started, Severity.LOW),
@@ -86,10 +88,64 @@ def test_incidents_round_trip_and_clear(database_url: str) -> None:
     assert store.clear_incidents(NOW) == 1 and store.incidents() == []
 
 
+def test_a_server_has_one_active_incident_of_each_type(database_url: str) -> None:
+    store = Store(database_url)
+    first = store.add_incident(IncidentType.CPU_SPIKE, "srv_001", "web-prod-01", Severity.LOW, NOW, NOW, CAP)
+    with pytest.raises(IncidentExists) as refused:
+        store.add_incident(IncidentType.CPU_SPIKE, "srv_001", "web-prod-01", Severity.HIGH, NOW, NOW, CAP)
+    assert refused.value.existing == first
+    store.add_incident(IncidentType.MEMORY_LEAK, "srv_001", "web-prod-01", Severity.HIGH, NOW, NOW, CAP)
+    store.add_incident(IncidentType.CPU_SPIKE, "srv_002", "db-master-01", Severity.HIGH, NOW, NOW, CAP)
+    assert len(store.incidents()) == 3 and store.incidents()[0].severity is Severity.LOW
+    store.clear_incident(first.id, NOW)
+    again = store.add_incident(IncidentType.CPU_SPIKE, "srv_001", "web-prod-01", Severity.HIGH, NOW, NOW, CAP)
+    assert again.id != first.id and len(store.incidents()) == 3
+
+
+def test_no_more_than_the_cap_are_active_at_once(database_url: str) -> None:
+    store = Store(database_url)
+    added = [store.add_incident(kind, "srv_001", "web-prod-01", Severity.LOW, NOW, NOW, 3)
+             for kind in list(IncidentType)[:3]]
+    with pytest.raises(TooManyIncidents) as refused:
+        store.add_incident(IncidentType.HOST_DOWN, "srv_002", "db-master-01", Severity.LOW, NOW, NOW, 3)
+    assert refused.value.limit == 3 and len(store.incidents()) == 3
+    store.clear_incident(added[0].id, NOW)
+    store.add_incident(IncidentType.HOST_DOWN, "srv_002", "db-master-01", Severity.LOW, NOW, NOW, 3)
+    assert len(store.incidents()) == 3
+
+
+def test_concurrent_injects_never_pass_the_caps(database_url: str) -> None:
+    store = Store(database_url)
+    cap, callers = 10, 30
+    kinds = list(IncidentType)
+
+    def race(targets: list[tuple[IncidentType, str]]) -> list[str]:
+        go = threading.Barrier(len(targets))
+
+        def inject(target: tuple[IncidentType, str]) -> str:
+            go.wait()
+            try:
+                store.add_incident(target[0], target[1], target[1], Severity.HIGH, NOW, NOW, cap)
+            except (IncidentExists, TooManyIncidents) as exc:
+                return type(exc).__name__
+            return "added"
+
+        with ThreadPoolExecutor(max_workers=len(targets)) as pool:
+            return list(pool.map(inject, targets))
+
+    distinct = [(kinds[n % len(kinds)], f"srv_{n // len(kinds):03d}") for n in range(callers)]
+    assert sorted(race(distinct)) == ["TooManyIncidents"] * (callers - cap) + ["added"] * cap
+    assert len(store.incidents()) == cap
+    store.clear_incidents(NOW)
+    same = [(IncidentType.CPU_SPIKE, "srv_001")] * callers
+    assert sorted(race(same)) == ["IncidentExists"] * (callers - 1) + ["added"]
+    assert len(store.incidents()) == 1
+
+
 def test_hostile_text_is_stored_as_data(database_url: str) -> None:
     store = Store(database_url)
     name = "x'); DROP TABLE incidents; --"
-    store.add_incident(IncidentType.CPU_SPIKE, "srv_001", name, Severity.LOW, NOW, NOW)
+    store.add_incident(IncidentType.CPU_SPIKE, "srv_001", name, Severity.LOW, NOW, NOW, CAP)
     assert store.incidents()[0].hostname == name
 
 

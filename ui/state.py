@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import ParamSpec
+
 import streamlit as st
 
 from openmanager_core.ai import Agent
@@ -9,6 +15,9 @@ from openmanager_core.fleet import Fleet
 from openmanager_core.i18n import LANGUAGES, Lang, t
 from openmanager_core.runtime import get_agent, get_fleet
 from openmanager_core.store import StoreUnavailable
+
+P = ParamSpec("P")
+log = logging.getLogger("openmanager.ui")
 
 LANG_KEY = "lang"
 LANGUAGE_NAMES: dict[Lang, str] = {"ko": "한국어", "en": "English"}
@@ -74,3 +83,29 @@ def language_switch() -> None:
     st.segmented_control(t("nav.language"), LANGUAGES, required=True, key=LANG_KEY,
                          format_func=LANGUAGE_NAMES.__getitem__, on_change=_language_to_url)
     _language_to_url()  # page switches drop the query string; put the choice back
+
+
+@contextmanager
+def shown_as_message(part: str) -> Iterator[None]:
+    """Run one part of a page (the page, the sidebar, a live fragment); if it fails, log why
+    and show a plain message in the session's language where it would have been, never a
+    traceback. Streamlit's own stop and rerun are not errors and pass through."""
+    try:
+        yield
+    except StoreUnavailable:
+        st.error(tr("error.store"))
+    except Exception:
+        log.exception("%s failed", part)
+        st.error(tr("error.unexpected"))
+
+
+def live_fragment(body: Callable[P, None], run_every: float) -> Callable[P, None]:
+    """`st.fragment(body, run_every=...)`, where a failing rerun shows a message, not a traceback
+    (a fragment's reruns run outside the page's guard)."""
+
+    @functools.wraps(body)
+    def guarded(*args: P.args, **kwargs: P.kwargs) -> None:
+        with shown_as_message(body.__qualname__):
+            body(*args, **kwargs)
+
+    return st.fragment(guarded, run_every=run_every)

@@ -15,7 +15,7 @@ from openmanager_core.store import StoreUnavailable
 from ui.access import require_admin
 from ui.charts import error_rate_figure, queries_over_time_figure, response_time_figure, tier_share_figure
 from ui.components import local_time
-from ui.state import agent_or_stop, lang, tr
+from ui.state import agent_or_stop, lang, live_fragment, tr
 
 RECORDS = 1000
 LEVELS: tuple[LogLevel | None, ...] = (None, "info", "warning", "error")
@@ -164,7 +164,7 @@ if empty:
 
 chosen = st.segmented_control(tr("admin.range"), list(RANGES), default="all", required=True, key=RANGE_KEY,
                               format_func=lambda name: tr(f"admin.range.{name}")) or "all"
-st.fragment(kpi_tiles, run_every=get_settings().refresh_seconds)(chosen)
+live_fragment(kpi_tiles, run_every=get_settings().refresh_seconds)(chosen)
 try:
     start = range_start(chosen)
     charts(start)

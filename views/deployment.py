@@ -15,7 +15,7 @@ from openmanager_core.models import ServerState
 from openmanager_core.store import StoreUnavailable
 from ui.access import may_change
 from ui.components import plain, server_card, type_label
-from ui.state import fleet_or_stop, lang, tr
+from ui.state import fleet_or_stop, lang, live_fragment, tr
 
 MAX_CARDS = 20
 POLL_SECONDS = 0.5  # every viewer sees a new count within this (plus one render)
@@ -132,6 +132,6 @@ with st.container(horizontal=True):
     if current.running:  # inside the row, so the live region below keeps its place in the page
         st.caption(tr("deploy.running"))
 
-st.fragment(live_progress, run_every=POLL_SECONDS)(current)
+live_fragment(live_progress, run_every=POLL_SECONDS)(current)
 # The cards are the heavy part: redrawn once per deployment while it runs, else as the fleet page.
-st.fragment(live_cards, run_every=interval if current.running else fleet.settings.refresh_seconds)()
+live_fragment(live_cards, run_every=interval if current.running else fleet.settings.refresh_seconds)()

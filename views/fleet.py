@@ -24,7 +24,7 @@ from ui.components import (
     status_label,
     type_label,
 )
-from ui.state import fleet_or_stop, lang, tr
+from ui.state import fleet_or_stop, lang, live_fragment, tr
 
 SERVER_KEY = "server"
 CLICK_KEY = "fleet_open"
@@ -246,9 +246,9 @@ if selected:
         st.button(tr("fleet.back"), icon=":material/arrow_back:", on_click=close_detail)
         minutes = st.segmented_control(tr("fleet.window"), WINDOWS, default=60, required=True,
                                        format_func=lambda m: window_label(m, language), key="fleet_window")
-    st.fragment(detail, run_every=refresh)(selected)
+    live_fragment(detail, run_every=refresh)(selected)
     # A redraw remounts a Plotly chart (its element id hashes the figure), losing zoom and
     # hover, so the history refreshes at the pace its samples move rather than every few seconds.
-    st.fragment(history_chart, run_every=CHART_REFRESH_SECONDS)(selected, minutes or 60)
+    live_fragment(history_chart, run_every=CHART_REFRESH_SECONDS)(selected, minutes or 60)
 else:
-    st.fragment(overview, run_every=refresh)()
+    live_fragment(overview, run_every=refresh)()

@@ -9,10 +9,10 @@ import streamlit as st
 from openmanager_core.fleet import MAX_HISTORY_MINUTES
 from openmanager_core.i18n import t
 from openmanager_core.models import IncidentType, Severity
-from openmanager_core.store import StoreUnavailable
+from openmanager_core.store import IncidentExists, StoreUnavailable, TooManyIncidents
 from ui.access import require_change
 from ui.components import local_time, plain
-from ui.state import fleet_or_stop, lang, tr
+from ui.state import fleet_or_stop, lang, live_fragment, tr
 
 fleet = fleet_or_stop()
 
@@ -87,8 +87,14 @@ if submitted:
         incident = fleet.inject(kind, hostname, severity or Severity.MEDIUM, started)
     except StoreUnavailable:
         st.error(tr("error.store"))
+    except IncidentExists as exc:
+        st.warning(tr("incidents.exists", hostname=plain(exc.existing.hostname),
+                      type=tr(f"incident.{exc.existing.type.value}"),
+                      since=local_time(exc.existing.started_at)))
+    except TooManyIncidents as exc:
+        st.warning(tr("incidents.too_many", n=exc.limit))
     else:
         st.success(tr("incidents.injected", type=tr(f"incident.{incident.type.value}"),
                       hostname=plain(incident.hostname)))
 
-st.fragment(active_list, run_every=fleet.settings.refresh_seconds)()
+live_fragment(active_list, run_every=fleet.settings.refresh_seconds)()

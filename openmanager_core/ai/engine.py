@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
 from typing import Any, Literal, Protocol
 
 import numpy as np
@@ -22,7 +21,6 @@ from .findings import (
     DEEP_MINUTES,
     RULES,
     SCREEN_MINUTES,
-    SEASON_DAYS,
     TRAFFIC,
     Cause,
     Change,
@@ -36,6 +34,7 @@ from .findings import (
     marks,
     name_causes,
     observe,
+    observed_spans,
     screen,
     unlinked,
 )
@@ -53,7 +52,6 @@ class Tier(Protocol):
 DEPTH: dict[str, int] = {"low": 3, "medium": 5, "high": 8}  # servers diagnosed in depth, by priority
 MAX_NAMED = 10
 TOP_LIST = 3
-INCIDENT_LOOKBACK = timedelta(days=SEASON_DAYS, minutes=DEEP_MINUTES)
 SHOWN_METRICS = ("cpu", "memory", "disk", "response_time")
 STRONG_CORRELATION = 0.5  # below this an r is not worth quoting
 
@@ -282,7 +280,7 @@ class Engine:
         clock = self.fleet.clock()
         now = clock.timestamp()
         deployed = [server for server, _ in self.fleet.deployed_servers()]
-        incidents = self.fleet.store.incidents(include_cleared_since=clock - INCIDENT_LOOKBACK)
+        incidents = self.fleet.store.incidents(in_effect_during=observed_spans(now, DEEP_MINUTES))
         if question.provided:
             return self._provided(question, emit, now, deployed, incidents)
         if not deployed:
@@ -329,7 +327,8 @@ class Engine:
         deployed = [server for server, _ in self.fleet.deployed_servers()]
         if not deployed:
             return 0, []
-        incidents = self.fleet.store.incidents(include_cleared_since=clock - INCIDENT_LOOKBACK)
+        incidents = self.fleet.store.incidents(
+            in_effect_during=observed_spans(clock.timestamp(), DEEP_MINUTES))
         scr = screen(self.fleet.simulator, deployed, clock.timestamp(), incidents)
         deep = [deployed[k] for k in scr.ranked()[:limit]]
         diagnoses = diagnose(self.fleet.simulator, deep, clock.timestamp(), incidents)
@@ -341,7 +340,7 @@ class Engine:
         server = self.fleet.resolve(key)
         clock = self.fleet.clock()
         incidents = self.fleet.store.incidents(
-            include_cleared_since=clock - INCIDENT_LOOKBACK - timedelta(minutes=minutes))
+            in_effect_during=observed_spans(clock.timestamp(), minutes))
         return marks(self.fleet.simulator, server, clock.timestamp(), minutes,
                      [i for i in incidents if i.server_id == server.id])
 

@@ -20,7 +20,7 @@ import numpy as np
 from .. import thresholds
 from ..analysis import Anomaly, change_ranking, correlation, linear_trend, time_to_threshold
 from ..models import Incident, Server, Service, ServiceState, Status
-from ..simulator import METRIC_KEYS, Simulator, main_service, services_at
+from ..simulator import METRIC_KEYS, Simulator, in_effect_at, main_service, services_at
 
 STEP = 60.0
 DAY = 86400.0
@@ -105,6 +105,15 @@ class Window:
         return next(k for k, s in enumerate(self.servers) if s.id == server_id)
 
 
+def observed_spans(now: float, minutes: int) -> list[tuple[datetime, datetime]]:
+    """Where `observe` over `minutes` samples (at most `minutes + 1` reference points): the last
+    `minutes`, and the same minutes on each of the SEASON_DAYS days before. Only incidents in effect
+    in one of these spans can change what it sees."""
+    ends = [now - k * DAY for k in range(SEASON_DAYS + 1)]
+    return [(datetime.fromtimestamp(end - minutes * STEP, UTC), datetime.fromtimestamp(end, UTC))
+            for end in ends]
+
+
 def observe(simulator: Simulator, servers: Sequence[Server], now: float, minutes: int,
             reference_points: int, incidents: Sequence[Incident]) -> Window:
     n_t = minutes + 1
@@ -187,7 +196,8 @@ def screen(simulator: Simulator, servers: Sequence[Server], now: float,
     window = observe(simulator, servers, now, SCREEN_MINUTES, 3, incidents)
     n = len(servers)
     online = window.up[:, -1]
-    services = [services_now(window, k, incidents) for k in range(n)]
+    current = in_effect_at(incidents, float(window.t[-1]))  # not each server through every cleared one
+    services = [services_now(window, k, current) for k in range(n)]
     judgement = thresholds.judge({key: window.values[key][:, -1] for key in METRIC_KEYS},
                                  [s.type for s in servers], online, services)
     score = np.zeros(n)
@@ -363,7 +373,8 @@ def diagnose(simulator: Simulator, servers: Sequence[Server], now: float,
     if not servers:
         return []
     window = observe(simulator, servers, now, DEEP_MINUTES, DEEP_MINUTES + 1, incidents)
-    return [_diagnose_row(window, k, services_now(window, k, incidents)) for k in range(len(servers))]
+    current = in_effect_at(incidents, float(window.t[-1]))
+    return [_diagnose_row(window, k, services_now(window, k, current)) for k in range(len(servers))]
 
 
 def _onset(z: np.ndarray, sign: float) -> int | None:

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from openmanager_core.fleet import Fleet
 from openmanager_core.models import IncidentType, Severity, Status
+from openmanager_core.runtime import get_fleet
+from openmanager_core.settings import get_settings
 from tests.pages.conftest import OpenPage
 from tests.pages.elements import no_exceptions, texts
 
@@ -73,3 +76,30 @@ def test_undeployed_servers_are_marked(open_page: OpenPage, fleet: Fleet) -> Non
     fleet.deploy_next()
     app.run()
     assert app.selectbox(key="incident_server").options[:2] == ["web-prod-01", "db-master-01 (미배포)"]
+
+
+def test_a_second_incident_of_a_type_on_a_server_is_refused_with_a_message(open_page: OpenPage,
+                                                                           deployed: Fleet) -> None:
+    app = open_page(PAGE)
+    inject(app, IncidentType.CPU_SPIKE, "web-prod-01", Severity.LOW)
+    inject(app, IncidentType.CPU_SPIKE, "web-prod-01", Severity.HIGH)
+    no_exceptions(app)
+    assert any(w.value.startswith("web\\-prod\\-01 서버에는 이미 CPU 급증 장애가 진행 중입니다")
+               for w in app.warning)
+    assert [(i.type, i.severity) for i in deployed.incidents()] == [(IncidentType.CPU_SPIKE, Severity.LOW)]
+
+
+def test_past_the_fleet_cap_the_page_says_so(open_page: OpenPage, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENMANAGER_MAX_ACTIVE_INCIDENTS", "2")
+    get_settings.cache_clear()
+    get_fleet.cache_clear()
+    fleet = get_fleet()
+    fleet.deploy_next(fleet.total - 1)
+    fleet.inject(IncidentType.HOST_DOWN, "web-prod-01")
+    fleet.inject(IncidentType.HOST_DOWN, "db-master-01")
+    app = open_page(PAGE)
+    inject(app, IncidentType.DISK_FULL, "backup-storage-01", Severity.HIGH)
+    no_exceptions(app)
+    assert [w.value for w in app.warning] == [
+        "진행 중인 장애가 이미 2개로 최대입니다. 몇 개를 해제한 뒤 주입하세요."]
+    assert len(fleet.incidents()) == 2

@@ -15,6 +15,7 @@ APP_ENV = {
     "OPENMANAGER_RATE_LIMIT_AI": "0",
     "OPENMANAGER_RATE_LIMIT_NEXT": "0",
     "OPENMANAGER_RATE_LIMIT_DEFAULT": "0",
+    "OPENMANAGER_MAX_ACTIVE_INCIDENTS": "10000",  # traffic piles up incidents; the cap is tested elsewhere
     "OPENMANAGER_API_KEYS": "",
     "OPENMANAGER_READ_API_KEYS": "",
     "OPENMANAGER_SECRETS_FILES": "/nonexistent/secrets.toml",

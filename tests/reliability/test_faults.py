@@ -59,12 +59,15 @@ def test_database_restart_under_load_answers_503_then_recovers_without_an_app_re
         postgres_server.resume()  # the server is shared by the whole session
     replies = load.snapshot()
 
-    unclean = [r for r in replies if r.status not in (200, 201) and not _database_down(r)]
+    # 20 servers hold 120 incidents (one per type each): past that an inject is a clean 409.
+    unclean = [r for r in replies if r.status not in (200, 201) and not _database_down(r)
+               and not (r.status == 409 and r.body["error"]["code"] == "incident_exists")]
     assert not unclean, (Counter((r.call.path, r.status, r.error) for r in unclean), last_traceback(app))
     slow = [r for r in replies if r.seconds > 10]
     assert not slow, "a request hung while the database was down"
     assert app.process.poll() is None and app.process.pid == pid
     # Writes work again and land in the store.
+    assert run_all([app.url], [Call(0, "DELETE", "/api/incidents")])[0].status == 200
     [write] = run_all([app.url], [incident_call(0, 10_000, HOSTNAMES)])
     assert write.status == 201
     assert httpx.get(f"{app.url}/api/health").json()["database"]["status"] == "up"
@@ -78,11 +81,12 @@ def test_redis_down_means_no_cache_and_no_error(
                          "OPENMANAGER_RATE_LIMIT_DEFAULT": high, "OPENMANAGER_RATE_LIMIT_AI": high})
     cache = httpx.get(f"{app.url}/api/health").json()["cache"]
     assert (cache["status"], cache["backend"]) == ("up", "redis")
-    calls = [Call(0, "POST", "/api/servers/next"), Call(0, "GET", "/api/servers"),
-             incident_call(0, 1, HOSTNAMES), Call(0, "GET", "/api/incidents")]
+    calls = [call for n in range(10) for call in (
+        Call(0, "POST", "/api/servers/next"), Call(0, "GET", "/api/servers"),
+        incident_call(0, n, HOSTNAMES), Call(0, "GET", "/api/incidents"))]
     try:
         redis_server.stop()
-        replies = run_all([app.url], calls * 10, workers=4)
+        replies = run_all([app.url], calls, workers=4)
         failed = [r for r in replies if r.status not in (200, 201)]
         assert not failed, failed[:3]
         assert max(r.seconds for r in replies) < 5
@@ -143,6 +147,7 @@ def test_a_full_disk_under_sqlite_gives_a_clear_error_and_no_corrupt_file(
     assert run_all([app.url], [Call(0, "GET", "/api/incidents")])[0].status == 200
 
     filler.unlink()
+    assert run_all([app.url], [Call(0, "DELETE", "/api/incidents")])[0].status == 200
     [after] = run_all([app.url], [incident_call(0, 5000, HOSTNAMES)])
     assert after.status == 201, "writes resume once there is room again"
     app.stop()

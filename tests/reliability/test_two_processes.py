@@ -121,6 +121,7 @@ def test_killing_one_process_mid_load_leaves_the_other_serving_and_the_data_whol
     victim, survivor = start_pair(streamlit_app, {"DATABASE_URL": postgres_url, "REDIS_URL": redis_url,
                                                   "OPENMANAGER_FLEET_SIZE": "2000"})
     killed = threading.Event()
+    hostnames = [server.hostname for server in Catalogue(2000).servers]  # one incident of a type each
 
     def make_call(worker: int, n: int) -> Call:
         sequence = n * 8 + worker  # distinct across workers
@@ -130,7 +131,7 @@ def test_killing_one_process_mid_load_leaves_the_other_serving_and_the_data_whol
         if sequence % 3 == 0:
             return Call(side, "POST", "/api/servers/next", {"currentCount": min(sequence // 3, 1999)})
         if sequence % 3 == 1:
-            return incident_call(side, sequence, HOSTNAMES)
+            return incident_call(side, sequence, hostnames)
         return Call(side, "GET", "/api/servers/next")
 
     with Loop([victim.url, survivor.url], make_call, threads=8, max_calls=3000, max_seconds=90) as load:

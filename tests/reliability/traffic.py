@@ -137,7 +137,8 @@ def marker(n: int) -> datetime:
 def incident_call(app: int, n: int, hostnames: list[str]) -> Call:
     return Call(app, "POST", "/api/incidents", {
         "type": INCIDENT_TYPES[n % len(INCIDENT_TYPES)].value,
-        "server": hostnames[n % len(hostnames)],
+        # Every type on one server, then the next: a server has one active incident per type.
+        "server": hostnames[(n // len(INCIDENT_TYPES)) % len(hostnames)],
         "severity": "medium",
         "startedAt": marker(n).isoformat(),
     })

@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, status
 
 from ...models import ClearResponse, IncidentListResponse, IncidentRequest, IncidentResponse
+from ...store import IncidentExists, TooManyIncidents
 from ..auth import require_demo_change
 from ..deps import FleetDep
 from ..errors import ApiError
@@ -24,7 +25,9 @@ def list_incidents(fleet: FleetDep) -> IncidentListResponse:
 
 
 @router.post("", response_model=IncidentResponse, status_code=status.HTTP_201_CREATED,
-             dependencies=[Depends(require_demo_change)])
+             dependencies=[Depends(require_demo_change)],
+             responses={409: {"description": "The server already has an active incident of that "
+                                             "type, or the fleet has as many active as it allows."}})
 def inject_incident(body: IncidentRequest, fleet: FleetDep) -> IncidentResponse:
     now = fleet.clock()
     started = body.started_at
@@ -36,7 +39,15 @@ def inject_incident(body: IncidentRequest, fleet: FleetDep) -> IncidentResponse:
         if now - started > MAX_BACKDATE:
             raise ApiError(422, "invalid_started_at",
                            "startedAt may lie at most 7 days in the past.", "startedAt")
-    incident = fleet.inject(body.type, body.server, body.severity, started)
+    try:
+        incident = fleet.inject(body.type, body.server, body.severity, started)
+    except IncidentExists as exc:
+        # Refused rather than merged: a second inject silently changing the first one's
+        # severity or start would rewrite what every chart already showed.
+        raise ApiError(409, "incident_exists", f"{exc} - clear it before injecting another.",
+                       "type") from exc
+    except TooManyIncidents as exc:  # no field of this request is at fault, the fleet's state is
+        raise ApiError(409, "too_many_incidents", f"{exc} - clear some before injecting another.") from exc
     return IncidentResponse(incident=incident)
 
 

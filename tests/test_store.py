@@ -167,7 +167,8 @@ def test_every_fleet_change_bumps_the_version_seen_by_every_replica(database_url
     assert changed()
     store.deploy_through(3, NOW)  # a replay that deploys nothing writes nothing
     assert not changed()
-    incident = store.add_incident(IncidentType.CPU_SPIKE, "srv_001", "web-prod-01", Severity.HIGH, NOW, NOW)
+    incident = store.add_incident(IncidentType.CPU_SPIKE, "srv_001", "web-prod-01", Severity.HIGH, NOW, NOW,
+                                  CAP)
     assert changed()
     store.deployed(), store.incidents(), store.deployment_run()  # reads change nothing
     assert not changed()
@@ -175,7 +176,7 @@ def test_every_fleet_change_bumps_the_version_seen_by_every_replica(database_url
     assert changed()
     assert not store.clear_incident(incident.id, NOW) and store.clear_incidents(NOW) == 0
     assert not changed()
-    store.add_incident(IncidentType.HOST_DOWN, "srv_002", "db-master-01", Severity.HIGH, NOW, NOW)
+    store.add_incident(IncidentType.HOST_DOWN, "srv_002", "db-master-01", Severity.HIGH, NOW, NOW, CAP)
     assert changed()
     assert store.clear_incidents(NOW) == 1
     assert changed()

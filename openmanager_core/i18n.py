@@ -243,6 +243,8 @@ TEXT: dict[str, dict[Lang, str]] = {
                     "en": "The question is too long ({n} characters); keep it within {max}."},
     "ai.invalid": {"ko": "질문을 처리할 수 없습니다: {reason}", "en": "The question was refused: {reason}"},
     "ai.engine_error": {"ko": "AI 엔진 오류: {error}", "en": "AI engine error: {error}"},
+    "ai.rate_limited": {"ko": "질문이 너무 잦습니다 (한도: {limit}). {seconds}초 뒤에 다시 보내 주세요.",
+                        "en": "Too many questions (limit: {limit}). Send it again in {seconds} s."},
     "admin.empty": {
         "ko": "아직 기록된 AI 질의가 없습니다. AI 분석 페이지에서 질문하거나 API로 질의하면 "
               "통계와 로그가 여기에 채워집니다.",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -9,6 +10,10 @@ import streamlit as st
 
 from openmanager_core.ai import AgentAnswer, InvalidQuery, ThinkingStep
 from openmanager_core.ai.models import MAX_QUERY_CHARS, Method
+from openmanager_core.runtime import get_limiter
+from openmanager_core.security.ratelimit import RatePolicy
+from openmanager_core.settings import get_settings
+from ui.access import rate_limit_client
 from ui.components import plain
 from ui.state import agent_or_stop, lang, tr
 
@@ -34,8 +39,26 @@ class Turn:
     error: str | None = None
 
 
+def turned_away(question: str) -> bool:
+    """Whether this session's AI budget (the API's `rate_limit_ai`, per key, user or address) is
+    spent: then the question goes back into the box with when to send it again, and is counted,
+    not stored."""
+    item = RatePolicy.from_settings(get_settings()).ai
+    if item is None:
+        return False
+    verdict = get_limiter().hit_blocking(item, "ai", rate_limit_client())
+    if verdict.allowed:
+        return False
+    agent.count_rate_limited()
+    st.session_state[REFUSED] = tr("ai.rate_limited", limit=get_settings().rate_limit_ai,
+                                   seconds=verdict.retry_after(time.time()))
+    st.session_state[QUESTION] = question
+    return True
+
+
 def ask_preset(key: str) -> None:
-    st.session_state[PENDING] = tr(key)
+    if not turned_away(tr(key)):
+        st.session_state[PENDING] = tr(key)
 
 
 def step_line(step: ThinkingStep) -> str:
@@ -80,10 +103,10 @@ def refusal(refused: InvalidQuery, question: str) -> str:
 
 
 def submitted() -> None:
-    """A typed question was sent: a refused one (recorded as such) goes back into the box with the
-    reason, so that it can be shortened rather than typed again."""
+    """A typed question was sent: one over the rate limit, or refused (recorded as such), goes back
+    into the box with the reason, so that it can be sent later or shortened rather than typed again."""
     question = st.session_state.get(QUESTION)
-    if not isinstance(question, str):
+    if not isinstance(question, str) or turned_away(question):
         return
     try:
         agent.validate(question)

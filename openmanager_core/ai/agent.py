@@ -281,6 +281,10 @@ class Agent:
             outcome="rejected", processing_ms=0.0, error=f"{code}: {message}",
             messages=[("warning", f"rejected query ({code}): {message}", None, None)]))
 
+    def count_rate_limited(self) -> None:
+        """A question the rate limit turned away: counted (`rateLimited` in stats), never stored as a row."""
+        self.records.count_rate_limited()
+
     def _cache_key(self, question: Question) -> str | None:
         """(question, language, fleet state minute, incidents, deployment, priority, values handed in)."""
         if self.cache is None:

@@ -138,3 +138,15 @@ def test_a_store_outage_does_not_cost_the_answer(fleet: Fleet) -> None:
         conn.exec_driver_sql("DROP TABLE ai_logs")
     answer = agent.ask("현재 서버 상태 요약해줘")
     assert answer.success and answer.metadata.method == "optimized_ai_engine"
+
+
+def test_rate_limited_questions_are_counted_by_minute_never_stored(fleet: Fleet) -> None:
+    agent = Agent(fleet, use_cache=False)
+    agent.records.clock = lambda: NOW - timedelta(hours=2)
+    for _ in range(2):
+        agent.count_rate_limited()
+    agent.records.clock = lambda: NOW - timedelta(minutes=5)
+    agent.count_rate_limited()
+    assert agent.stats().rate_limited == 3
+    assert agent.stats(since=NOW - timedelta(hours=1)).rate_limited == 1
+    assert agent.stats().total_queries == 0 and agent.query_records() == []

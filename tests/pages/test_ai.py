@@ -12,6 +12,7 @@ from openmanager_core.ai.patterns import Patterns
 from openmanager_core.fleet import Fleet
 from openmanager_core.models import IncidentType, Severity
 from openmanager_core.runtime import get_agent
+from openmanager_core.settings import get_settings
 from tests.pages.conftest import OpenPage
 from tests.pages.elements import no_exceptions, texts
 
@@ -142,3 +143,28 @@ def test_an_emoji_question_is_answered_in_the_pages_language(open_page: OpenPage
         no_exceptions(app)
         assert expected in texts(app) and example in texts(app)
         assert "db-master-01" not in texts(app)  # not a fleet report
+
+
+def test_over_the_ai_budget_a_question_waits_in_the_box_and_is_counted_not_stored(
+        open_page: OpenPage, deployed: Fleet, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENMANAGER_RATE_LIMIT_AI", "2/minute")
+    get_settings.cache_clear()
+    app = open_page(PAGE)
+    app.button(key="ai.preset.summary").click().run()
+    ask(app, "CPU 사용률 높은 서버?")
+    ask(app, "디스크는 괜찮아?")
+    no_exceptions(app)
+    [warning] = [w.value for w in app.warning]
+    assert warning.startswith("질문이 너무 잦습니다 (한도: 2/minute).")
+    assert warning.endswith("초 뒤에 다시 보내 주세요.")
+    box = app.chat_input[0].proto
+    assert (box.set_value, box.value) == (True, "디스크는 괜찮아?")  # kept, to send again later
+    assert len([m for m in app.chat_message if m.name == "user"]) == 2
+    app.button(key="ai.preset.cpu").click().run()  # a preset draws on the same budget
+    stats = get_agent().stats()
+    assert (stats.total_queries, stats.rate_limited) == (2, 2)
+
+    english = open_page(PAGE, lang="en")  # another sign-in link, the same key: the same budget
+    ask(english, "disk?")
+    assert next(w.value for w in english.warning).startswith("Too many questions (limit: 2/minute).")
+    assert get_agent().stats().rate_limited == 3

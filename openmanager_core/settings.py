@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any
@@ -44,6 +45,8 @@ class Settings(BaseSettings):
     ai_total_budget_seconds: float = Field(4.5, gt=0)
     ai_pattern_budget_seconds: float = Field(1.0, gt=0)
     ai_cache_seconds: int = Field(300, ge=0)
+    # Answers worked on at once in this process; past it the API answers 503 and the page says busy.
+    ai_max_concurrent: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1, le=1024)
 
     # Security. Keys held here are SecretStr (never in a repr or log); the key ring hashes them.
     api_keys: Annotated[list[SecretStr], NoDecode] = Field(default_factory=list)

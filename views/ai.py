@@ -8,7 +8,7 @@ from typing import Literal
 
 import streamlit as st
 
-from openmanager_core.ai import AgentAnswer, InvalidQuery, ThinkingStep
+from openmanager_core.ai import AgentAnswer, AgentBusy, InvalidQuery, ThinkingStep
 from openmanager_core.ai.models import MAX_QUERY_CHARS, Method
 from openmanager_core.runtime import get_limiter
 from openmanager_core.security.ratelimit import RatePolicy
@@ -31,12 +31,14 @@ agent = agent_or_stop()
 
 @dataclass
 class Turn:
-    """One question and what came back: the answer, the steps that led to it, or an error."""
+    """One question and what came back: the answer, the steps that led to it, an error, or that
+    the AI was too busy to take it."""
 
     question: str
     answer: AgentAnswer | None = None
     steps: list[ThinkingStep] = field(default_factory=list)
     error: str | None = None
+    busy: str | None = None
 
 
 def turned_away(question: str) -> bool:
@@ -67,6 +69,8 @@ def step_line(step: ThinkingStep) -> str:
 
 def show_answer(turn: Turn) -> None:
     """The answer with its tier, time, fallback reason, actions and links to the servers it names."""
+    if turn.busy is not None:
+        st.warning(turn.busy)
     if turn.error is not None:
         st.error(tr("ai.engine_error", error=plain(turn.error)))
     answer = turn.answer
@@ -145,6 +149,8 @@ def ask(question: str) -> Turn:
 
         try:
             turn.answer = agent.ask(question, on_step=on_step, language=lang())
+        except AgentBusy as busy:
+            turn.busy = tr("ai.busy", slots=busy.slots, seconds=busy.retry_after)
         except Exception as exc:  # the page must stay up whatever the engine does
             turn.error = str(exc) or type(exc).__name__
         status.update(label=tr("ai.steps", n=len(turn.steps)), expanded=False,

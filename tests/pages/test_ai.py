@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
 import pytest
@@ -168,3 +169,29 @@ def test_over_the_ai_budget_a_question_waits_in_the_box_and_is_counted_not_store
     ask(english, "disk?")
     assert next(w.value for w in english.warning).startswith("Too many questions (limit: 2/minute).")
     assert get_agent().stats().rate_limited == 3
+
+
+def test_when_every_answer_slot_is_taken_the_page_says_busy(open_page: OpenPage, deployed: Fleet,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENMANAGER_AI_MAX_CONCURRENT", "1")
+    monkeypatch.setenv("OPENMANAGER_AI_TOTAL_BUDGET_SECONDS", "4.5")
+    get_settings.cache_clear()
+    get_agent.cache_clear()
+    app = open_page(PAGE)
+    release = threading.Event()
+
+    def held(self: Engine, *_args: object) -> None:
+        release.wait(30)
+
+    monkeypatch.setattr(Engine, "answer", held)
+    steps = get_agent().stream("CPU?")  # another client's answer holds the one slot
+    try:
+        ask(app, "디스크 상태 어때?")
+    finally:
+        release.set()
+    no_exceptions(app)
+    assert [w.value for w in app.warning] == [
+        "AI가 동시에 답할 수 있는 만큼(1개) 답하는 중입니다. 5초 뒤에 다시 물어 주세요."]
+    assert app.status[0].state == "error" and not badges(app)
+    list(steps)
+    assert get_agent().stats().total_queries == 1  # the other client's; the busy question wrote nothing

@@ -117,7 +117,7 @@ def has_meaning(text: str) -> bool:
 
 
 class Workers:
-    """At most `size` threads running submitted jobs in turn (jobs catch their own errors).
+    """At most `size` threads running submitted jobs in turn.
 
     Daemon threads, unlike concurrent.futures', so a tier stalled past its budget never holds
     up the process's exit.
@@ -138,7 +138,11 @@ class Workers:
 
     def _run(self) -> None:
         while True:
-            self._jobs.get()()
+            job = self._jobs.get()
+            try:
+                job()
+            except Exception:  # a job's own bug must not cost the pool a thread
+                log.exception("%s: a job raised", self.name)
 
 
 class TierAbandoned(Exception):

@@ -130,3 +130,15 @@ def test_a_stream_that_gets_no_step_in_time_ends(fleet: Fleet, stall: Stall,
         for step in steps:
             seen.append(step.step)
     assert "completed" not in seen
+
+
+def test_a_job_that_raises_does_not_cost_the_pool_its_thread() -> None:
+    workers = Workers(1, "test")
+
+    def broken() -> None:
+        raise RuntimeError("bug in a job")
+
+    done = threading.Event()
+    workers.submit(broken)
+    workers.submit(done.set)
+    assert done.wait(10)

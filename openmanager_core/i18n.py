@@ -253,6 +253,12 @@ TEXT: dict[str, dict[Lang, str]] = {
                     "en": "The question is too long ({n} characters); keep it within {max}."},
     "ai.invalid": {"ko": "질문을 처리할 수 없습니다: {reason}", "en": "The question was refused: {reason}"},
     "ai.engine_error": {"ko": "AI 엔진 오류: {error}", "en": "AI engine error: {error}"},
+    "ai.busy": {"ko": "AI가 동시에 답할 수 있는 만큼({slots}개) 답하는 중입니다. "
+                      "{seconds}초 뒤에 다시 물어 주세요.",
+                "en": "The AI is answering as many questions as it can at once ({slots}); "
+                      "ask again in {seconds} s."},
+    "ai.rate_limited": {"ko": "질문이 너무 잦습니다 (한도: {limit}). {seconds}초 뒤에 다시 보내 주세요.",
+                        "en": "Too many questions (limit: {limit}). Send it again in {seconds} s."},
     "admin.empty": {
         "ko": "아직 기록된 AI 질의가 없습니다. AI 분석 페이지에서 질문하거나 API로 질의하면 "
               "통계와 로그가 여기에 채워집니다.",
@@ -658,6 +664,8 @@ TEXT: dict[str, dict[Lang, str]] = {
                             "en": "{tier}: no answer within {seconds} s"},
     "agent.error.failed": {"ko": "{tier} 오류: {error}", "en": "{tier} error: {error}"},
     "agent.error.no_match": {"ko": "{tier}: 일치하는 패턴 없음", "en": "{tier}: no pattern matched"},
+    "agent.error.skipped": {"ko": "{tier}: 답변 시간 예산을 다 써서 시작하지 않음",
+                            "en": "{tier}: not started, the answer's time budget was spent"},
 }
 
 

@@ -10,6 +10,7 @@ from .ai import Agent
 from .deployment import DeploymentDriver
 from .fleet import Fleet
 from .security.keys import KeyRing, load_keyring
+from .security.ratelimit import RateLimiter
 from .settings import get_settings
 
 T = TypeVar("T")
@@ -71,6 +72,12 @@ def _build_keyring() -> KeyRing:
     return load_keyring(get_settings())
 
 
+def _build_limiter() -> RateLimiter:
+    """The rate-limit counters of this process (or Redis); the API and the AI page draw on the same."""
+    return RateLimiter(get_settings().redis_url)
+
+
 get_fleet = _DrivenFleet()
 get_agent = _Once(_build_agent)
 get_keyring = _Once(_build_keyring)
+get_limiter = _Once(_build_limiter)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any
@@ -48,6 +49,8 @@ class Settings(BaseSettings):
     ai_cache_seconds: int = Field(300, ge=0)
     # AI queries and log lines older than this are deleted (checked at most once an hour).
     retention_days: int = Field(30, ge=1, le=36_500)
+    # Answers worked on at once in this process; past it the API answers 503 and the page says busy.
+    ai_max_concurrent: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1, le=1024)
 
     # Security. Keys held here are SecretStr (never in a repr or log); the key ring hashes them.
     api_keys: Annotated[list[SecretStr], NoDecode] = Field(default_factory=list)

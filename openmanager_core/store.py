@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -44,6 +45,13 @@ DEPLOY_LOCK = 0x4F4D4450  # serialises every change to the deployment: 'OMDP'
 INCIDENT_LOCK = 0x4F4D494E  # serialises injects, so the caps hold across replicas: 'OMIN'
 RUN_ROW = 1
 VERSION_ROW = 1
+
+# Connections: one for every thread that may hold one at once, so none waits on the pool: anyio's
+# 40 threads (sync API routes, SSE generators) and the AI's tier and stream workers (3 per answer
+# slot, one slot per core by default). Two replicas stay within PostgreSQL's default 100.
+ANYIO_THREADS = 40
+POOL_SIZE = 10
+POOL_OVERFLOW = ANYIO_THREADS + 3 * (os.cpu_count() or 1) - POOL_SIZE
 
 metadata = MetaData()
 
@@ -165,7 +173,8 @@ def _sqlite_engine(url: str) -> Engine:
     path = url.split("///", 1)[1] if "///" in url else ""
     if path and path != ":memory:":
         Path(path).expanduser().parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+    engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False},
+                           pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -197,7 +206,8 @@ class Store:
             self.engine = _sqlite_engine(url)
             self._insert = sqlite.insert
         else:
-            self.engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+            self.engine = create_engine(url, pool_pre_ping=True, pool_size=POOL_SIZE,
+                                        max_overflow=POOL_OVERFLOW)
             self._insert = postgresql.insert
         self.migrate()
 

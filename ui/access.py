@@ -123,3 +123,15 @@ def require_change() -> None:
 def require_admin() -> None:
     """Top of the admin page: stop unless this session is an admin (`open_demo` does not count)."""
     _gate(is_admin())
+
+
+def rate_limit_client() -> str:
+    """Whose budget this session's AI questions draw on, named as the API's limiter names clients:
+    the signed-in key, the OIDC user, else the websocket's peer address."""
+    key = _held_key()
+    if key is not None:
+        return f"key:{key.key_id}"
+    if _oidc_configured() and st.user.is_logged_in:
+        return f"user:{st.user.get('sub') or st.user.get('email')}"
+    address = st.context.ip_address
+    return f"ip:{address if isinstance(address, str) else STREAMLIT_LOOPBACK}"

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import Literal
 
 import streamlit as st
 
-from openmanager_core.ai import AgentAnswer, InvalidQuery, ThinkingStep
+from openmanager_core.ai import AgentAnswer, AgentBusy, InvalidQuery, ThinkingStep
 from openmanager_core.ai.models import MAX_QUERY_CHARS, Method
+from openmanager_core.runtime import get_limiter
+from openmanager_core.security.ratelimit import RatePolicy
+from openmanager_core.settings import get_settings
+from ui.access import rate_limit_client
 from ui.components import plain
 from ui.state import agent_or_stop, lang, tr
 
@@ -26,16 +31,36 @@ agent = agent_or_stop()
 
 @dataclass
 class Turn:
-    """One question and what came back: the answer, the steps that led to it, or an error."""
+    """One question and what came back: the answer, the steps that led to it, an error, or that
+    the AI was too busy to take it."""
 
     question: str
     answer: AgentAnswer | None = None
     steps: list[ThinkingStep] = field(default_factory=list)
     error: str | None = None
+    busy: str | None = None
+
+
+def turned_away(question: str) -> bool:
+    """Whether this session's AI budget (the API's `rate_limit_ai`, per key, user or address) is
+    spent: then the question goes back into the box with when to send it again, and is counted,
+    not stored."""
+    item = RatePolicy.from_settings(get_settings()).ai
+    if item is None:
+        return False
+    verdict = get_limiter().hit_blocking(item, "ai", rate_limit_client())
+    if verdict.allowed:
+        return False
+    agent.count_rate_limited()
+    st.session_state[REFUSED] = tr("ai.rate_limited", limit=get_settings().rate_limit_ai,
+                                   seconds=verdict.retry_after(time.time()))
+    st.session_state[QUESTION] = question
+    return True
 
 
 def ask_preset(key: str) -> None:
-    st.session_state[PENDING] = tr(key)
+    if not turned_away(tr(key)):
+        st.session_state[PENDING] = tr(key)
 
 
 def step_line(step: ThinkingStep) -> str:
@@ -44,6 +69,8 @@ def step_line(step: ThinkingStep) -> str:
 
 def show_answer(turn: Turn) -> None:
     """The answer with its tier, time, fallback reason, actions and links to the servers it names."""
+    if turn.busy is not None:
+        st.warning(turn.busy)
     if turn.error is not None:
         st.error(tr("ai.engine_error", error=plain(turn.error)))
     answer = turn.answer
@@ -66,8 +93,8 @@ def show_answer(turn: Turn) -> None:
             f"- {plain(action.description)} · _{plain(action.effect)}_ · "
             f"{tr('ai.impact', level=tr(f'ai.impact.{action.impact}'))}" for action in answer.actions))
     for hostname in meta.servers:
-        st.page_link("views/fleet.py", label=tr("ai.open_server", hostname=hostname), icon=":material/dns:",
-                     query_params={"server": hostname})
+        st.page_link("views/fleet.py", label=tr("ai.open_server", hostname=plain(hostname)),
+                     icon=":material/dns:", query_params={"server": hostname})
 
 
 def refusal(refused: InvalidQuery, question: str) -> str:
@@ -80,10 +107,10 @@ def refusal(refused: InvalidQuery, question: str) -> str:
 
 
 def submitted() -> None:
-    """A typed question was sent: a refused one (recorded as such) goes back into the box with the
-    reason, so that it can be shortened rather than typed again."""
+    """A typed question was sent: one over the rate limit, or refused (recorded as such), goes back
+    into the box with the reason, so that it can be sent later or shortened rather than typed again."""
     question = st.session_state.get(QUESTION)
-    if not isinstance(question, str):
+    if not isinstance(question, str) or turned_away(question):
         return
     try:
         agent.validate(question)
@@ -122,6 +149,8 @@ def ask(question: str) -> Turn:
 
         try:
             turn.answer = agent.ask(question, on_step=on_step, language=lang())
+        except AgentBusy as busy:
+            turn.busy = tr("ai.busy", slots=busy.slots, seconds=busy.retry_after)
         except Exception as exc:  # the page must stay up whatever the engine does
             turn.error = str(exc) or type(exc).__name__
         status.update(label=tr("ai.steps", n=len(turn.steps)), expanded=False,

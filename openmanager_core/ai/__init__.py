@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .agent import Agent, InvalidQuery, validate_query
+from .agent import Agent, AgentBusy, InvalidQuery, StreamStalled, validate_query
 from .models import (
     Action,
     AdminStats,
@@ -21,11 +21,13 @@ __all__ = [
     "AdminStats",
     "Agent",
     "AgentAnswer",
+    "AgentBusy",
     "AgentStatus",
     "AnswerMetadata",
     "InvalidQuery",
     "LogEntry",
     "QueryRecord",
+    "StreamStalled",
     "ThinkingStep",
     "TierAttempt",
     "TierStats",

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+import math
 import queue
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Generic, TypeVar
 
 from .. import __version__
@@ -60,6 +62,12 @@ ANALYSIS_DEPTH = {"optimized_ai_engine": "advanced", "pattern_matching": "interm
 PRIORITIES: tuple[Priority, ...] = ("low", "medium", "high")
 ANOMALY_SERVERS = 20  # diagnosed in depth by the anomaly-detection action
 EXAMPLE_QUESTIONS = ("ai.preset.summary", "ai.preset.cpu", "ai.preset.disk")  # offered when not understood
+# Tier threads per answer slot: one working, and room for one abandoned past its budget that has
+# not reached its next step yet (where it stops).
+TIER_WORKERS_PER_ANSWER = 2
+# How long a stream waits for its next step beyond the answer's own budget (the last tier and the
+# records run without one); past it the stream ends with an error instead of waiting for ever.
+STREAM_SLACK_SECONDS = 10.0
 
 log = logging.getLogger("openmanager.ai")
 
@@ -70,6 +78,19 @@ class InvalidQuery(ValueError):
     def __init__(self, code: str, message: str, field: str = "query", status: int = 400) -> None:
         super().__init__(message)
         self.code, self.message, self.field, self.status = code, message, field, status
+
+
+class AgentBusy(Exception):
+    """Every answer slot of this process is taken; ask again in `retry_after` seconds."""
+
+    def __init__(self, slots: int, retry_after: int) -> None:
+        super().__init__(f"The AI agent is answering {slots} questions at once, its limit; "
+                         f"retry in {retry_after} s.")
+        self.slots, self.retry_after = slots, retry_after
+
+
+class StreamStalled(TimeoutError):
+    """A streamed answer sent no step within its wait."""
 
 
 def validate_query(query: object) -> str:
@@ -93,6 +114,39 @@ def has_meaning(text: str) -> bool:
 
 
 # -- running a tier under a budget ------------------------------------------------------------
+
+
+class Workers:
+    """At most `size` threads running submitted jobs in turn.
+
+    Daemon threads, unlike concurrent.futures', so a tier stalled past its budget never holds
+    up the process's exit.
+    """
+
+    def __init__(self, size: int, name: str) -> None:
+        self.size, self.name = size, name
+        self._jobs: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._started = 0
+
+    def submit(self, job: Callable[[], None]) -> None:
+        self._jobs.put(job)
+        with self._lock:
+            if self._started < self.size:
+                self._started += 1
+                threading.Thread(target=self._run, name=f"{self.name}-{self._started}", daemon=True).start()
+
+    def _run(self) -> None:
+        while True:
+            job = self._jobs.get()
+            try:
+                job()
+            except Exception:  # a job's own bug must not cost the pool a thread
+                log.exception("%s: a job raised", self.name)
+
+
+class TierAbandoned(Exception):
+    """Raised inside a tier at its next step once its budget is spent, so that it stops there."""
 
 
 @dataclass
@@ -147,30 +201,35 @@ class _Steps:
 
 
 def run_tier(tier: str, work: Callable[[Callable[[Stage, str], None]], T], budget: float,
-             steps: _Steps | None) -> TierOutcome[T]:
-    """Run `work(emit)` in its own thread for at most `budget` seconds.
+             steps: _Steps | None, workers: Workers) -> TierOutcome[T]:
+    """Run `work(emit)` on one of `workers` for at most `budget` seconds, waiting included.
 
     The worker's steps travel through a queue and are emitted here, in the calling thread (a
     Streamlit callback can only draw from the script's thread), the moment they arrive. A tier
-    that stalls is abandoned (its thread is a daemon and its late steps are ignored) and the
-    caller moves on.
+    that stalls is abandoned and the caller moves on: one still queued never starts, one running
+    stops at its next step (TierAbandoned), and its late steps are ignored.
     """
     inbox: queue.SimpleQueue[tuple[str, Any]] = queue.SimpleQueue()
     abandoned = threading.Event()
 
     def emit(stage: Stage, content: str) -> None:
-        if not abandoned.is_set():
-            inbox.put(("step", (stage, content)))
+        if abandoned.is_set():
+            raise TierAbandoned(tier)
+        inbox.put(("step", (stage, content)))
 
     def worker() -> None:
+        if abandoned.is_set():
+            return
         try:
             inbox.put(("done", work(emit)))
+        except TierAbandoned:
+            pass
         except Exception as exc:
             inbox.put(("error", exc))
 
     started = time.perf_counter()
     deadline = started + budget
-    threading.Thread(target=worker, name=f"ai-{tier}", daemon=True).start()
+    workers.submit(worker)
     while True:
         remaining = deadline - time.perf_counter()
         try:
@@ -178,7 +237,7 @@ def run_tier(tier: str, work: Callable[[Callable[[Stage, str], None]], T], budge
         except queue.Empty:
             abandoned.set()
             elapsed = (time.perf_counter() - started) * 1000
-            return TierOutcome(tier, None, elapsed, f"timed out after {budget:g} s", timed_out=True)
+            return TierOutcome(tier, None, elapsed, f"timed out after {round(budget, 2):g} s", timed_out=True)
         if kind == "step":
             if steps is not None:
                 steps.emit(*payload)
@@ -207,7 +266,11 @@ class Agent:
         self.fallback = fallback or Fallback(fleet)
         self.llm = llm if llm is not None else LlmClient.from_settings(self.settings)
         self.cache = (cache if cache is not None else make_cache(self.settings)) if use_cache else None
-        self.records = Records(fleet.store, fleet.clock)
+        self.records = Records(fleet.store, fleet.clock, timedelta(days=self.settings.retention_days))
+        slots = self.settings.ai_max_concurrent
+        self._slots = threading.BoundedSemaphore(slots)
+        self._tier_workers = Workers(slots * TIER_WORKERS_PER_ANSWER, "ai-tier")
+        self._stream_workers = Workers(slots, "ai-stream")
         self._health: dict[str, TierState] = {
             "optimized_ai_engine": "up", "pattern_matching": "up", "fallback_system": "up",
             "llm": "up" if self.llm else "disabled"}
@@ -223,16 +286,19 @@ class Agent:
         """
         text, level, provided = self.validate(query, priority=priority, server_metrics=server_metrics,
                                               endpoint=endpoint)
-        return self._answer(text, level, provided, on_step, endpoint, language)
+        with self._slot():
+            return self._answer(text, level, provided, on_step, endpoint, language)
 
     def stream(self, query: str, *, server_metrics: dict | list | None = None, priority: str = "medium",
                endpoint: str = "ui", language: Lang | None = None) -> Iterator[ThinkingStep]:
         """Thinking steps as each stage finishes, the last one `completed` with the answer.
 
-        Validates at once (raising InvalidQuery before the first step), then answers in a thread.
+        Validates and takes an answer slot at once (raising InvalidQuery or AgentBusy before the
+        first step), then answers on a stream worker; StreamStalled if no step comes in time.
         """
         text, level, provided = self.validate(query, priority=priority, server_metrics=server_metrics,
                                               endpoint=endpoint)
+        self._take_slot()
         inbox: queue.SimpleQueue[ThinkingStep | BaseException] = queue.SimpleQueue()
 
         def run() -> None:
@@ -240,12 +306,18 @@ class Agent:
                 self._answer(text, level, provided, inbox.put, endpoint, language)
             except BaseException as exc:
                 inbox.put(exc)
+            finally:
+                self._slots.release()
 
-        threading.Thread(target=run, name="ai-stream", daemon=True).start()
+        self._stream_workers.submit(run)
+        wait = self.settings.ai_total_budget_seconds + STREAM_SLACK_SECONDS
 
         def steps() -> Iterator[ThinkingStep]:
             while True:
-                item = inbox.get()
+                try:
+                    item = inbox.get(timeout=wait)
+                except queue.Empty:
+                    raise StreamStalled(f"no thinking step for {wait:g} s") from None
                 if isinstance(item, BaseException):
                     raise item
                 yield item
@@ -253,6 +325,19 @@ class Agent:
                     return
 
         return steps()
+
+    def _take_slot(self) -> None:
+        """One of the process's answer slots, or AgentBusy at once (never a wait in a queue)."""
+        if not self._slots.acquire(blocking=False):
+            raise AgentBusy(self.settings.ai_max_concurrent, math.ceil(self.settings.ai_total_budget_seconds))
+
+    @contextmanager
+    def _slot(self) -> Iterator[None]:
+        self._take_slot()
+        try:
+            yield
+        finally:
+            self._slots.release()
 
     def validate(self, query: object, *, priority: object = "medium", server_metrics: object = None,
                  endpoint: str = "ui") -> tuple[str, Priority, list[ProvidedMetrics] | None]:
@@ -280,6 +365,10 @@ class Agent:
             query=text, language=detect_language(text) if isinstance(query, str) else "en", endpoint=endpoint,
             outcome="rejected", processing_ms=0.0, error=f"{code}: {message}",
             messages=[("warning", f"rejected query ({code}): {message}", None, None)]))
+
+    def count_rate_limited(self) -> None:
+        """A question the rate limit turned away: counted (`rateLimited` in stats), never stored as a row."""
+        self.records.count_rate_limited()
 
     def _cache_key(self, question: Question) -> str | None:
         """(question, language, fleet state minute, incidents, deployment, priority, values handed in)."""
@@ -318,7 +407,14 @@ class Agent:
         for tier, runner, budget in (
                 ("optimized_ai_engine", self.engine, self.settings.ai_engine_budget_seconds),
                 ("pattern_matching", self.patterns, self.settings.ai_pattern_budget_seconds)):
-            outcome = run_tier(tier, lambda emit, r=runner: r.answer(question, emit), budget, steps)
+            left = self.settings.ai_total_budget_seconds - (time.perf_counter() - started)
+            if left <= 0:  # the answer's budget is spent: no tier starts, the fallback answers
+                attempts.append(TierAttempt(tier=tier, ok=False, duration_ms=0.0,
+                                            error="skipped: the answer's budget was spent"))
+                errors.append(t("agent.error.skipped", lang, tier=t(f"agent.tier.{tier}", lang)))
+                continue
+            outcome = run_tier(tier, lambda emit, r=runner: r.answer(question, emit), min(budget, left),
+                               steps, self._tier_workers)
             attempts.append(outcome.attempt())
             messages.append(_log_line(outcome, "handed over"))
             self._note(tier, outcome)
@@ -426,7 +522,8 @@ class Agent:
         # make the operator wait longer than the analytic answer already in hand justifies.
         left = self.settings.ai_total_budget_seconds - (time.perf_counter() - started)
         timeout = max(0.1, min(self.settings.llm_timeout_seconds, left))
-        outcome = run_tier("llm", lambda _emit: llm.write_answer(text, lang, draft), timeout, None)
+        outcome = run_tier("llm", lambda _emit: llm.write_answer(text, lang, draft), timeout, None,
+                           self._tier_workers)
         attempts.append(outcome.attempt())
         messages.append(_log_line(outcome, "the analytic answer stands", failure="warning"))
         self._note("llm", outcome)
@@ -467,11 +564,15 @@ class Agent:
 
     def detect_anomalies(self, lang: Lang = "ko") -> AnomalyReport:
         """Every anomalous metric in the fleet (up to 20 servers in depth), as data and as text."""
+        with self._slot():
+            return self._detect_anomalies(lang)
+
+    def _detect_anomalies(self, lang: Lang) -> AnomalyReport:
         started = time.perf_counter()
         # Always the analytic engine: this action is its scan, whatever answers questions.
         engine = self.engine if isinstance(self.engine, Engine) else Engine(self.fleet)
         outcome = run_tier("optimized_ai_engine", lambda _emit: engine.anomalies(ANOMALY_SERVERS),
-                           self.settings.ai_engine_budget_seconds, None)
+                           self.settings.ai_engine_budget_seconds, None, self._tier_workers)
         self._note("optimized_ai_engine", outcome)
         if not outcome.ok or outcome.value is None:
             self.records.log("error", f"anomaly detection failed: {outcome.error}",
@@ -507,6 +608,10 @@ class Agent:
 
     def self_test(self, lang: Lang = "ko") -> SelfTestResponse:
         """Each tier alone on a probe question: did it answer, how long did it take (integrated `test`)."""
+        with self._slot():
+            return self._self_test(lang)
+
+    def _self_test(self, lang: Lang) -> SelfTestResponse:
         probe = t("agent.probe", lang)
         question = Question(scoping.parse(probe, self.fleet.catalogue, self.fleet.catalogue.servers))
         results: list[TierProbe] = []
@@ -515,7 +620,8 @@ class Agent:
                 ("optimized_ai_engine", self.engine, self.settings.ai_engine_budget_seconds),
                 ("pattern_matching", self.patterns, self.settings.ai_pattern_budget_seconds),
                 ("fallback_system", self.fallback, self.settings.ai_pattern_budget_seconds)):
-            outcome = run_tier(tier, lambda emit, r=runner: r.answer(question, emit), budget, None)
+            outcome = run_tier(tier, lambda emit, r=runner: r.answer(question, emit), budget, None,
+                               self._tier_workers)
             self._note(tier, outcome)
             draft = outcome.value
             if tier == "optimized_ai_engine":
@@ -529,7 +635,7 @@ class Agent:
             else:
                 draft = engine_draft
                 outcome = run_tier("llm", lambda _emit: llm.write_answer(probe, lang, draft),
-                                   self.settings.llm_timeout_seconds, None)
+                                   self.settings.llm_timeout_seconds, None, self._tier_workers)
                 self._note("llm", outcome)
                 results.append(self._probe("llm", outcome, outcome.value))
         for result in results:

@@ -121,6 +121,7 @@ class AdminStats(WireModel):
     cache_hits: int
     tiers: dict[str, TierStats]
     errors: int  # error-level log entries
+    rate_limited: int = 0  # questions the rate limit turned away from the AI page, counted not stored
     since: datetime | None = None
 
 

@@ -23,6 +23,9 @@ MAX_STORED_MESSAGE = 2000
 # the latest answered queries; counts and averages cover every row.
 PERCENTILE_ROWS = 100_000
 TRIM_INTERVAL = timedelta(hours=1)  # rows past retention are deleted at most this often, per process
+# Questions turned away by the rate limit are counted per minute in memory, never stored as rows
+# (a flood would otherwise grow the table without bound); minutes older than this are forgotten.
+RATE_LIMITED_MINUTES = 31 * 24 * 60
 
 Outcome = Literal["answered", "rejected", "failed"]
 LogLine = tuple[LogLevel, str, str | None, float | None]  # level, message, tier, duration (ms)
@@ -71,6 +74,8 @@ class Records:
         self.retention = retention or timedelta(days=get_settings().retention_days)
         self._trimmed_at: datetime | None = None
         self._trim_lock = threading.Lock()
+        self._rate_limited: dict[int, int] = {}  # minute (epoch // 60) -> questions turned away
+        self._rate_limited_lock = threading.Lock()
 
     def _trim_if_due(self, now: datetime) -> None:
         with self._trim_lock:  # one writer trims; the others go on
@@ -87,6 +92,22 @@ class Records:
             return
         if lines or queries:
             log.info("deleted %d AI queries and %d log lines older than %s", queries, lines, cutoff)
+
+    def count_rate_limited(self) -> None:
+        """One question turned away by the rate limit, counted in this process's minute buckets."""
+        minute = int(self.clock().timestamp() // 60)
+        with self._rate_limited_lock:
+            buckets = self._rate_limited
+            buckets[minute] = buckets.get(minute, 0) + 1
+            if len(buckets) > RATE_LIMITED_MINUTES:
+                for old in [m for m in buckets if m <= minute - RATE_LIMITED_MINUTES]:
+                    del buckets[old]
+
+    def rate_limited(self, since: datetime | None = None) -> int:
+        """Questions turned away by the rate limit in this process, from `since`'s minute on."""
+        first = int(since.timestamp() // 60) if since is not None else None
+        with self._rate_limited_lock:
+            return sum(n for minute, n in self._rate_limited.items() if first is None or minute >= first)
 
     def write(self, entry: QueryLog) -> int | None:
         """Store the query row and its log lines; the query id, or None if the store is down."""
@@ -177,7 +198,8 @@ class Records:
             p50_response_time=round(_percentile(seconds, 50), 4),
             p95_response_time=round(_percentile(seconds, 95), 4),
             fallback_usage=_share(fallbacks, n_answered),
-            cache_hits=hits, tiers=tiers, errors=int(errors), since=utc(first) if first else None)
+            cache_hits=hits, tiers=tiers, errors=int(errors), rate_limited=self.rate_limited(since),
+            since=utc(first) if first else None)
 
     def logs(self, limit: int = 50, level: LogLevel | None = None,
              since: datetime | None = None) -> list[LogEntry]:

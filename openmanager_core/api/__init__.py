@@ -12,7 +12,7 @@ from .. import __version__
 from ..ai import Agent
 from ..fleet import Fleet
 from ..logs import configure_logging
-from ..runtime import get_agent, get_fleet, get_keyring
+from ..runtime import get_agent, get_fleet, get_keyring, get_limiter
 from ..security.keys import load_keyring
 from ..security.ratelimit import RateLimiter
 from ..settings import Settings, get_settings
@@ -65,7 +65,7 @@ def create_api(fleet_provider: Callable[[], Fleet], settings: Settings | None = 
     api.state.settings = settings
     keyring = get_keyring() if settings is get_settings() else load_keyring(settings)
     api.state.security = Security.from_settings(settings, keyring)
-    api.state.limiter = RateLimiter(settings.redis_url)
+    api.state.limiter = get_limiter() if settings is get_settings() else RateLimiter(settings.redis_url)
     api.state.agent_provider = agent_provider or _agent_provider(fleet_provider, settings)
     api.state.ai_status = _tier_status(api.state.agent_provider)  # read by routes/health.py
     install_error_handlers(api)

@@ -1,5 +1,8 @@
 """Per-client rate limits (moving window, `limits`): in memory, or in Redis shared by replicas.
 
+The API's middleware counts through `hit` (async); a page script, which has no event loop,
+through `hit_blocking`: the same counters, so a client's budget is one whichever door it uses.
+
 If Redis fails the limiter counts in process memory instead (never an error for the
 caller) and tries Redis again after `retry_seconds`.
 """
@@ -17,9 +20,11 @@ from limits import RateLimitItem, parse
 from limits.aio.storage import RedisStorage
 from limits.aio.strategies import MovingWindowRateLimiter as AsyncMovingWindow
 from limits.storage import MemoryStorage
+from limits.storage import RedisStorage as BlockingRedisStorage
 from limits.strategies import MovingWindowRateLimiter
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
+from redis.retry import Retry as BlockingRetry
 
 if TYPE_CHECKING:
     from ..settings import Settings
@@ -79,12 +84,15 @@ class RateLimiter:
                  clock: Callable[[], float] = time.monotonic) -> None:
         self._memory = MovingWindowRateLimiter(MemoryStorage())
         self._redis: AsyncMovingWindow | None = None
+        self._redis_blocking: MovingWindowRateLimiter | None = None
         if redis_url:
-            storage = RedisStorage(
-                "async+" + redis_url, wrap_exceptions=True, implementation="redispy",
-                key_prefix="openmanager:ratelimit", socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
-                socket_timeout=REDIS_TIMEOUT_SECONDS, retry=Retry(NoBackoff(), 0))
-            self._redis = AsyncMovingWindow(storage)
+            options = {"key_prefix": "openmanager:ratelimit", "wrap_exceptions": True,
+                       "socket_connect_timeout": REDIS_TIMEOUT_SECONDS,
+                       "socket_timeout": REDIS_TIMEOUT_SECONDS}
+            self._redis = AsyncMovingWindow(RedisStorage(
+                "async+" + redis_url, implementation="redispy", retry=Retry(NoBackoff(), 0), **options))
+            self._redis_blocking = MovingWindowRateLimiter(BlockingRedisStorage(
+                redis_url, retry=BlockingRetry(NoBackoff(), 0), **options))
         self._retry_seconds, self._clock = retry_seconds, clock
         self._redis_down_since: float | None = None
 
@@ -102,10 +110,24 @@ class RateLimiter:
             except Exception as exc:  # any Redis failure: count in memory, never fail the request
                 self._redis_failed(exc)
             else:
-                if self._redis_down_since is not None:
-                    self._redis_down_since = None
-                    log.info("rate limits: Redis is reachable again; counting there")
+                self._redis_answered()
                 return Verdict(allowed, item.amount, stats.remaining, stats.reset_time)
+        return self._hit_memory(item, name, client)
+
+    def hit_blocking(self, item: RateLimitItem, name: LimitClass, client: str) -> Verdict:
+        """`hit` for a caller with no event loop (a page script); the same counters."""
+        if self._redis_blocking is not None and self._redis_usable():
+            try:
+                allowed = self._redis_blocking.hit(item, name, client)
+                stats = self._redis_blocking.get_window_stats(item, name, client)
+            except Exception as exc:  # any Redis failure: count in memory, never fail the caller
+                self._redis_failed(exc)
+            else:
+                self._redis_answered()
+                return Verdict(allowed, item.amount, stats.remaining, stats.reset_time)
+        return self._hit_memory(item, name, client)
+
+    def _hit_memory(self, item: RateLimitItem, name: LimitClass, client: str) -> Verdict:
         allowed = self._memory.hit(item, name, client)
         stats = self._memory.get_window_stats(item, name, client)
         return Verdict(allowed, item.amount, stats.remaining, stats.reset_time)
@@ -113,6 +135,11 @@ class RateLimiter:
     def _redis_usable(self) -> bool:
         down = self._redis_down_since
         return down is None or self._clock() - down >= self._retry_seconds
+
+    def _redis_answered(self) -> None:
+        if self._redis_down_since is not None:
+            self._redis_down_since = None
+            log.info("rate limits: Redis is reachable again; counting there")
 
     def _redis_failed(self, exc: Exception) -> None:
         first = self._redis_down_since is None

@@ -10,8 +10,9 @@ from openmanager_core.ai.models import AgentRequest, InvalidMetrics, ThinkingSte
 
 def test_the_public_surface_changes_on_purpose() -> None:
     assert sorted(ai.__all__) == [
-        "Action", "AdminStats", "Agent", "AgentAnswer", "AgentStatus", "AnswerMetadata", "InvalidQuery",
-        "LogEntry", "QueryRecord", "ThinkingStep", "TierAttempt", "TierStats", "validate_query"]
+        "Action", "AdminStats", "Agent", "AgentAnswer", "AgentBusy", "AgentStatus", "AnswerMetadata",
+        "InvalidQuery", "LogEntry", "QueryRecord", "StreamStalled", "ThinkingStep", "TierAttempt",
+        "TierStats", "validate_query"]
 
 
 @pytest.mark.parametrize("raw", [

@@ -173,3 +173,15 @@ def test_retention_is_thirty_days_unless_configured(monkeypatch: pytest.MonkeyPa
     assert Settings().retention_days == 7
     with pytest.raises(ValueError):
         Settings(retention_days=0)
+
+
+def test_rate_limited_questions_are_counted_by_minute_never_stored(fleet: Fleet) -> None:
+    agent = Agent(fleet, use_cache=False)
+    agent.records.clock = lambda: NOW - timedelta(hours=2)
+    for _ in range(2):
+        agent.count_rate_limited()
+    agent.records.clock = lambda: NOW - timedelta(minutes=5)
+    agent.count_rate_limited()
+    assert agent.stats().rate_limited == 3
+    assert agent.stats(since=NOW - timedelta(hours=1)).rate_limited == 1
+    assert agent.stats().total_queries == 0 and agent.query_records() == []

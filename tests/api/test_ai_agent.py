@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -16,7 +17,7 @@ from openmanager_core.fleet import Fleet
 from openmanager_core.models import IncidentType, Severity
 from openmanager_core.runtime import get_agent, get_fleet
 from openmanager_core.settings import Settings, get_settings
-from tests.ai.conftest import Broken, LlmStub
+from tests.ai.conftest import Broken, LlmStub, Stall
 from tests.api.conftest import LOOPBACK, NOW, MakeClient
 
 STEPS = ["analyzing", "pattern_matching", "reasoning", "generating", "completed"]
@@ -258,3 +259,31 @@ def test_live_stream_steps_arrive_one_by_one(streamlit_app) -> None:
     assert result["metadata"]["tierAttempts"][1] == {"tier": "llm", "ok": False, "durationMs": pytest.approx(
         600, abs=150), "error": "timed out after 0.6 s"}
     assert result["response"].startswith("**가장 가능성 높은 원인: db-master-01 — 메모리 누수**")
+
+
+def test_past_the_answer_slots_every_ai_endpoint_is_a_503_with_retry_after(fleet: Fleet) -> None:
+    fleet.deploy_next(19)
+    stall = Stall()
+    settings = fleet.settings.model_copy(update={"ai_max_concurrent": 1, "ai_engine_budget_seconds": 30,
+                                                 "ai_total_budget_seconds": 30})
+    agent = Agent(fleet, settings, engine=stall, use_cache=False)
+    client = TestClient(create_api(lambda: fleet, Settings(database_url=fleet.settings.database_url,
+                                                           rate_limit_ai="0", api_keys=[]),
+                                   agent_provider=lambda: agent), client=LOOPBACK)
+    smart = {"action": "smart-query", "query": "disk full?"}
+    with ThreadPoolExecutor(1) as pool:
+        held = pool.submit(agent.ask, "CPU 높은 서버?")  # takes the one slot while its engine stalls
+        try:
+            assert stall.started.wait(10)
+            for response in (client.post("/ai-agent/optimized", json=smart),
+                             client.post("/ai-agent/integrated", json=smart),
+                             client.post("/ai-agent/integrated", json={"action": "anomaly-detection"}),
+                             client.get("/ai-agent/thinking-process", params={"query": "disk full?"})):
+                assert response.status_code == 503, response.text
+                assert response.headers["retry-after"] == "30"
+                assert response.json()["error"]["code"] == "busy"
+            assert client.get("/ai-agent/optimized").status_code == 200  # status needs no answer slot
+        finally:
+            stall.release.set()
+        held.result(timeout=30)
+    assert client.post("/ai-agent/optimized", json=smart).status_code == 200

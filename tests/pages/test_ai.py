@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
 import pytest
@@ -12,6 +13,7 @@ from openmanager_core.ai.patterns import Patterns
 from openmanager_core.fleet import Fleet
 from openmanager_core.models import IncidentType, Severity
 from openmanager_core.runtime import get_agent
+from openmanager_core.settings import get_settings
 from tests.pages.conftest import OpenPage
 from tests.pages.elements import no_exceptions, texts
 
@@ -60,7 +62,8 @@ def test_a_question_gets_steps_a_tier_badge_actions_and_a_server_link(open_page:
     steps = [m.value for m in app.status[0].markdown]
     assert [line.split(" · ")[0] for line in steps] == [
         "**🔍 데이터 분석**", "**🧩 패턴·이상 탐지**", "**🧠 원인 추론**", "**✍️ 답변 작성**", "**✅ 완료**"]
-    assert links(app) == [("db-master-01 상세 보기", "server=db-master-01")]
+    # The label is Markdown: the hostname is escaped there (a caller may have named it) and shows as sent.
+    assert links(app) == [(r"db\-master\-01 상세 보기", "server=db-master-01")]
 
 
 def test_presets_ask_and_history_stays(open_page: OpenPage, leaking: Fleet) -> None:
@@ -142,3 +145,54 @@ def test_an_emoji_question_is_answered_in_the_pages_language(open_page: OpenPage
         no_exceptions(app)
         assert expected in texts(app) and example in texts(app)
         assert "db-master-01" not in texts(app)  # not a fleet report
+
+
+def test_over_the_ai_budget_a_question_waits_in_the_box_and_is_counted_not_stored(
+        open_page: OpenPage, deployed: Fleet, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENMANAGER_RATE_LIMIT_AI", "2/minute")
+    get_settings.cache_clear()
+    app = open_page(PAGE)
+    app.button(key="ai.preset.summary").click().run()
+    ask(app, "CPU 사용률 높은 서버?")
+    ask(app, "디스크는 괜찮아?")
+    no_exceptions(app)
+    [warning] = [w.value for w in app.warning]
+    assert warning.startswith("질문이 너무 잦습니다 (한도: 2/minute).")
+    assert warning.endswith("초 뒤에 다시 보내 주세요.")
+    box = app.chat_input[0].proto
+    assert (box.set_value, box.value) == (True, "디스크는 괜찮아?")  # kept, to send again later
+    assert len([m for m in app.chat_message if m.name == "user"]) == 2
+    app.button(key="ai.preset.cpu").click().run()  # a preset draws on the same budget
+    stats = get_agent().stats()
+    assert (stats.total_queries, stats.rate_limited) == (2, 2)
+
+    english = open_page(PAGE, lang="en")  # another sign-in link, the same key: the same budget
+    ask(english, "disk?")
+    assert next(w.value for w in english.warning).startswith("Too many questions (limit: 2/minute).")
+    assert get_agent().stats().rate_limited == 3
+
+
+def test_when_every_answer_slot_is_taken_the_page_says_busy(open_page: OpenPage, deployed: Fleet,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENMANAGER_AI_MAX_CONCURRENT", "1")
+    monkeypatch.setenv("OPENMANAGER_AI_TOTAL_BUDGET_SECONDS", "4.5")
+    get_settings.cache_clear()
+    get_agent.cache_clear()
+    app = open_page(PAGE)
+    release = threading.Event()
+
+    def held(self: Engine, *_args: object) -> None:
+        release.wait(30)
+
+    monkeypatch.setattr(Engine, "answer", held)
+    steps = get_agent().stream("CPU?")  # another client's answer holds the one slot
+    try:
+        ask(app, "디스크 상태 어때?")
+    finally:
+        release.set()
+    no_exceptions(app)
+    assert [w.value for w in app.warning] == [
+        "AI가 동시에 답할 수 있는 만큼(1개) 답하는 중입니다. 5초 뒤에 다시 물어 주세요."]
+    assert app.status[0].state == "error" and not badges(app)
+    list(steps)
+    assert get_agent().stats().total_queries == 1  # the other client's; the busy question wrote nothing

@@ -70,8 +70,11 @@ def test_a_hanging_llm_still_gets_an_answer_within_the_ai_budget(streamlit_app, 
 
 def test_deployment_incident_and_ai_traffic_from_two_processes_lose_and_double_nothing(
         streamlit_app, postgres_url: str, redis_url: str) -> None:
+    # As many answer slots as workers: this test is about losing and doubling nothing, not the 503
+    # past the slots (tests/reliability/test_ai_limits.py).
     apps = start_pair(streamlit_app, {"DATABASE_URL": postgres_url, "REDIS_URL": redis_url,
-                                      "OPENMANAGER_AI_CACHE_SECONDS": "0"})
+                                      "OPENMANAGER_AI_CACHE_SECONDS": "0",
+                                      "OPENMANAGER_AI_MAX_CONCURRENT": "12"})
     questions = [f"web-prod-01 상태 {n}번째 확인" if n % 2 else f"Which servers are critical? (#{n})"
                  for n in range(24)]
     calls = [Call(n % 2, "POST", SMART, {"action": "smart-query", "query": q})

@@ -78,6 +78,20 @@ def test_replicas_share_one_redis_budget(redis_url: str) -> None:
     run_isolated(scenario())
 
 
+@pytest.mark.parametrize("shared", ["memory", "redis"])
+def test_a_page_and_the_api_draw_on_one_budget(shared: str, request: pytest.FixtureRequest) -> None:
+    """`hit_blocking` (the AI page, no event loop) counts with `hit` (the API middleware)."""
+    url = request.getfixturevalue("redis_url") if shared == "redis" else None
+    api = RateLimiter(url)
+    page = api if url is None else RateLimiter(url)  # in Redis: even another replica's page
+    item = parse("3/minute")
+    allowed = [page.hit_blocking(item, "ai", "key:k1").allowed,
+               run_isolated(api.hit(item, "ai", "key:k1")).allowed,
+               *(page.hit_blocking(item, "ai", "key:k1").allowed for _ in range(2))]
+    assert allowed == [True, True, True, False]
+    assert page.backend == shared
+
+
 def test_memory_limiters_do_not_share() -> None:
     """The contrast to the Redis test above: without Redis each process counts alone."""
     async def scenario() -> None:

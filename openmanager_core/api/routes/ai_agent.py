@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Request
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import ValidationError
 
-from ...ai import Agent, InvalidQuery
+from ...ai import Agent, AgentBusy, InvalidQuery, StreamStalled
 from ...ai.models import AgentRequest, AgentStatus
 from ...fleet import UnknownServer
-from ...i18n import t
+from ...i18n import Lang, t
 from ..deps import LangDep
-from ..errors import ApiError
+from ..errors import ApiError, error_body
 
 OPTIMIZED_ACTIONS = ("smart-query", "status")
 INTEGRATED_ACTIONS = ("test", "smart-query", "analyze-server", "anomaly-detection")
@@ -33,6 +34,12 @@ RawBody = Annotated[Any, Body()]
 
 def _json(model: Any) -> JSONResponse:
     return JSONResponse(content=model.model_dump(mode="json"))
+
+
+def _busy(exc: AgentBusy) -> JSONResponse:
+    """Every answer slot of the process is taken: 503, and when a slot should be free again."""
+    return JSONResponse(status_code=503, content=error_body("busy", str(exc)),
+                        headers={"Retry-After": str(exc.retry_after)})
 
 
 def _refuse(agent: Agent, payload: Any, endpoint: str, error: ApiError) -> ApiError:
@@ -73,7 +80,10 @@ def optimized(agent: AgentDep, payload: RawBody = None) -> JSONResponse:
     body = _parse(agent, payload, "optimized", OPTIMIZED_ACTIONS)
     if body.action == "status":
         return _json(agent.status())
-    return _smart_query(agent, body, "optimized")
+    try:
+        return _smart_query(agent, body, "optimized")
+    except AgentBusy as exc:
+        return _busy(exc)
 
 
 @router.get("/optimized", response_model=AgentStatus)
@@ -87,6 +97,13 @@ def integrated(agent: AgentDep, lang: LangDep, payload: RawBody = None) -> JSONR
     """`test` (each tier on a probe question), `smart-query`, `analyze-server` ({server}),
     `anomaly-detection`; texts not derived from a question follow Accept-Language."""
     body = _parse(agent, payload, "integrated", INTEGRATED_ACTIONS)
+    try:
+        return _integrated(agent, lang, body, payload)
+    except AgentBusy as exc:
+        return _busy(exc)
+
+
+def _integrated(agent: Agent, lang: Lang, body: AgentRequest, payload: Any) -> JSONResponse:
     if body.action == "smart-query":
         return _smart_query(agent, body, "integrated")
     if body.action == "test":
@@ -108,7 +125,7 @@ def integrated(agent: AgentDep, lang: LangDep, payload: RawBody = None) -> JSONR
 
 @router.get("/thinking-process")
 def thinking_process(agent: AgentDep, lang: LangDep, query: str | None = None,
-                     priority: str = "medium") -> StreamingResponse:
+                     priority: str = "medium") -> Response:
     """Server-Sent Events: one `data: {step, content, progress}` per stage as it finishes, the last
     `completed` with `result` (the same shape as the optimized answer). Without `query` (as the
     guide connects) it thinks through the fleet's status, in the Accept-Language."""
@@ -118,12 +135,17 @@ def thinking_process(agent: AgentDep, lang: LangDep, query: str | None = None,
         steps = agent.stream(query, priority=priority, endpoint="thinking-process")
     except InvalidQuery as exc:
         raise ApiError(exc.status, exc.code, exc.message, exc.field) from None
+    except AgentBusy as exc:
+        return _busy(exc)
 
     def events() -> Iterator[str]:
         # A sync generator: Starlette pulls it from a worker thread, and each next() blocks only
-        # until the agent's next step lands in the queue.
-        for step in steps:
-            yield f"data: {step.model_dump_json(exclude_none=True)}\n\n"
+        # until the agent's next step lands in the queue (or its wait runs out).
+        try:
+            for step in steps:
+                yield f"data: {step.model_dump_json(exclude_none=True)}\n\n"
+        except StreamStalled as exc:  # the 200 is already sent: say why the stream ends here
+            yield f"event: error\ndata: {json.dumps(error_body('stream_stalled', str(exc)))}\n\n"
 
     return StreamingResponse(events(), media_type="text/event-stream",
                              headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})

@@ -12,8 +12,11 @@ from tests.e2e.conftest import WAIT_MS, Dashboard, open_page
 
 
 def _set_incident_type(fleet: Fleet, value: str) -> None:
+    """Rewrite every incident's type behind the app's back, bumping the store version as any
+    writer does (the fleet snapshot is shared per version, so an unannounced change is not read)."""
     with fleet.store.engine.begin() as conn:
         conn.exec_driver_sql("UPDATE incidents SET type = ?", (value,))
+        conn.exec_driver_sql("UPDATE store_version SET version = version + 1")
 
 
 def test_an_unreadable_row_mid_session_is_a_message_in_each_live_part(dashboard: Dashboard,

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import streamlit as st
 
 from openmanager_core.fleet import summarize
@@ -18,29 +16,23 @@ sign_in_from_link()  # the start-up log's `/?token=` link works on any page
 
 COUNTS_POLL_SECONDS = 0.5  # while a deployment runs, a new server shows in every sidebar within this
 COUNTS_IDLE_SECONDS = 1.0  # otherwise: enough to notice a start, at half the cost
-COUNTS = "sidebar_counts"
 
 
 def live_counts(polled_running: bool) -> None:
     """The sidebar's fleet counts, refreshed on their own without rerunning the page.
 
-    Each poll is one cheap read of the deployment; the statuses are counted again only when
-    a server was added or removed, or `refresh_seconds` passed (the page run starts afresh).
-    When a deployment starts or stops, the page reruns so the poll takes the matching pace.
+    The states come from the fleet's process-wide snapshot (one computation per second and
+    store version for every session), so polling is cheap. When a deployment starts or stops,
+    the page reruns so the poll takes the matching pace.
     """
     try:
         fleet = shared_fleet()
         status = fleet.deployment_status()
-        deployed = status.state.current_count
-        cached = st.session_state.get(COUNTS)
-        if (cached is None or cached[0] != deployed
-                or time.monotonic() - cached[1] > fleet.settings.refresh_seconds):
-            cached = (deployed, time.monotonic(), summarize(fleet.states(lang())))
-            st.session_state[COUNTS] = cached
+        summary = summarize(fleet.states(lang()))
     except StoreUnavailable:
         st.caption(tr("error.store"))
         return
-    fleet_counts(cached[2], lang())
+    fleet_counts(summary, lang())
     if status.running != polled_running:
         st.rerun()
 
@@ -79,6 +71,5 @@ with shown_as_message(f"page {pages.url_path or '/'}"):
 # Drawn after the page so that what the page just did (deploy, inject, reset) is counted.
 with counts_box, shown_as_message("sidebar"):
     st.markdown(f"#### 🖥️ OpenManager\n{tr('nav.tagline')}")
-    st.session_state.pop(COUNTS, None)  # a page run counts afresh; the fragment's polls reuse it
     running = deployment_running()
     live_fragment(live_counts, run_every=COUNTS_POLL_SECONDS if running else COUNTS_IDLE_SECONDS)(running)

@@ -58,6 +58,19 @@ async def _session(base_url: str, page: str, rendered: asyncio.Event, release: a
         await release.wait()
 
 
+async def _all_rendered(rendered: list[asyncio.Event], tasks: list[asyncio.Task[None]],
+                        timeout: float) -> None:
+    """Wait until every session has rendered its page; raise if one failed or time ran out."""
+    waiting = asyncio.gather(*(event.wait() for event in rendered))
+    done, _ = await asyncio.wait([waiting, *tasks], timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+    failed = [task for task in tasks if task in done and task.exception() is not None]
+    if failed:
+        raise RuntimeError(f"a session failed: {failed[0].exception()!r}")
+    if waiting not in done:
+        raise TimeoutError(f"{sum(e.is_set() for e in rendered)} of {len(rendered)} sessions rendered "
+                           f"within {timeout:.0f} s")
+
+
 async def _hold(base_url: str, pid: int, count: int, page: str, timeout: float) -> SessionsResult:
     before = rss_mb(pid)
     started = time.perf_counter()
@@ -65,15 +78,7 @@ async def _hold(base_url: str, pid: int, count: int, page: str, timeout: float) 
     rendered = [asyncio.Event() for _ in range(count)]
     tasks = [asyncio.create_task(_session(base_url, page, event, release, timeout)) for event in rendered]
     try:
-        waiting = asyncio.gather(*(event.wait() for event in rendered))
-        done, _ = await asyncio.wait([waiting, *tasks], timeout=timeout,
-                                     return_when=asyncio.FIRST_COMPLETED)
-        failed = [task for task in tasks if task in done and task.exception() is not None]
-        if failed:
-            raise RuntimeError(f"a session failed: {failed[0].exception()!r}")
-        if waiting not in done:
-            raise TimeoutError(f"{sum(e.is_set() for e in rendered)} of {count} sessions rendered "
-                               f"within {timeout:.0f} s")
+        await _all_rendered(rendered, tasks, timeout)
         seconds = time.perf_counter() - started
         after = rss_mb(pid)  # every session connected, rendered and held open
     finally:
@@ -173,14 +178,7 @@ async def _watch_all(base_url: str, pid: int, count: int, page: str, seconds: fl
     tasks = [asyncio.create_task(_watch(base_url, page, event, release, reruns, timeout))
              for event in rendered]
     try:
-        waiting = asyncio.gather(*(event.wait() for event in rendered))
-        done, _ = await asyncio.wait([waiting, *tasks], timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
-        failed = [task for task in tasks if task in done and task.exception() is not None]
-        if failed:
-            raise RuntimeError(f"a session failed: {failed[0].exception()!r}")
-        if waiting not in done:
-            raise TimeoutError(f"{sum(e.is_set() for e in rendered)} of {count} sessions rendered "
-                               f"within {timeout:.0f} s")
+        await _all_rendered(rendered, tasks, timeout)
         await asyncio.sleep(2.0)  # let the first renders' work settle before measuring
         cpu_before, started, reruns_before = cpu_seconds(pid), time.perf_counter(), reruns[0]
         await asyncio.sleep(seconds)  # the measured window: every session watching its page

@@ -6,12 +6,9 @@ pauses and resets it, and shows what the store holds.
 
 from __future__ import annotations
 
-import time
-
 import streamlit as st
 
 from openmanager_core.fleet import DeploymentStatus
-from openmanager_core.models import ServerState
 from openmanager_core.store import StoreUnavailable
 from ui.access import may_change
 from ui.components import plain, server_card, type_label
@@ -19,7 +16,6 @@ from ui.state import fleet_or_stop, lang, live_fragment, tr
 
 MAX_CARDS = 20
 POLL_SECONDS = 0.5  # every viewer sees a new count within this (plus one render)
-CARDS = "deployment_cards"
 
 fleet = fleet_or_stop()
 interval = fleet.settings.deploy_interval_seconds
@@ -59,18 +55,6 @@ def confirm_reset(count: int) -> None:
         st.rerun()
 
 
-def cards(count: int) -> list[ServerState]:
-    """The deployed servers' states, newest first; recomputed when a server is added, the
-    language changes or they are `refresh_seconds` old, so polling stays cheap."""
-    key = (count, lang())
-    cached = st.session_state.get(CARDS)
-    if cached is None or cached[0] != key or time.monotonic() - cached[1] > fleet.settings.refresh_seconds:
-        newest_first = fleet.states(lang())[::-1]
-        cached = (key, time.monotonic(), newest_first)
-        st.session_state[CARDS] = cached
-    return cached[2]
-
-
 def live_progress(drawn_for: DeploymentStatus) -> None:
     """The count, bar and latest message: small, so every viewer can poll it twice a second.
     Reruns the page when the run was started, paused, reset or completed anywhere."""
@@ -99,7 +83,7 @@ def live_progress(drawn_for: DeploymentStatus) -> None:
 def live_cards() -> None:
     """A card per deployed server, newest first (top-left, so a projector shows it)."""
     try:
-        servers = cards(fleet.deployment_status().state.current_count)
+        servers = fleet.states(lang())[::-1]  # the shared snapshot: cheap to poll
     except StoreUnavailable:
         st.error(tr("error.store"))
         return

@@ -112,7 +112,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return args.run(args)
+    exit_code: int = args.run(args)  # argparse's Namespace is untyped; `run` is one of the commands above
+    return exit_code
 
 
 if __name__ == "__main__":

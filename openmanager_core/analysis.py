@@ -95,7 +95,8 @@ def _row_quantile(rows: np.ndarray, count: np.ndarray, q: float) -> np.ndarray:
     above = np.minimum(below + 1, last)
     low = np.take_along_axis(rows, below[:, None], axis=1)[:, 0]
     high = np.take_along_axis(rows, above[:, None], axis=1)[:, 0]
-    return low + (high - low) * (position - below)
+    quantiles: np.ndarray = low + (high - low) * (position - below)
+    return quantiles
 
 
 def _trailing_stats(values: np.ndarray, window: int, min_history: int) -> _Trailing:
@@ -439,7 +440,8 @@ def global_three_sigma(values: ArrayLike) -> np.ndarray:
 
 def _finite(values: ArrayLike) -> np.ndarray:
     x = np.asarray(values, dtype=float).ravel()
-    return x[np.isfinite(x)]
+    finite: np.ndarray = x[np.isfinite(x)]
+    return finite
 
 
 def change_ranking(recent: ArrayLike, baseline: ArrayLike) -> float:

@@ -122,7 +122,7 @@ class FleetNow:
     version: int | None
     deployed: Sequence[tuple[Server, datetime]]
     frame: Frame  # one instant: values[metric] is (servers, 1)
-    services: Sequence[Sequence[Service]]
+    services: Sequence[list[Service]]
     judgement: thresholds.Judgement
 
     @property

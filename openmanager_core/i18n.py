@@ -693,7 +693,7 @@ def from_accept_language(header: str | None) -> Lang:
                 continue
         primary = tag.strip().lower().split("-")[0]
         if primary in LANGUAGES and (best is None or quality > best[0]):
-            best = (quality, primary)  # type: ignore[assignment]
+            best = (quality, primary)
     return best[1] if best else "ko"
 
 

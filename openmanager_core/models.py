@@ -150,17 +150,17 @@ class ServerState(Server):
 
     # The guide's server object carries these three at the top level; they are `metrics`' values
     # (None while the host reports nothing).
-    @computed_field  # type: ignore[prop-decorator]
+    @computed_field  # type: ignore[prop-decorator]  # mypy rejects a decorator over @property; pydantic documents this ignore
     @property
     def cpu(self) -> float | None:
         return self.metrics.cpu if self.metrics else None
 
-    @computed_field  # type: ignore[prop-decorator]
+    @computed_field  # type: ignore[prop-decorator]  # mypy rejects a decorator over @property; pydantic documents this ignore
     @property
     def memory(self) -> float | None:
         return self.metrics.memory if self.metrics else None
 
-    @computed_field  # type: ignore[prop-decorator]
+    @computed_field  # type: ignore[prop-decorator]  # mypy rejects a decorator over @property; pydantic documents this ignore
     @property
     def disk(self) -> float | None:
         return self.metrics.disk if self.metrics else None

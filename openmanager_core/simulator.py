@@ -93,7 +93,8 @@ def _hash_unit(seed: np.ndarray, knot: np.ndarray) -> np.ndarray:
         x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
         x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
         x = x ^ (x >> np.uint64(31))
-    return (x >> np.uint64(11)).astype(np.float64) * (2.0 / 2**53) - 1.0
+    unit: np.ndarray = (x >> np.uint64(11)).astype(np.float64) * (2.0 / 2**53) - 1.0
+    return unit
 
 
 def _value_noise(seed: np.ndarray, t: np.ndarray, period: float) -> np.ndarray:
@@ -104,7 +105,8 @@ def _value_noise(seed: np.ndarray, t: np.ndarray, period: float) -> np.ndarray:
     ease = frac * frac * (3.0 - 2.0 * frac)
     a = _hash_unit(seed, knot.astype(np.int64))
     b = _hash_unit(seed, knot.astype(np.int64) + 1)
-    return a + (b - a) * ease
+    noise: np.ndarray = a + (b - a) * ease
+    return noise
 
 
 def smooth_noise(seed: np.ndarray, t: np.ndarray) -> np.ndarray:
@@ -191,7 +193,8 @@ class Simulator:
         seeds = self._seeds[rows][:, None]
 
         def base(key: str) -> np.ndarray:
-            return self._base[key][rows][:, None]
+            column: np.ndarray = self._base[key][rows][:, None]
+            return column
 
         with np.errstate(over="ignore"):
             shared = smooth_noise(seeds, t2)  # one latent "traffic" drives load metrics
@@ -307,7 +310,8 @@ def _climb_past_warning(values: np.ndarray, metric: str, server_type: ServerType
     bounds = thresholds.limits(metric, server_type)
     start = bounds[0] + SHOW_MARGIN if bounds else usual
     climbing = np.maximum(start + rise + KEPT_NOISE * (values - usual), values + rise)
-    return values + ramp * (climbing - values)
+    climbed: np.ndarray = values + ramp * (climbing - values)
+    return climbed
 
 
 def _apply_incident(incident: Incident, active: np.ndarray, t: np.ndarray, values: dict[str, np.ndarray],

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -14,6 +14,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    ColumnElement,
     DateTime,
     Engine,
     Float,
@@ -204,7 +205,7 @@ class Store:
         self.url = url
         if url.startswith("sqlite"):
             self.engine = _sqlite_engine(url)
-            self._insert = sqlite.insert
+            self._insert: Callable[[Table], sqlite.Insert | postgresql.Insert] = sqlite.insert
         else:
             self.engine = create_engine(url, pool_pre_ping=True, pool_size=POOL_SIZE,
                                         max_overflow=POOL_OVERFLOW)
@@ -442,7 +443,7 @@ class Store:
         """Active incidents, plus cleared ones that were in effect in one of the (start, end) spans
         of `in_effect_during`: those that ended before a span or began after it cannot shape it,
         so however many pile up they are not even read."""
-        condition = incidents.c.cleared_at.is_(None)
+        condition: ColumnElement[bool] = incidents.c.cleared_at.is_(None)
         for start, end in in_effect_during:
             condition = condition | ((incidents.c.cleared_at > start) & (incidents.c.started_at <= end))
         with self.reading() as conn:

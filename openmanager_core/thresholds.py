@@ -95,7 +95,8 @@ class Judgement:
 
     def over(self, metric: str) -> np.ndarray:
         """Servers where the metric is at warning or critical."""
-        return self.up & (self.ranks[metric] != ONLINE)
+        over: np.ndarray = self.up & (self.ranks[metric] != ONLINE)
+        return over
 
     def status(self, k: int) -> Status:
         return _BY_RANK[int(self.status_ranks[k])]
@@ -178,13 +179,15 @@ def judge(values: Mapping[str, ArrayLike], types: Sequence[ServerType], up: Arra
 def _ranks(value: np.ndarray, warning: np.ndarray, critical: np.ndarray) -> np.ndarray:
     """Status.rank of each value against its thresholds: the one comparison behind every level."""
     with np.errstate(invalid="ignore"):
-        return np.where(value >= critical, CRITICAL, np.where(value >= warning, WARNING, ONLINE))
+        ranks: np.ndarray = np.where(value >= critical, CRITICAL, np.where(value >= warning, WARNING, ONLINE))
+        return ranks
 
 
 def over_time(metric: str, values: np.ndarray, types: Sequence[ServerType]) -> np.ndarray:
     """(servers, instants): where a metric was at warning or critical, one server type per row."""
     warning, critical = _bounds(types, [metric])
-    return _ranks(values, warning[metric][:, None], critical[metric][:, None]) != ONLINE
+    over: np.ndarray = _ranks(values, warning[metric][:, None], critical[metric][:, None]) != ONLINE
+    return over
 
 
 def _bounds(types: Sequence[ServerType], keys: Sequence[str]

@@ -11,7 +11,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any, Generic, TypeVar
+from functools import partial
+from typing import Any, Generic, Literal, TypeVar, cast
 
 from .. import __version__
 from ..fleet import Fleet
@@ -20,7 +21,7 @@ from ..settings import Settings
 from ..store import StoreUnavailable
 from . import scope as scoping
 from .cache import AnswerCache, cache_key, incident_signature, make_cache
-from .engine import Draft, Engine, Question, Tier, cause_label, short_evidence
+from .engine import Draft, Engine, LastTier, Question, Tier, cause_label, short_evidence
 from .fallback import Fallback
 from .llm import LlmClient
 from .models import (
@@ -54,11 +55,12 @@ from .records import LogLine, QueryLog, Records
 
 T = TypeVar("T")
 StepCallback = Callable[[ThinkingStep], None]
+RawMetrics = dict[str, Any] | list[Any]  # `serverData` as sent; normalise_server_metrics checks it
 
 PROGRESS: dict[Stage, int] = {"analyzing": 20, "pattern_matching": 45, "reasoning": 70, "generating": 90,
                               "completed": 100}
-ANALYSIS_DEPTH = {"optimized_ai_engine": "advanced", "pattern_matching": "intermediate",
-                  "fallback_system": "basic"}
+ANALYSIS_DEPTH: dict[Method, Literal["advanced", "intermediate", "basic"]] = {
+    "optimized_ai_engine": "advanced", "pattern_matching": "intermediate", "fallback_system": "basic"}
 PRIORITIES: tuple[Priority, ...] = ("low", "medium", "high")
 ANOMALY_SERVERS = 20  # diagnosed in depth by the anomaly-detection action
 EXAMPLE_QUESTIONS = ("ai.preset.summary", "ai.preset.cpu", "ai.preset.disk")  # offered when not understood
@@ -255,7 +257,7 @@ class Agent:
     """Answers questions about one fleet and records every one; one per process (`runtime.get_agent`)."""
 
     def __init__(self, fleet: Fleet, settings: Settings | None = None, *, engine: Tier | None = None,
-                 patterns: Tier | None = None, fallback: Tier | None = None, llm: LlmClient | None = None,
+                 patterns: Tier | None = None, fallback: LastTier | None = None, llm: LlmClient | None = None,
                  cache: AnswerCache | None = None, use_cache: bool = True) -> None:
         """`engine`, `patterns` and `fallback` default to the real tiers (tests pass failing ones);
         `llm` and `cache` to what `settings` configures."""
@@ -277,7 +279,7 @@ class Agent:
 
     # -- asking -------------------------------------------------------------------------
 
-    def ask(self, query: str, *, server_metrics: dict | list | None = None, priority: str = "medium",
+    def ask(self, query: str, *, server_metrics: RawMetrics | None = None, priority: str = "medium",
             on_step: StepCallback | None = None, endpoint: str = "ui", language: Lang | None = None
             ) -> AgentAnswer:
         """Answer a question in its own language; InvalidQuery (recorded as rejected) for bad input.
@@ -289,7 +291,7 @@ class Agent:
         with self._slot():
             return self._answer(text, level, provided, on_step, endpoint, language)
 
-    def stream(self, query: str, *, server_metrics: dict | list | None = None, priority: str = "medium",
+    def stream(self, query: str, *, server_metrics: RawMetrics | None = None, priority: str = "medium",
                endpoint: str = "ui", language: Lang | None = None) -> Iterator[ThinkingStep]:
         """Thinking steps as each stage finishes, the last one `completed` with the answer.
 
@@ -356,7 +358,7 @@ class Agent:
         except InvalidQuery as exc:
             self.reject(query, exc.code, exc.message, endpoint)
             raise
-        return text, priority, provided  # type: ignore[return-value]
+        return text, priority, provided
 
     def reject(self, query: object, code: str, message: str, endpoint: str) -> None:
         """Record input refused before any tier ran (the API calls this for bad bodies too)."""
@@ -404,6 +406,7 @@ class Agent:
         draft: Draft | None = None
         method: Method = "fallback_system"
         llm_used = False
+        tier: Method
         for tier, runner, budget in (
                 ("optimized_ai_engine", self.engine, self.settings.ai_engine_budget_seconds),
                 ("pattern_matching", self.patterns, self.settings.ai_pattern_budget_seconds)):
@@ -413,13 +416,13 @@ class Agent:
                                             error="skipped: the answer's budget was spent"))
                 errors.append(t("agent.error.skipped", lang, tier=t(f"agent.tier.{tier}", lang)))
                 continue
-            outcome = run_tier(tier, lambda emit, r=runner: r.answer(question, emit), min(budget, left),
+            outcome = run_tier(tier, partial(runner.answer, question), min(budget, left),
                                steps, self._tier_workers)
             attempts.append(outcome.attempt())
             messages.append(_log_line(outcome, "handed over"))
             self._note(tier, outcome)
             if outcome.ok and outcome.value is not None:
-                draft, method = outcome.value, tier  # type: ignore[assignment]
+                draft, method = outcome.value, tier
                 break
             reason = self._reason(tier, outcome, lang)
             errors.append(reason)
@@ -620,7 +623,7 @@ class Agent:
                 ("optimized_ai_engine", self.engine, self.settings.ai_engine_budget_seconds),
                 ("pattern_matching", self.patterns, self.settings.ai_pattern_budget_seconds),
                 ("fallback_system", self.fallback, self.settings.ai_pattern_budget_seconds)):
-            outcome = run_tier(tier, lambda emit, r=runner: r.answer(question, emit), budget, None,
+            outcome = run_tier(tier, partial(runner.answer, question), budget, None,
                                self._tier_workers)
             self._note(tier, outcome)
             draft = outcome.value
@@ -634,10 +637,10 @@ class Agent:
                                          error="skipped: the engine gave no findings to write from"))
             else:
                 draft = engine_draft
-                outcome = run_tier("llm", lambda _emit: llm.write_answer(probe, lang, draft),
-                                   self.settings.llm_timeout_seconds, None, self._tier_workers)
-                self._note("llm", outcome)
-                results.append(self._probe("llm", outcome, outcome.value))
+                llm_outcome = run_tier("llm", lambda _emit: llm.write_answer(probe, lang, draft),
+                                       self.settings.llm_timeout_seconds, None, self._tier_workers)
+                self._note("llm", llm_outcome)
+                results.append(self._probe("llm", llm_outcome, llm_outcome.value))
         for result in results:
             self.records.log("info" if result.ok else "warning",
                              f"self-test {result.tier}: " + ("answered" if result.ok else str(result.error)),
@@ -656,8 +659,8 @@ class Agent:
     def status(self) -> AgentStatus:
         tiers = dict(self._health)
         working = [state for state in tiers.values() if state != "disabled"]
-        overall = ("down" if all(s == "down" for s in working)
-                   else "degraded" if "down" in working else "ready")
+        overall: Literal["ready", "degraded", "down"] = ("down" if all(s == "down" for s in working)
+                                                         else "degraded" if "down" in working else "ready")
         try:
             deployed = self.fleet.store.deployed_count()
         except StoreUnavailable:
@@ -665,7 +668,7 @@ class Agent:
         cache = (CacheStatus(backend=self.cache.backend, status="up" if self.cache.available() else "down")
                  if self.cache is not None else CacheStatus(backend="off", status="up"))
         return AgentStatus(
-            status=overall, engine=Engine.name, version=__version__, tiers=tiers,  # type: ignore[arg-type]
+            status=overall, engine=Engine.name, version=__version__, tiers=tiers,
             llm=LlmStatus(configured=self.llm is not None, model=self.llm.model if self.llm else None,
                           state=tiers["llm"]),
             cache=cache, deployed_servers=deployed, timestamp=self.fleet.clock(),
@@ -680,7 +683,8 @@ class Agent:
              since: datetime | None = None) -> list[LogEntry]:
         if level is not None and level not in ("info", "warning", "error"):
             raise ValueError("level must be info, warning or error")
-        return self.records.logs(limit, level, since)  # type: ignore[arg-type]
+        # Checked against the three levels just above; mypy does not narrow a str through `not in`.
+        return self.records.logs(limit, cast("LogLevel | None", level), since)
 
     def query_records(self, limit: int = 500, since: datetime | None = None) -> list[QueryRecord]:
         return self.records.queries(limit, since)

@@ -14,7 +14,7 @@ from ..analysis import Anomaly, linear_trend
 from ..fleet import Fleet
 from ..i18n import Lang, t
 from ..markdown import escape_markdown
-from ..models import Environment, Provider, Server, ServerType, Specs, Status
+from ..models import Environment, Incident, Provider, Server, ServerType, Specs, Status
 from ..simulator import METRIC_KEYS
 from . import phrases
 from .findings import (
@@ -48,6 +48,12 @@ class Tier(Protocol):
     """What the orchestrator runs: an answer (None when it has nothing to say), reporting stages."""
 
     def answer(self, question: Question, emit: Emit) -> Draft | None: ...
+
+
+class LastTier(Protocol):
+    """The tier nothing hands over from: it always answers, if only to say the fleet can't be read."""
+
+    def answer(self, question: Question, emit: Emit) -> Draft: ...
 
 DEPTH: dict[str, int] = {"low": 3, "medium": 5, "high": 8}  # servers diagnosed in depth, by priority
 MAX_NAMED = 10
@@ -628,7 +634,7 @@ class Engine:
     # -- values handed in -----------------------------------------------------------------
 
     def _provided(self, question: Question, emit: Emit, now: float, deployed: list[Server],
-                  incidents: list) -> Draft:
+                  incidents: list[Incident]) -> Draft:
         """Analyse `serverData.metrics`: each metric sent against the server's usual level where we
         know the server, against the thresholds alone where we don't, with the trend of any history
         sent. Metrics that were not sent are not mentioned."""

@@ -9,6 +9,7 @@ from ..i18n import t
 from ..models import Status
 from ..store import StoreUnavailable
 from .engine import Draft, Emit, Question, make_action
+from .models import Action
 
 SHOWN = 10
 
@@ -36,7 +37,7 @@ class Fallback:
                  t("agent.answer.fleet", lang, **summary.model_dump(by_alias=False))]
         problems = sorted((s for s in states if s.status is not Status.ONLINE), key=lambda s: s.status.rank)
         items: list[str] = []
-        actions = []
+        actions: list[Action] = []
         for state in problems[:SHOWN]:
             # Every server that is not online has an alert saying why (thresholds.judge).
             detail = ", ".join(alert.message for alert in state.alerts[:2])

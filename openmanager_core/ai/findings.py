@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Literal, cast
 
 import numpy as np
 
@@ -196,8 +196,8 @@ def screen(simulator: Simulator, servers: Sequence[Server], now: float,
     window = observe(simulator, servers, now, SCREEN_MINUTES, 3, incidents)
     n = len(servers)
     online = window.up[:, -1]
-    current = in_effect_at(incidents, float(window.t[-1]))  # not each server through every cleared one
-    services = [services_now(window, k, current) for k in range(n)]
+    in_effect = in_effect_at(incidents, float(window.t[-1]))  # not each server through every cleared one
+    services = [services_now(window, k, in_effect) for k in range(n)]
     judgement = thresholds.judge({key: window.values[key][:, -1] for key in METRIC_KEYS},
                                  [s.type for s in servers], online, services)
     score = np.zeros(n)
@@ -246,7 +246,8 @@ def departures(window: Window, key: str) -> np.ndarray:
     previous = np.concatenate([np.full((len(z), 1), np.nan), z[:, :-1]], axis=1)
     persistent = np.nan_to_num(np.abs(previous) >= Z_FINDING / 2).astype(bool)
     crossed = thresholds.over_time(key, value, [server.type for server in window.servers])
-    return ((rose | fell) & persistent) | (rose & crossed)
+    departed: np.ndarray = ((rose | fell) & persistent) | (rose & crossed)
+    return departed
 
 
 def marks(simulator: Simulator, server: Server, now: float, minutes: int,
@@ -411,7 +412,8 @@ def _after_earlier_event(z: np.ndarray, lead: int, back: float) -> int:
     (|z| ≥ Z_FINDING, at or after `lead`) began; `lead` when there is none: a climb is not fitted
     across it."""
     usual = np.isfinite(z) & (np.abs(z) < back)
-    quiet = np.lib.stride_tricks.sliding_window_view(usual, USUAL_MINUTES).all(axis=1)
+    # all() over axis 1 of the 2-D window view is an array; numpy types it as "a bool or an array".
+    quiet = cast(np.ndarray, np.lib.stride_tricks.sliding_window_view(usual, USUAL_MINUTES).all(axis=1))
     event = np.flatnonzero(np.nan_to_num(np.abs(z[lead:]), nan=0.0) >= Z_FINDING) + lead
     if not event.size:
         return lead

@@ -8,7 +8,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from sqlalchemy import case, delete, func, insert, select, true
@@ -121,8 +121,9 @@ class Records:
                     error=entry.error[:MAX_STORED_MESSAGE] if entry.error else None, outcome=entry.outcome,
                     priority=entry.priority, servers=",".join(entry.servers)[:MAX_STORED_MESSAGE] or None,
                 ).returning(ai_queries.c.id)).scalar_one()
-                rows = [{"level": level, "message": message, "tier": tier, "duration_ms": duration}
-                        for level, message, tier, duration in entry.messages]
+                rows: list[dict[str, Any]] = [
+                    {"level": level, "message": message, "tier": tier, "duration_ms": duration}
+                    for level, message, tier, duration in entry.messages]
                 if rows:
                     conn.execute(insert(ai_logs), [{**row, "created_at": now, "query_id": query_id,
                                                     "message": row["message"][:MAX_STORED_MESSAGE]}

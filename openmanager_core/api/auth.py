@@ -87,6 +87,7 @@ class Security:
 
 
 def _header(scope: AsgiScope, name: bytes) -> str | None:
+    value: bytes  # an ASGI scope is untyped; its headers are (name, value) byte pairs
     for key, value in scope["headers"]:
         if key == name:
             return value.decode("latin-1")
@@ -104,7 +105,8 @@ def credential(scope: AsgiScope, security: Security) -> Principal | AuthError | 
             except AuthError as exc:
                 result = exc
         scope[CREDENTIAL_SCOPE_KEY] = result
-    return scope[CREDENTIAL_SCOPE_KEY]
+    checked: Principal | AuthError | None = scope[CREDENTIAL_SCOPE_KEY]  # stored above or by an earlier call
+    return checked
 
 
 def is_local(scope: AsgiScope) -> bool:

@@ -11,7 +11,8 @@ from ..i18n import Lang, from_accept_language
 
 
 def get_fleet(request: Request) -> Fleet:
-    return request.app.state.fleet_provider()
+    fleet: Fleet = request.app.state.fleet_provider()  # Starlette's app.state is untyped; create_api sets it
+    return fleet
 
 
 def get_lang(accept_language: Annotated[str | None, Header()] = None) -> Lang:

@@ -78,7 +78,7 @@ class RequestLog:
                 fields["key"], fields["auth"] = principal.key_id, principal.via
             # handle(makeRecord(...)) rather than .info(): skips findCaller's walk up a deep stack.
             access_log.handle(access_log.makeRecord(access_log.name, logging.INFO, __name__, 0,
-                                                    "request", None, None, extra={"fields": fields}))
+                                                    "request", (), None, extra={"fields": fields}))
 
 
 def relative_location(location: bytes, host: bytes | None) -> bytes:

@@ -28,4 +28,4 @@ def _set_nodelay(sock: socket.socket) -> None:
 
 def enable_tcp_nodelay() -> None:
     """Idempotent; call before the server accepts its first connection."""
-    asyncio.base_events._set_nodelay = _set_nodelay  # type: ignore[attr-defined]
+    asyncio.base_events._set_nodelay = _set_nodelay  # type: ignore[attr-defined]  # private; typeshed omits it

@@ -24,7 +24,8 @@ router = APIRouter(prefix="/ai-agent", tags=["ai-agent"])
 
 
 def get_agent(request: Request) -> Agent:
-    return request.app.state.agent_provider()
+    agent: Agent = request.app.state.agent_provider()  # Starlette's app.state is untyped; create_api sets it
+    return agent
 
 
 AgentDep = Annotated[Agent, Depends(get_agent)]

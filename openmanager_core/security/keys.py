@@ -120,6 +120,7 @@ def read_secrets_file(path: Path) -> dict[Scope, list[str]]:
     except tomllib.TOMLDecodeError as exc:
         raise ValueError(f"{path} is not valid TOML ({exc})") from None
     found: dict[Scope, list[str]] = {}
+    scope: Scope
     for scope, name in (("admin", "api_keys"), ("read", "read_api_keys")):
         value = section.get(name, []) if isinstance(section, dict) else []
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):

@@ -14,7 +14,7 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, TypedDict
 
 from limits import RateLimitItem, parse
 from limits.aio.storage import RedisStorage
@@ -77,6 +77,15 @@ class Verdict:
         return max(1, math.ceil(self.reset_at - now))
 
 
+class RedisOptions(TypedDict):
+    """What both limits Redis storages are given besides the URL and the retry policy."""
+
+    key_prefix: str
+    wrap_exceptions: bool
+    socket_connect_timeout: float
+    socket_timeout: float
+
+
 class RateLimiter:
     """Counts hits per (class, client) in Redis when `redis_url` is set, else in memory."""
 
@@ -86,13 +95,13 @@ class RateLimiter:
         self._redis: AsyncMovingWindow | None = None
         self._redis_blocking: MovingWindowRateLimiter | None = None
         if redis_url:
-            options = {"key_prefix": "openmanager:ratelimit", "wrap_exceptions": True,
-                       "socket_connect_timeout": REDIS_TIMEOUT_SECONDS,
-                       "socket_timeout": REDIS_TIMEOUT_SECONDS}
+            options: RedisOptions = {"key_prefix": "openmanager:ratelimit", "wrap_exceptions": True,
+                                     "socket_connect_timeout": REDIS_TIMEOUT_SECONDS,
+                                     "socket_timeout": REDIS_TIMEOUT_SECONDS}
             self._redis = AsyncMovingWindow(RedisStorage(
-                "async+" + redis_url, implementation="redispy", retry=Retry(NoBackoff(), 0), **options))
+                "async+" + redis_url, implementation="redispy", retry=Retry(NoBackoff(), 0), **options))  # type: ignore[arg-type]  # limits types **options as float | str | bool, but hands them to redis, which takes a Retry
             self._redis_blocking = MovingWindowRateLimiter(BlockingRedisStorage(
-                redis_url, retry=BlockingRetry(NoBackoff(), 0), **options))
+                redis_url, retry=BlockingRetry(NoBackoff(), 0), **options))  # type: ignore[arg-type]  # the same for the blocking client
         self._retry_seconds, self._clock = retry_seconds, clock
         self._redis_down_since: float | None = None
 

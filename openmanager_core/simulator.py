@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 
 from . import thresholds
+from .metrics import METRIC_KEYS, METRICS
 from .models import (
     Incident,
     IncidentType,
@@ -27,8 +28,6 @@ from .models import (
 KST = timedelta(hours=9)
 MAINTENANCE_START_HOUR = 3.0  # 03:00-03:30 KST daily: backups run, logs rotate
 MAINTENANCE_HOURS = 0.5
-METRIC_KEYS = ("cpu", "memory", "disk", "network_in", "network_out", "response_time",
-               "active_connections")
 
 SEVERITY_WEIGHT = {Severity.LOW: 0.5, Severity.MEDIUM: 0.75, Severity.HIGH: 1.0}
 # How long an injected incident takes to show in full: a high-severity one is past its server
@@ -39,11 +38,10 @@ ONSET_SECONDS = {Severity.LOW: 300.0, Severity.MEDIUM: 120.0, Severity.HIGH: 45.
 SHOW_MARGIN = 1.5
 KEPT_NOISE = 0.1
 RETRANSMIT_MS = 200.0  # Linux's minimum TCP retransmission timeout: what a lost packet costs
-# Physical ranges every metric is clamped to, however many incidents pile up.
-PERCENT_RANGE = {"cpu": (1.0, 100.0), "memory": (5.0, 99.5), "disk": (5.0, 100.0)}
-MAX_NETWORK_MBPS = 10_000.0  # a 10 GbE interface
-MAX_RESPONSE_MS = 60_000.0  # requests time out at a minute
-MAX_CONNECTIONS = 1_000_000.0
+# Every metric is clamped to its physical range (the registry's), however many incidents pile up;
+# a simulated host is never quite idle, nor its memory or disk quite empty, nor its memory quite full.
+SIMULATED_RANGE = {"cpu": (1.0, 100.0), "memory": (5.0, 99.5), "disk": (5.0, 100.0)}
+MAX_RESPONSE_MS = METRICS["response_time"].physical[1]
 
 
 @dataclass(frozen=True)
@@ -275,10 +273,9 @@ def frames_to_samples(frame: Frame, k: int) -> list[MetricSample]:
 def _clamp(values: dict[str, np.ndarray], k: int | None = None) -> None:
     """Hold every metric (row k, or all) inside its physical range, whatever was piled on it."""
     rows = slice(None) if k is None else k
-    ranges = {**PERCENT_RANGE, "network_in": (0.0, MAX_NETWORK_MBPS), "network_out": (0.0, MAX_NETWORK_MBPS),
-              "response_time": (0.0, MAX_RESPONSE_MS), "rt_factor": (0.0, MAX_RESPONSE_MS),
-              "rt_extra": (0.0, MAX_RESPONSE_MS), "connections": (0.0, MAX_CONNECTIONS),
-              "active_connections": (0.0, MAX_CONNECTIONS)}
+    ranges = {**{key: metric.physical for key, metric in METRICS.items()}, **SIMULATED_RANGE,
+              "rt_factor": (0.0, MAX_RESPONSE_MS), "rt_extra": (0.0, MAX_RESPONSE_MS),
+              "connections": METRICS["active_connections"].physical}
     for key, (low, high) in ranges.items():
         if key in values:
             row = np.nan_to_num(values[key][rows], nan=low, posinf=high, neginf=low)

@@ -14,8 +14,8 @@ from ..analysis import Anomaly, linear_trend
 from ..fleet import Fleet
 from ..i18n import Lang, t
 from ..markdown import escape_markdown
+from ..metrics import METRIC_KEYS, METRICS
 from ..models import Environment, Provider, Server, ServerType, Specs, Status
-from ..simulator import METRIC_KEYS
 from . import phrases
 from .findings import (
     DEEP_MINUTES,
@@ -52,7 +52,7 @@ class Tier(Protocol):
 DEPTH: dict[str, int] = {"low": 3, "medium": 5, "high": 8}  # servers diagnosed in depth, by priority
 MAX_NAMED = 10
 TOP_LIST = 3
-SHOWN_METRICS = ("cpu", "memory", "disk", "response_time")
+SHOWN_METRICS = tuple(key for key, metric in METRICS.items() if metric.in_summary)
 STRONG_CORRELATION = 0.5  # below this an r is not worth quoting
 
 
@@ -101,7 +101,7 @@ def _primary_line(finding: Finding, window_start: float, lang: Lang, server_type
                  level=t(f"agent.level.{finding.level.value}", lang),
                  threshold=phrases.value(finding.metric, threshold))
     value = phrases.value(finding.metric, finding.value)
-    if thresholds.METRICS[finding.metric].unit != "%":
+    if METRICS[finding.metric].unit != "%":
         value += f" ({phrases.ratio(finding.ratio)})"  # rates read better as multiples
     since = _since(finding.onset, window_start, lang) if finding.dated else ""
     usual = phrases.value(finding.metric, finding.usual)
@@ -716,7 +716,7 @@ def history_trend(key: str, series: Sequence[float]) -> Trend | None:
     values = np.asarray(series, dtype=np.float64)
     slope, _, _ = linear_trend(np.arange(values.size, dtype=np.float64), values)
     change = slope * (values.size - 1)
-    floor = 1.0 if thresholds.METRICS[key].unit == "%" else 0.05 * float(np.mean(values))
+    floor = 1.0 if METRICS[key].unit == "%" else 0.05 * float(np.mean(values))
     direction: Literal["up", "down", "flat"] = (
         "flat" if abs(change) <= floor else "up" if change > 0 else "down")
     return Trend(float(values[0]), float(values[-1]), int(values.size), direction)
@@ -747,7 +747,7 @@ def _given_cause(cause: Cause, sent: set[str]) -> Cause:
 
 def _given_value(key: str, amount: float) -> str:
     """A value as it was sent (85.5%, not 86%), with the metric's unit."""
-    unit = thresholds.METRICS[key].unit
+    unit = METRICS[key].unit
     text = f"{amount:,.2f}".rstrip("0").rstrip(".")
     return f"{text}%" if unit == "%" else f"{text} {unit}".rstrip()
 
@@ -755,7 +755,7 @@ def _given_value(key: str, amount: float) -> str:
 def _given_delta(key: str, amount: float) -> str:
     sign = "+" if amount >= 0 else "−"
     text = _given_value(key, abs(amount))
-    return sign + (f"{text}p" if thresholds.METRICS[key].unit == "%" else text)
+    return sign + (f"{text}p" if METRICS[key].unit == "%" else text)
 
 
 def _given_line(given: _Given, key: str, lang: Lang) -> str:

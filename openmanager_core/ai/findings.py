@@ -19,8 +19,9 @@ import numpy as np
 
 from .. import thresholds
 from ..analysis import Anomaly, change_ranking, correlation, linear_trend, time_to_threshold
+from ..metrics import METRIC_KEYS, METRICS, Rule
 from ..models import Incident, Server, Service, ServiceState, Status
-from ..simulator import METRIC_KEYS, Simulator, in_effect_at, main_service, services_at
+from ..simulator import Simulator, in_effect_at, main_service, services_at
 
 STEP = 60.0
 DAY = 86400.0
@@ -41,37 +42,10 @@ USUAL_MINUTES = 1  # a minute back at the usual level separates two events
 USUAL_FRACTION = 0.1  # ...where "usual" is within a tenth of the current departure (or 1.5σ)
 
 
-@dataclass(frozen=True)
-class Rule:
-    """When a metric's departure from its usual level matters.
-
-    Percent metrics move by points (`min_delta`), rates by ratios (`min_ratio` up, `max_drop` down);
-    the sigma floor (absolute, or relative to the usual level) keeps flat metrics from scoring huge.
-    Bounds come from two weeks of the simulator's healthy fleet, where CPU strays at most 13 points
-    from its usual level, memory 6.4, disk 3.3, rates by x0.53..x1.44 (weekends), response time x1.17.
-    """
-
-    sigma_floor: float
-    relative_floor: float = 0.0
-    min_delta: float | None = None
-    min_ratio: float | None = None
-    max_drop: float | None = None
-    trend: float | None = None  # %/min of a steady climb that is a finding on its own
-    trend_rise: float = 0.0  # ...once it has climbed this many points
-
-
-RULES: dict[str, Rule] = {
-    "cpu": Rule(sigma_floor=3.0, min_delta=15.0),
-    "memory": Rule(sigma_floor=2.0, min_delta=8.0, trend=0.25, trend_rise=4.0),
-    "disk": Rule(sigma_floor=1.0, min_delta=5.0, trend=0.1, trend_rise=3.0),
-    "network_in": Rule(sigma_floor=1.0, relative_floor=0.08, min_ratio=1.6, max_drop=0.45),
-    "network_out": Rule(sigma_floor=1.0, relative_floor=0.08, min_ratio=1.6, max_drop=0.45),
-    "response_time": Rule(sigma_floor=1.0, relative_floor=0.05, min_ratio=1.5),
-    "active_connections": Rule(sigma_floor=1.0, relative_floor=0.08, min_ratio=1.6, max_drop=0.45),
-}
+RULES: dict[str, Rule] = {key: metric.rule for key, metric in METRICS.items()}
 TRAFFIC = ("network_in", "active_connections", "network_out")
-# Where a climb becomes an outage: memory exhausted, disk full.
-CEILINGS = {"memory": 100.0, "disk": 100.0}
+# Where a steady climb becomes an outage (memory exhausted, disk full): the top of its physical range.
+CEILINGS = {key: METRICS[key].physical[1] for key, rule in RULES.items() if rule.trend is not None}
 
 
 def _nan_median(values: np.ndarray, axis: int) -> np.ndarray:

@@ -11,8 +11,9 @@ import numpy as np
 from .. import thresholds
 from ..fleet import Fleet
 from ..i18n import Lang, t
+from ..metrics import METRIC_KEYS
 from ..models import Alert, AlertKind, Server, Status
-from ..simulator import METRIC_KEYS, services_at
+from ..simulator import services_at
 from . import phrases
 from .engine import Draft, Emit, Question, make_action
 

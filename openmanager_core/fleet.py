@@ -1,4 +1,6 @@
-"""The fleet: catalogue, store and simulator together, as pages and the API see them."""
+"""The fleet: catalogue, store and metric source together, as pages and the API see them.
+
+The fleet is the one door to metrics: pages, API routes, AI tiers and alerts read through it."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ import numpy as np
 from . import thresholds
 from .catalogue import Catalogue
 from .i18n import NO_VALUE, Lang, format_uptime
+from .metrics import METRICS
 from .models import (
     DeploymentState,
     FleetSummary,
@@ -29,7 +32,8 @@ from .models import (
     Status,
 )
 from .settings import Settings
-from .simulator import Frame, Simulator, frames_to_samples, services_at
+from .simulator import frames_to_samples
+from .sources import Frame, MetricSource, open_source
 from .store import DeploymentRun, Store
 
 MAX_HISTORY_MINUTES = 7 * 24 * 60
@@ -110,7 +114,6 @@ class StoreView:
 
     version: int | None
     deployed: Sequence[tuple[Server, datetime]]
-    incidents: Sequence[Incident]
 
 
 @dataclass(frozen=True)
@@ -150,12 +153,12 @@ class Fleet:
     """One shared view of the fleet; safe to use from many threads at once."""
 
     def __init__(self, settings: Settings, store: Store | None = None,
-                 clock: Callable[[], datetime] = utcnow) -> None:
+                 clock: Callable[[], datetime] = utcnow, source: MetricSource | None = None) -> None:
         self.settings = settings
-        self.catalogue = Catalogue(settings.fleet_size)
         self.store = store or Store(settings.database_url)
-        self.simulator = Simulator(self.catalogue.servers)
         self.clock = clock
+        self.source = source or open_source(settings, self.store, clock)
+        self.catalogue = Catalogue.holding(self.source.inventory())
         # Process-wide: every session and request of this process shares these (the Fleet is one
         # per process). Metrics are a pure function of time and store state, so a snapshot keyed
         # by the whole second and the store version is right for everyone who asks in that second.
@@ -249,7 +252,7 @@ class Fleet:
 
         def read() -> StoreView:
             deployed = [(self.catalogue.at(p), at) for p, at in self.store.deployed() if p <= self.total]
-            return StoreView(version, deployed, self.store.incidents())
+            return StoreView(version, deployed)
 
         return self._views.get(version, read)
 
@@ -290,26 +293,35 @@ class Fleet:
         deployed_at = self.store.deployed_at(server.position)
         if deployed_at is None:
             raise NotDeployed(server.hostname)
-        incidents = [i for i in self.store.incidents() if i.server_id == server.id]
-        snapshot = self._judge(at, StoreView(None, [(server, deployed_at)], incidents))
+        snapshot = self._judge(at, StoreView(None, [(server, deployed_at)]))
         return self._compose(snapshot, [0], lang)[0]
 
+    # -- metrics: the one door --------------------------------------------------------
+
+    def frame(self, servers: Sequence[Server], t: np.ndarray) -> Frame:
+        """Every metric of `servers` at epoch seconds `t`, from the fleet's source."""
+        return self.source.frame(servers, t)
+
+    def services(self, frame: Frame) -> list[list[Service]]:
+        """Each server's services at the frame's last instant."""
+        return self.source.services(frame)
+
+    def assess(self, frame: Frame,
+               services: Sequence[Sequence[Service]] | None = None) -> thresholds.Judgement:
+        """The one judgement of the frame's last instant: each metric's level, each server's status and
+        its alerts, for all the frame's servers at once (`services` when already read)."""
+        values = {key: frame.values[key][:, -1] for key in METRICS}
+        if services is None:
+            services = self.services(frame)
+        return thresholds.judge(values, [s.type for s in frame.servers], frame.up[:, -1], services)
+
     def _judge(self, at: datetime, view: StoreView) -> FleetNow:
-        """Metrics of every server in `view` at `at` in one vectorised pass, judged together by
-        `thresholds.judge`."""
+        """Metrics of every server in `view` at `at` in one vectorised pass, judged together."""
         servers = [server for server, _ in view.deployed]
-        frame = self.simulator.frame([s.id for s in servers], np.array([at.timestamp()]), view.incidents)
-        values = {key: frame.values[key][:, 0] for key in thresholds.METRICS}
-        up = frame.up[:, 0]
-        by_server: dict[str, list[Incident]] = {}
-        for incident in view.incidents:
-            by_server.setdefault(incident.server_id, []).append(incident)
-        disk = values["disk"].tolist()
-        services = [services_at(server, bool(up[k]), disk[k], by_server.get(server.id, []), at)
-                    for k, server in enumerate(servers)]
-        judgement = thresholds.judge(values, [s.type for s in servers], up, services)
+        frame = self.frame(servers, np.array([at.timestamp()]))
+        services = self.services(frame)
         return FleetNow(at=at, version=view.version, deployed=view.deployed, frame=frame, services=services,
-                        judgement=judgement)
+                        judgement=self.assess(frame, services))
 
     def _compose(self, snapshot: FleetNow, rows: Sequence[int], lang: Lang) -> list[ServerState]:
         """Rows of the snapshot as pages and the API show them."""
@@ -340,9 +352,8 @@ class Fleet:
         end_seconds = math.floor((at or self.clock()).timestamp() / step) * step
         at = datetime.fromtimestamp(end_seconds, UTC)
         start = at - timedelta(seconds=(minutes * 60 // step) * step)
-        incidents = [i for i in self.store.incidents(in_effect_during=[(start, at)])
-                     if i.server_id == server.id]
-        samples = self.simulator.history(server, start, at, step, incidents)
+        t = np.arange(start.timestamp(), at.timestamp() + 0.5, step, dtype=np.float64)
+        samples = frames_to_samples(self.frame([server], t), 0)
         return MetricHistory(server_id=server.id, hostname=server.hostname, minutes=minutes,
                              step_seconds=step, samples=samples)
 

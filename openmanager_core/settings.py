@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from limits import parse
 from pydantic import AliasChoices, Field, SecretStr, field_validator
@@ -23,6 +23,8 @@ class Settings(BaseSettings):
         hide_input_in_errors=True,  # a rejected value may be a key, secret or DB password
     )
 
+    # Where metrics come from: the simulated demo fleet, or this machine (`host`).
+    source: Literal["simulated"] = "simulated"
     fleet_size: int = Field(20, ge=1, le=50_000)
     database_url: str = Field(
         f"sqlite:///{DEFAULT_DATA_DIR / 'openmanager.db'}",

@@ -24,6 +24,7 @@ from .models import (
     ServiceState,
     Severity,
 )
+from .sources.base import Frame
 
 KST = timedelta(hours=9)
 MAINTENANCE_START_HOUR = 3.0  # 03:00-03:30 KST daily: backups run, logs rotate
@@ -148,16 +149,6 @@ def _to_seconds(moment: datetime) -> float:
 def main_service(server: Server) -> Service:
     """The service a server exists for (its first one; sshd always comes last)."""
     return server.services[0]
-
-
-@dataclass
-class Frame:
-    """Metric arrays for some servers over some instants; `up` is False while a host is down."""
-
-    t: np.ndarray
-    values: dict[str, np.ndarray]
-    up: np.ndarray
-    maintenance: np.ndarray
 
 
 class Simulator:
@@ -289,12 +280,6 @@ def active_at(incident: Incident, moment: float | np.ndarray) -> np.ndarray:
     if incident.cleared_at is not None:
         active &= t < _to_seconds(incident.cleared_at)
     return active
-
-
-def in_effect_at(incidents: Sequence[Incident], moment: float) -> list[Incident]:
-    """The incidents in effect at epoch second `moment`; ones cleared before it are left behind,
-    however many of them there are."""
-    return [i for i in incidents if bool(active_at(i, moment))]
 
 
 def _climb_past_warning(values: np.ndarray, metric: str, server_type: ServerType, usual: float,

@@ -18,7 +18,6 @@ from ..metrics import METRIC_KEYS, METRICS
 from ..models import Environment, Provider, Server, ServerType, Specs, Status
 from . import phrases
 from .findings import (
-    DEEP_MINUTES,
     RULES,
     SCREEN_MINUTES,
     TRAFFIC,
@@ -34,7 +33,6 @@ from .findings import (
     marks,
     name_causes,
     observe,
-    observed_spans,
     screen,
     unlinked,
 )
@@ -280,9 +278,8 @@ class Engine:
         clock = self.fleet.clock()
         now = clock.timestamp()
         deployed = [server for server, _ in self.fleet.deployed_servers()]
-        incidents = self.fleet.store.incidents(in_effect_during=observed_spans(now, DEEP_MINUTES))
         if question.provided:
-            return self._provided(question, emit, now, deployed, incidents)
+            return self._provided(question, emit, now, deployed)
         if not deployed:
             emit("analyzing", t("agent.answer.no_servers", lang))
             return Draft(t("agent.answer.no_servers", lang), [], [])
@@ -302,7 +299,7 @@ class Engine:
                 ctx.candidates = typed
             else:
                 ctx.notes.append(t("agent.answer.no_type", lang, types=self._types(scope.types, lang)))
-        ctx.scr = screen(self.fleet.simulator, ctx.candidates, now, incidents)
+        ctx.scr = screen(self.fleet, ctx.candidates, now)
         emit("analyzing", t("agent.step.analyzing", lang, points=ctx.scr.window.points,
                             servers=len(ctx.candidates), minutes=SCREEN_MINUTES, scope=self._scope_text(ctx)))
 
@@ -315,7 +312,7 @@ class Engine:
         deep = [ctx.candidates[k] for k in rows]
         emit("pattern_matching", self._screened_text(ctx, ranked, deep))
 
-        ctx.diagnoses = diagnose(self.fleet.simulator, deep, now, incidents)
+        ctx.diagnoses = diagnose(self.fleet, deep, now)
         if not ctx.named:
             ctx.diagnoses.sort(key=lambda d: (-self._relevance(d, scope), -d.severity, d.server.position))
         emit("reasoning", self._reasoning_text(ctx))
@@ -327,22 +324,16 @@ class Engine:
         deployed = [server for server, _ in self.fleet.deployed_servers()]
         if not deployed:
             return 0, []
-        incidents = self.fleet.store.incidents(
-            in_effect_during=observed_spans(clock.timestamp(), DEEP_MINUTES))
-        scr = screen(self.fleet.simulator, deployed, clock.timestamp(), incidents)
+        scr = screen(self.fleet, deployed, clock.timestamp())
         deep = [deployed[k] for k in scr.ranked()[:limit]]
-        diagnoses = diagnose(self.fleet.simulator, deep, clock.timestamp(), incidents)
+        diagnoses = diagnose(self.fleet, deep, clock.timestamp())
         return len(deployed), sorted((d for d in diagnoses if d.causes), key=lambda d: -d.severity)
 
     def marks(self, key: str, minutes: int) -> dict[str, list[Anomaly]]:
         """One server's anomalous events per metric over the last `minutes`, as the AI judges them:
         what the detail chart marks."""
         server = self.fleet.resolve(key)
-        clock = self.fleet.clock()
-        incidents = self.fleet.store.incidents(
-            in_effect_during=observed_spans(clock.timestamp(), minutes))
-        return marks(self.fleet.simulator, server, clock.timestamp(), minutes,
-                     [i for i in incidents if i.server_id == server.id])
+        return marks(self.fleet, server, self.fleet.clock().timestamp(), minutes)
 
     # -- thinking-step texts --------------------------------------------------------------
 
@@ -627,8 +618,7 @@ class Engine:
 
     # -- values handed in -----------------------------------------------------------------
 
-    def _provided(self, question: Question, emit: Emit, now: float, deployed: list[Server],
-                  incidents: list) -> Draft:
+    def _provided(self, question: Question, emit: Emit, now: float, deployed: list[Server]) -> Draft:
         """Analyse `serverData.metrics`: each metric sent against the server's usual level where we
         know the server, against the thresholds alone where we don't, with the trend of any history
         sent. Metrics that were not sent are not mentioned."""
@@ -639,7 +629,7 @@ class Engine:
         deployed_ids = {s.id for s in deployed}
         servers = [self.fleet.catalogue.find(p.hostname) if p.hostname else None for p in items]
         known = [s for s in servers if s is not None and s.id in deployed_ids]
-        window = observe(self.fleet.simulator, known, now, 2, 3, incidents) if known else None
+        window = observe(self.fleet, known, now, 2, 3) if known else None
         given: list[_Given] = []
         for index, (item, server) in enumerate(zip(items, servers, strict=True)):
             row = window.row(server.id) if window is not None and server in known else None

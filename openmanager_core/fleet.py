@@ -32,8 +32,8 @@ from .models import (
     Status,
 )
 from .settings import Settings
-from .simulator import frames_to_samples
-from .sources import Frame, MetricSource, open_source
+from .sources import Frame, MetricSource, SourceHealth, open_source
+from .sources.base import frames_to_samples
 from .store import DeploymentRun, Store
 
 MAX_HISTORY_MINUTES = 7 * 24 * 60
@@ -50,6 +50,15 @@ class NotDeployed(LookupError):
 
 class InvalidCount(ValueError):
     """A currentCount past the end of the catalogue."""
+
+
+class NotSimulated(RuntimeError):
+    """Deployment and incident injection exist only for the simulated fleet, not for real servers."""
+
+    def __init__(self, source: str) -> None:
+        super().__init__(f"Deployment and incident injection exist only for the simulated source; "
+                         f"this fleet's metrics come from the {source!r} source.")
+        self.source = source
 
 
 @dataclass(frozen=True)
@@ -158,7 +167,8 @@ class Fleet:
         self.store = store or Store(settings.database_url)
         self.clock = clock
         self.source = source or open_source(settings, self.store, clock)
-        self.catalogue = Catalogue.holding(self.source.inventory())
+        self._inventory = self.source.inventory()
+        self.catalogue = Catalogue.holding(self._inventory)
         # Process-wide: every session and request of this process shares these (the Fleet is one
         # per process). Metrics are a pure function of time and store state, so a snapshot keyed
         # by the whole second and the store version is right for everyone who asks in that second.
@@ -183,11 +193,19 @@ class Fleet:
             next_server_type=None if complete else self.catalogue.at(count + 1).type,
         )
 
+    def _simulated_only(self) -> None:
+        if not self.source.simulated:
+            raise NotSimulated(self.source.kind)
+
     def deployment(self) -> DeploymentState:
+        """How far the deployment is; a real source's servers are all there from the start."""
+        if not self.source.simulated:
+            return self._state(self.total)
         return self._state(self.store.deployed_count())
 
     def deploy_next(self, current_count: int | None = None) -> DeployResult:
         """Deploy position currentCount+1 (idempotently), or the next one atomically."""
+        self._simulated_only()
         now = self.clock()
         if current_count is not None:
             if current_count > self.total:
@@ -207,6 +225,7 @@ class Fleet:
 
     def reset(self) -> DeploymentState:
         """Empty the fleet and stop its run, for every session and replica."""
+        self._simulated_only()
         self.store.reset(self.clock())
         return self.deployment()
 
@@ -215,24 +234,29 @@ class Fleet:
 
     def deployment_status(self) -> DeploymentStatus:
         """One cheap read: what every viewer polls while a deployment may run."""
+        if not self.source.simulated:
+            return DeploymentStatus(state=self.deployment(), running=False)
         return self._status(self.store.deployment_run())
 
     def start_deployment(self) -> DeploymentStatus:
         """Run the deployment in the core (the driver advances it), one server per
         `deploy_interval_seconds`; the first one that is due goes out at once."""
+        self._simulated_only()
         now = self.clock()
         self.store.start_run(self.total, self.settings.deploy_interval_seconds, now)
         self.store.step_run(self.total, now)
         return self.deployment_status()
 
     def pause_deployment(self) -> DeploymentStatus:
+        self._simulated_only()
         return self._status(self.store.stop_run(self.clock()))
 
     def advance_deployment(self, now: datetime | None = None) -> Server | None:
         """Deploy the running deployment's next server if one interval has passed since the
         last; the server deployed, or None. Safe to call from any number of drivers."""
         now = now or self.clock()
-        if not self.store.deployment_run().is_due(now):  # the usual case, and only a read
+        # The usual case, and only a read (a real source has no deployment to run).
+        if not self.source.simulated or not self.store.deployment_run().is_due(now):
             return None
         position = self.store.step_run(self.total, now)
         return None if position is None else self.catalogue.at(position)
@@ -249,6 +273,11 @@ class Fleet:
         """Deployments and active incidents, read once per store version. The version is read
         first, so what is kept under it is never older than it."""
         version = self.store.version()
+        if not self.source.simulated:  # a real source's servers are there as long as it knows them
+            servers = self.source.inventory()
+            if servers is not self._inventory:
+                self._inventory, self.catalogue = servers, Catalogue.holding(servers)
+            return StoreView(version, [(s, self.source.watched_since(s)) for s in servers])
 
         def read() -> StoreView:
             deployed = [(self.catalogue.at(p), at) for p, at in self.store.deployed() if p <= self.total]
@@ -290,13 +319,18 @@ class Fleet:
     def state(self, key: str, lang: Lang = "ko", at: datetime | None = None) -> ServerState:
         server = self.resolve(key)
         at = at or self.clock()
-        deployed_at = self.store.deployed_at(server.position)
+        deployed_at = (self.store.deployed_at(server.position) if self.source.simulated
+                       else self.source.watched_since(server))
         if deployed_at is None:
             raise NotDeployed(server.hostname)
         snapshot = self._judge(at, StoreView(None, [(server, deployed_at)]))
         return self._compose(snapshot, [0], lang)[0]
 
     # -- metrics: the one door --------------------------------------------------------
+
+    def source_health(self) -> SourceHealth:
+        """Whether the metric source answers, and why not ("Prometheus unreachable: ...")."""
+        return self.source.health()
 
     def frame(self, servers: Sequence[Server], t: np.ndarray) -> Frame:
         """Every metric of `servers` at epoch seconds `t`, from the fleet's source."""
@@ -363,6 +397,7 @@ class Fleet:
                started_at: datetime | None = None) -> Incident:
         """Start an incident on a server; IncidentExists when one of that type is active on it,
         TooManyIncidents when `max_active_incidents` are active in all."""
+        self._simulated_only()
         server = self.resolve(key)
         now = self.clock()
         start = started_at or now
@@ -375,6 +410,7 @@ class Fleet:
         return self.store.incidents()
 
     def clear(self, incident_id: int | None = None) -> int:
+        self._simulated_only()
         now = self.clock()
         if incident_id is None:
             return self.store.clear_incidents(now)

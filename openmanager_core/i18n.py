@@ -98,6 +98,7 @@ TEXT: dict[str, dict[Lang, str]] = {
     "type.storage": {"ko": "스토리지", "en": "Storage"},
     "type.mail": {"ko": "메일", "en": "Mail"},
     "type.security": {"ko": "보안", "en": "Security"},
+    "type.unknown": {"ko": "유형 미지정", "en": "Unknown type"},
     "service.running": {"ko": "실행 중", "en": "Running"},
     "service.degraded": {"ko": "성능 저하", "en": "Degraded"},
     "service.stopped": {"ko": "중지됨", "en": "Stopped"},
@@ -111,6 +112,14 @@ TEXT: dict[str, dict[Lang, str]] = {
     "severity.medium": {"ko": "보통", "en": "Medium"},
     "severity.high": {"ko": "높음", "en": "High"},
     "deploy.title": {"ko": "인프라 배포", "en": "Infrastructure deployment"},
+    "source.unreachable": {"ko": "{source}에 연결할 수 없습니다 ({source} unreachable): {error}",
+                           "en": "{source} unreachable: {error}"},
+    "source.simulated_only": {
+        "ko": "배포와 장애 주입은 시뮬레이션 서버에만 있습니다. 지금은 실제 서버의 메트릭을 읽고 있습니다 "
+              "(소스: {source}). OPENMANAGER_SOURCE=simulated 로 시작하면 데모 서버를 쓸 수 있습니다.",
+        "en": "Deployment and incident injection exist only for the simulated fleet. This dashboard "
+              "reads real servers' metrics (source: {source}); start it with "
+              "OPENMANAGER_SOURCE=simulated for the demo fleet."},
     "deploy.caption": {
         "ko": "카탈로그 순서대로 약 {seconds}초마다 서버가 한 대씩 배포됩니다. "
               "모든 브라우저가 같은 진행 상황을 봅니다.",
@@ -634,6 +643,9 @@ TEXT: dict[str, dict[Lang, str]] = {
                            "en": " ⚠️ above the {level} threshold ({threshold})"},
     "agent.pattern.none_over": {"ko": "{metric} 임계값을 넘은 서버는 없습니다.",
                                 "en": "No server is over its {metric} threshold."},
+    "agent.pattern.not_measured": {
+        "ko": "{metric} 값을 보내는 서버가 없습니다: 이 메트릭 소스는 {metric}을(를) 측정하지 않습니다.",
+        "en": "No server reports {metric}: this metric source does not measure it."},
     "agent.pattern.over_count": {"ko": "{metric} 임계값을 넘은 서버 {n}대.",
                                  "en": "{n} servers over their {metric} threshold."},
     "agent.pattern.both": {"ko": "CPU와 메모리가 함께 경고 이상인 서버: {hosts}",

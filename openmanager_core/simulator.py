@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 
 from . import thresholds
-from .metrics import METRIC_KEYS, METRICS
+from .metrics import METRICS
 from .models import (
     Incident,
     IncidentType,
@@ -24,7 +24,7 @@ from .models import (
     ServiceState,
     Severity,
 )
-from .sources.base import Frame
+from .sources.base import Frame, frames_to_samples
 
 KST = timedelta(hours=9)
 MAINTENANCE_START_HOUR = 3.0  # 03:00-03:30 KST daily: backups run, logs rotate
@@ -237,28 +237,6 @@ class Simulator:
         t = np.arange(t0, t1 + 0.5, step_seconds, dtype=np.float64)
         frame = self.frame([server.id], t, [i for i in incidents if i.server_id == server.id])
         return frames_to_samples(frame, 0)
-
-
-def frames_to_samples(frame: Frame, k: int) -> list[MetricSample]:
-    columns = {key: frame.values[key][k].tolist() for key in METRIC_KEYS}
-    up = frame.up[k].tolist()
-    maintenance = frame.maintenance[k].tolist()
-    samples = []
-    for j, t in enumerate(frame.t.tolist()):
-        if not up[j]:
-            continue
-        samples.append(MetricSample(
-            timestamp=datetime.fromtimestamp(t, UTC),
-            cpu=round(columns["cpu"][j], 2),
-            memory=round(columns["memory"][j], 2),
-            disk=round(columns["disk"][j], 2),
-            network_in=round(columns["network_in"][j], 2),
-            network_out=round(columns["network_out"][j], 2),
-            response_time=round(columns["response_time"][j], 1),
-            active_connections=int(columns["active_connections"][j]),
-            maintenance=bool(maintenance[j]),
-        ))
-    return samples
 
 
 def _clamp(values: dict[str, np.ndarray], k: int | None = None) -> None:

@@ -90,7 +90,8 @@ def server_card(state: ServerState, lang: Lang) -> None:
         st.caption(t("card.no_metrics", lang))
     else:
         for key in METRIC_BARS:
-            metric_bar(key, float(getattr(state.metrics, key)), state.type, lang)
+            if (value := getattr(state.metrics, key)) is not None:
+                metric_bar(key, float(value), state.type, lang)
     st.caption(services_line(state))
 
 

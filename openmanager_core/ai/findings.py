@@ -187,7 +187,9 @@ def screen(fleet: Fleet, servers: Sequence[Server], now: float) -> Screen:
             climbing = climbing.astype(bool) & online
             score = np.maximum(score, np.where(climbing, 5.0 + slope / rule.trend, 0.0))
             hit |= climbing
-        score = np.maximum(score, np.where(hit, np.minimum(np.abs(np.nan_to_num(z)), MAX_SCORE), 0.0))
+        # Without a usual level (no history for this hour) a crossed threshold counts as a finding.
+        strength = np.where(np.isnan(z), Z_FINDING, np.minimum(np.abs(np.nan_to_num(z)), MAX_SCORE))
+        score = np.maximum(score, np.where(hit, strength, 0.0))
         rank = judgement.ranks[key]
         score += np.select([rank == Status.CRITICAL.rank, rank == Status.WARNING.rank], [3.0, 1.0], 0.0)
         current[key], zs[key], flagged[key] = value, z, hit
@@ -214,7 +216,9 @@ def departures(window: Window, key: str) -> np.ndarray:
     previous = np.concatenate([np.full((len(z), 1), np.nan), z[:, :-1]], axis=1)
     persistent = np.nan_to_num(np.abs(previous) >= Z_FINDING / 2).astype(bool)
     crossed = thresholds.over_time(key, value, [server.type for server in window.servers])
-    return ((rose | fell) & persistent) | (rose & crossed)
+    # Where the source holds no usual level for this time (a new host), past the warning line is
+    # the departure: the fleet page shows it, so the AI must too.
+    return ((rose | fell) & persistent) | ((rose | np.isnan(usual)) & crossed)
 
 
 def marks(fleet: Fleet, server: Server, now: float, minutes: int) -> dict[str, list[Anomaly]]:
@@ -252,6 +256,8 @@ def _judge_now(fleet: Fleet, window: Window) -> thresholds.Judgement:
 
 def _stopped_main(server: Server, not_running: Sequence[Service]) -> str | None:
     """The server's main service, when it is among those stopped."""
+    if not server.services:  # a source that reports no services
+        return None
     main = main_service(server).name
     return main if any(s.name == main and s.status is ServiceState.STOPPED for s in not_running) else None
 
@@ -490,7 +496,7 @@ def _diagnose_row(window: Window, k: int, judgement: thresholds.Judgement) -> Di
         for key in METRIC_KEYS:
             direction: Literal["up", "down"] | None = None
             if departures(row, key)[0, -1]:
-                direction = "up" if zs[key][-1] > 0 else "down"
+                direction = "down" if zs[key][-1] < 0 else "up"  # NaN: over a threshold, unseen before
             elif RULES[key].trend is not None:
                 direction = "up" if _climbing(window, k, key) else None
             if direction is not None:

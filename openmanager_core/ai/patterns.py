@@ -142,9 +142,12 @@ class Patterns:
         return self._summary(now, lang)
 
     def _top(self, now: _Now, metric: str, lang: Lang, limit: int = TOP) -> tuple[list[str], list[str]]:
-        values = np.where(now.up, now.values[metric], -np.inf)
-        order = [int(k) for k in np.argsort(-values, kind="stable")[:limit] if now.up[k]]
+        reported = now.up & np.isfinite(now.values[metric])
         label = phrases.metric_label(metric, lang)
+        if not reported.any():
+            return [t("agent.pattern.not_measured", lang, metric=label)], []
+        values = np.where(reported, now.values[metric], -np.inf)
+        order = [int(k) for k in np.argsort(-values, kind="stable")[:limit] if reported[k]]
         lines = [t("agent.pattern.top_title", lang, metric=label, n=len(order))]
         for k in order:
             lines.append("- " + t("agent.pattern.item", lang, host=now.servers[k].hostname,

@@ -18,6 +18,14 @@ __all__ = ["Frame", "MetricSource", "SourceHealth", "SourceUnavailable", "open_s
 def open_source(settings: Settings, store: Store, clock: Callable[[], datetime]) -> MetricSource:
     """The source the settings name. Imported here, on demand: each source brings its own
     dependencies (psutil, an HTTP client) that the others don't need."""
+    if settings.source == "prometheus":
+        from .prometheus import PrometheusSource
+
+        return PrometheusSource(settings, clock)
+    if settings.source == "host":
+        from .host import HostSource
+
+        return HostSource(settings.host_sample_seconds, clock)
     from .simulated import SimulatedSource
 
     return SimulatedSource(settings.fleet_size, store)

@@ -476,6 +476,8 @@ TEXT: dict[str, dict[Lang, str]] = {
     "agent.answer.top": {"ko": "**{metric} 상위 서버**", "en": "**Highest {metric}**"},
     "agent.answer.top_item": {"ko": "{host} {value} — {state}", "en": "{host} {value} — {state}"},
     "agent.answer.state_usual": {"ko": "평소 수준 (평소 {usual})", "en": "usual for this hour ({usual})"},
+    "agent.answer.state_no_usual": {"ko": "이 시간대 이력 없음 (평소 수준 모름)",
+                                    "en": "no history for this hour yet (usual level unknown)"},
     "agent.answer.state_unusual": {"ko": "평소({usual})보다 {z}σ {dir}",
                                    "en": "{z}σ {dir} its usual {usual}"},
     "agent.answer.state_offline": {"ko": "오프라인", "en": "offline"},

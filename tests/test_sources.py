@@ -8,8 +8,10 @@ from pathlib import Path
 import numpy as np
 
 from openmanager_core.fleet import Fleet
+from openmanager_core.metrics import METRIC_KEYS
 from openmanager_core.models import IncidentType, Severity, Status
 from openmanager_core.settings import Settings
+from openmanager_core.sources.prometheus import hostname_of, metric_queries
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = {"simulator.Simulator", "sources.simulated", "sources.host", "sources.prometheus"}
@@ -58,3 +60,17 @@ def test_assess_judges_a_frame_as_the_fleet_page_does(tmp_path: Path) -> None:
     assert judgement.statuses == [s.status for s in states]
     assert judgement.status(servers.index(fleet.resolve("db-master-01"))) is Status.OFFLINE
     assert judgement.status(servers.index(fleet.resolve("web-prod-01"))) is Status.WARNING  # nginx stopped
+
+
+def test_a_prometheus_instance_label_without_its_port_is_the_hostname() -> None:
+    assert hostname_of("web-1:9100") == "web-1"
+    assert hostname_of("10.0.0.7:9100") == "10.0.0.7"
+    assert hostname_of("[::1]:9100") == "::1"
+    assert hostname_of("db-master-01") == "db-master-01"
+
+
+def test_every_registry_metric_has_a_prometheus_query_under_the_selector() -> None:
+    queries = metric_queries('{job="node", env="prod"}', "2m")
+    assert set(queries) == set(METRIC_KEYS)
+    assert 'node_cpu_seconds_total{job="node", env="prod", mode="idle"}[2m]' in queries["cpu"]
+    assert 'mountpoint="/"' in queries["disk"]

@@ -178,8 +178,8 @@ def evidence(cause: Cause, diagnosis: Diagnosis, lang: Lang) -> list[str]:
         known = cause.primary is not None and cause.primary.onset is not None and abs(r) >= STRONG_CORRELATION
         lines.append(t("agent.ev.drivers_cpu" if known else "agent.ev.drivers_cpu_long", lang,
                        items=_ratio_items(cause.drivers, lang), r=f"{r:.2f}"))
-    elif cause.kind == "cpu_runaway":
-        lines.append(t("agent.ev.no_traffic", lang))
+    elif cause.kind == "cpu_runaway" and not all(math.isnan(diagnosis.usual[key]) for key in TRAFFIC):
+        lines.append(t("agent.ev.no_traffic", lang))  # only where traffic's usual level is known
     elif cause.kind == "network_congestion":
         cpu = diagnosis.current["cpu"]
         lines.append(t("agent.ev.congestion", lang, items=_ratio_items(cause.drivers, lang),
@@ -555,7 +555,9 @@ class Engine:
             usual, z = float(scr.window.usual[metric][k, -1]), float(scr.z[metric][k])
             if server.id in deep:
                 usual, z = deep[server.id].usual, deep[server.id].z
-            if scr.flagged[metric][k] or server.id in deep:
+            if math.isnan(usual):  # a source with no history for this hour: nothing to compare with
+                state = t("agent.answer.state_no_usual", lang)
+            elif scr.flagged[metric][k] or server.id in deep:
                 direction = t(f"agent.dir.{'up' if z > 0 else 'down'}", lang)
                 state = t("agent.answer.state_unusual", lang, z=_z(z), dir=direction,
                           usual=phrases.value(metric, usual))

@@ -8,6 +8,7 @@ a handful of queries, and the next answer in the same minute reads none.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import threading
 from collections import OrderedDict
@@ -112,15 +113,22 @@ class PrometheusSource:
     # -- HTTP ----------------------------------------------------------------------------
 
     def _get(self, path: str, params: Mapping[str, Any]) -> Any:
+        """One API call; every answer (or failure) is also the source's latest health."""
         try:
             response = self._http.get(path, params=params)
             response.raise_for_status()
             body = response.json()
         except (httpx.HTTPError, ValueError) as exc:
-            raise SourceUnavailable(self.label, str(exc) or type(exc).__name__) from exc
+            raise self._down(str(exc) or type(exc).__name__) from exc
         if body.get("status") != "success":
-            raise SourceUnavailable(self.label, str(body.get("error", "query failed")))
+            raise self._down(str(body.get("error", "query failed")))
+        self._health = (self._clock().timestamp(), SourceHealth(ok=True))
         return body["data"]
+
+    def _down(self, error: str) -> SourceUnavailable:
+        failure = SourceUnavailable(self.label, error)
+        self._health = (self._clock().timestamp(), SourceHealth(ok=False, message=str(failure)))
+        return failure
 
     def _instant(self, query: str, at: float) -> dict[str, float]:
         """hostname -> value of `query` at epoch second `at`."""
@@ -230,6 +238,13 @@ class PrometheusSource:
                 series = found.get(name)
                 if series is not None:
                     columns[key][row, order[first:last + 1]] = series[np.clip(index, 0, series.size - 1)]
+        # The present is read as it is, not as of the last grid point: the AI sees what the pages see.
+        present = np.flatnonzero(t > self._clock().timestamp() - step)
+        if present.size:
+            at = float(t[present[-1]])
+            read = self._pool.map(lambda q: self._instant(q, at), queries.values())
+            for key, found in zip(queries, read, strict=True):
+                columns[key][:, present] = np.array([found.get(name, np.nan) for name in names])[:, None]
         return columns
 
     def services(self, frame: Frame) -> list[list[Service]]:
@@ -249,10 +264,7 @@ class PrometheusSource:
         now = self._clock().timestamp()
         if self._health is not None and now - self._health[0] < HEALTH_SECONDS:
             return self._health[1]
-        try:
+        with contextlib.suppress(SourceUnavailable):
             self._get("/api/v1/query", {"query": "1"})
-            health = SourceHealth(ok=True)
-        except SourceUnavailable as exc:
-            health = SourceHealth(ok=False, message=str(exc))
-        self._health = (now, health)
-        return health
+        assert self._health is not None
+        return self._health[1]

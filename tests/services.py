@@ -523,10 +523,11 @@ def _answers(url: str) -> bool:
 @dataclass
 class MetricsStack:
     """node_exporter and Prometheus on loopback ports with a throwaway config: scraped every
-    second, `instance` relabelled to `instance_name` (a readable hostname, no port). Prometheus
-    can be stopped and started again on the same port and data, as an outage would."""
+    second, once per name in `instances`, each scrape's `instance` relabelled to that readable
+    name (so one exporter can stand for a fleet). Prometheus can be stopped and started again on
+    the same port and data, as an outage would."""
 
-    instance_name: str
+    instances: tuple[str, ...]
     exporter_port: int
     prometheus_port: int
     workdir: Path
@@ -559,13 +560,14 @@ class MetricsStack:
     def start_prometheus(self, timeout: float = 60.0) -> None:
         binary = _require_binary(PROMETHEUS, "prometheus", METRICS_HINT)
         config = self.workdir / "prometheus.yml"
+        targets = "".join(f"      - targets: ['127.0.0.1:{self.exporter_port}']\n"
+                          f"        labels: {{host: '{name}', role: web, location: 'test rack'}}\n"
+                          for name in self.instances)
         config.write_text(
             "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n"
-            "scrape_configs:\n  - job_name: node\n    static_configs:\n"
-            f"      - targets: ['127.0.0.1:{self.exporter_port}']\n"
-            "        labels: {role: web, location: 'test rack'}\n"
-            "    relabel_configs:\n      - target_label: instance\n"
-            f"        replacement: '{self.instance_name}:9100'\n")
+            "scrape_configs:\n  - job_name: node\n    static_configs:\n" + targets +
+            "    relabel_configs:\n      - source_labels: [host]\n        target_label: instance\n"
+            "        replacement: '$1:9100'\n")
         self.prometheus = self._spawn([binary, f"--config.file={config}",
                                        f"--storage.tsdb.path={self.workdir / 'data'}",
                                        f"--web.listen-address=127.0.0.1:{self.prometheus_port}"],
@@ -586,9 +588,10 @@ class MetricsStack:
         shutil.rmtree(self.workdir, ignore_errors=True)
 
 
-def start_metrics_stack(instance_name: str = "node-under-test") -> MetricsStack:
-    """node_exporter and Prometheus scraping it, both ready."""
-    stack = MetricsStack(instance_name=instance_name, exporter_port=free_port(), prometheus_port=free_port(),
+def start_metrics_stack(*instances: str) -> MetricsStack:
+    """node_exporter and Prometheus scraping it once per instance name, both ready."""
+    stack = MetricsStack(instances=instances or ("node-under-test",), exporter_port=free_port(),
+                         prometheus_port=free_port(),
                          workdir=Path(tempfile.mkdtemp(prefix="openmanager-prometheus-")))
     try:
         stack.start_exporter()

@@ -224,7 +224,7 @@ class PrometheusSource:
         breaks = np.flatnonzero(gaps > SPAN_GAP_SECONDS)
         bounds = list(zip(np.concatenate([[0], breaks + 1]).tolist(),
                           np.concatenate([breaks, [ordered.size - 1]]).tolist(), strict=True))
-        jobs = []
+        jobs: list[tuple[str, str, int, int, float, float]] = []
         for first, last in bounds:
             start = math.floor(ordered[first] / step) * step
             end = math.floor(ordered[last] / step) * step
@@ -242,9 +242,9 @@ class PrometheusSource:
         present = np.flatnonzero(t > self._clock().timestamp() - step)
         if present.size:
             at = float(t[present[-1]])
-            read = self._pool.map(lambda q: self._instant(q, at), queries.values())
-            for key, found in zip(queries, read, strict=True):
-                columns[key][:, present] = np.array([found.get(name, np.nan) for name in names])[:, None]
+            now = self._pool.map(lambda q: self._instant(q, at), queries.values())
+            for key, values in zip(queries, now, strict=True):
+                columns[key][:, present] = np.array([values.get(name, np.nan) for name in names])[:, None]
         return columns
 
     def services(self, frame: Frame) -> list[list[Service]]:

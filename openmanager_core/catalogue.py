@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -138,7 +139,17 @@ class Catalogue:
     """Lookup by position, id or hostname over one built catalogue."""
 
     def __init__(self, size: int = 20) -> None:
-        self.servers = build_catalogue(size)
+        self._index(build_catalogue(size))
+
+    @classmethod
+    def holding(cls, servers: Sequence[Server]) -> Catalogue:
+        """A catalogue of servers a metric source knows, in their order."""
+        catalogue = cls.__new__(cls)
+        catalogue._index(tuple(servers))
+        return catalogue
+
+    def _index(self, servers: tuple[Server, ...]) -> None:
+        self.servers = servers
         self._by_key: dict[str, Server] = {}
         for server in self.servers:
             self._by_key[server.id.lower()] = server

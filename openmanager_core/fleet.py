@@ -1,4 +1,6 @@
-"""The fleet: catalogue, store and simulator together, as pages and the API see them."""
+"""The fleet: catalogue, store and metric source together, as pages and the API see them.
+
+The fleet is the one door to metrics: pages, API routes, AI tiers and alerts read through it."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ import numpy as np
 from . import thresholds
 from .catalogue import Catalogue
 from .i18n import NO_VALUE, Lang, format_uptime
+from .metrics import METRICS
 from .models import (
     DeploymentState,
     FleetSummary,
@@ -29,7 +32,8 @@ from .models import (
     Status,
 )
 from .settings import Settings
-from .simulator import Frame, Simulator, frames_to_samples, services_at
+from .sources import Frame, MetricSource, SourceHealth, open_source
+from .sources.base import frames_to_samples
 from .store import DeploymentRun, Store
 
 MAX_HISTORY_MINUTES = 7 * 24 * 60
@@ -46,6 +50,15 @@ class NotDeployed(LookupError):
 
 class InvalidCount(ValueError):
     """A currentCount past the end of the catalogue."""
+
+
+class NotSimulated(RuntimeError):
+    """Deployment and incident injection exist only for the simulated fleet, not for real servers."""
+
+    def __init__(self, source: str) -> None:
+        super().__init__(f"Deployment and incident injection exist only for the simulated source; "
+                         f"this fleet's metrics come from the {source!r} source.")
+        self.source = source
 
 
 @dataclass(frozen=True)
@@ -110,7 +123,6 @@ class StoreView:
 
     version: int | None
     deployed: Sequence[tuple[Server, datetime]]
-    incidents: Sequence[Incident]
 
 
 @dataclass(frozen=True)
@@ -150,12 +162,13 @@ class Fleet:
     """One shared view of the fleet; safe to use from many threads at once."""
 
     def __init__(self, settings: Settings, store: Store | None = None,
-                 clock: Callable[[], datetime] = utcnow) -> None:
+                 clock: Callable[[], datetime] = utcnow, source: MetricSource | None = None) -> None:
         self.settings = settings
-        self.catalogue = Catalogue(settings.fleet_size)
         self.store = store or Store(settings.database_url)
-        self.simulator = Simulator(self.catalogue.servers)
         self.clock = clock
+        self.source = source or open_source(settings, self.store, clock)
+        self._inventory = self.source.inventory()
+        self.catalogue = Catalogue.holding(self._inventory)
         # Process-wide: every session and request of this process shares these (the Fleet is one
         # per process). Metrics are a pure function of time and store state, so a snapshot keyed
         # by the whole second and the store version is right for everyone who asks in that second.
@@ -180,11 +193,19 @@ class Fleet:
             next_server_type=None if complete else self.catalogue.at(count + 1).type,
         )
 
+    def _simulated_only(self) -> None:
+        if not self.source.simulated:
+            raise NotSimulated(self.source.kind)
+
     def deployment(self) -> DeploymentState:
+        """How far the deployment is; a real source's servers are all there from the start."""
+        if not self.source.simulated:
+            return self._state(self.total)
         return self._state(self.store.deployed_count())
 
     def deploy_next(self, current_count: int | None = None) -> DeployResult:
         """Deploy position currentCount+1 (idempotently), or the next one atomically."""
+        self._simulated_only()
         now = self.clock()
         if current_count is not None:
             if current_count > self.total:
@@ -204,6 +225,7 @@ class Fleet:
 
     def reset(self) -> DeploymentState:
         """Empty the fleet and stop its run, for every session and replica."""
+        self._simulated_only()
         self.store.reset(self.clock())
         return self.deployment()
 
@@ -212,24 +234,29 @@ class Fleet:
 
     def deployment_status(self) -> DeploymentStatus:
         """One cheap read: what every viewer polls while a deployment may run."""
+        if not self.source.simulated:
+            return DeploymentStatus(state=self.deployment(), running=False)
         return self._status(self.store.deployment_run())
 
     def start_deployment(self) -> DeploymentStatus:
         """Run the deployment in the core (the driver advances it), one server per
         `deploy_interval_seconds`; the first one that is due goes out at once."""
+        self._simulated_only()
         now = self.clock()
         self.store.start_run(self.total, self.settings.deploy_interval_seconds, now)
         self.store.step_run(self.total, now)
         return self.deployment_status()
 
     def pause_deployment(self) -> DeploymentStatus:
+        self._simulated_only()
         return self._status(self.store.stop_run(self.clock()))
 
     def advance_deployment(self, now: datetime | None = None) -> Server | None:
         """Deploy the running deployment's next server if one interval has passed since the
         last; the server deployed, or None. Safe to call from any number of drivers."""
         now = now or self.clock()
-        if not self.store.deployment_run().is_due(now):  # the usual case, and only a read
+        # The usual case, and only a read (a real source has no deployment to run).
+        if not self.source.simulated or not self.store.deployment_run().is_due(now):
             return None
         position = self.store.step_run(self.total, now)
         return None if position is None else self.catalogue.at(position)
@@ -246,10 +273,15 @@ class Fleet:
         """Deployments and active incidents, read once per store version. The version is read
         first, so what is kept under it is never older than it."""
         version = self.store.version()
+        if not self.source.simulated:  # a real source's servers are there as long as it knows them
+            servers = self.source.inventory()
+            if servers is not self._inventory:
+                self._inventory, self.catalogue = servers, Catalogue.holding(servers)
+            return StoreView(version, [(s, self.source.watched_since(s)) for s in servers])
 
         def read() -> StoreView:
             deployed = [(self.catalogue.at(p), at) for p, at in self.store.deployed() if p <= self.total]
-            return StoreView(version, deployed, self.store.incidents())
+            return StoreView(version, deployed)
 
         return self._views.get(version, read)
 
@@ -287,29 +319,43 @@ class Fleet:
     def state(self, key: str, lang: Lang = "ko", at: datetime | None = None) -> ServerState:
         server = self.resolve(key)
         at = at or self.clock()
-        deployed_at = self.store.deployed_at(server.position)
+        deployed_at = (self.store.deployed_at(server.position) if self.source.simulated
+                       else self.source.watched_since(server))
         if deployed_at is None:
             raise NotDeployed(server.hostname)
-        incidents = [i for i in self.store.incidents() if i.server_id == server.id]
-        snapshot = self._judge(at, StoreView(None, [(server, deployed_at)], incidents))
+        snapshot = self._judge(at, StoreView(None, [(server, deployed_at)]))
         return self._compose(snapshot, [0], lang)[0]
 
+    # -- metrics: the one door --------------------------------------------------------
+
+    def source_health(self) -> SourceHealth:
+        """Whether the metric source answers, and why not ("Prometheus unreachable: ...")."""
+        return self.source.health()
+
+    def frame(self, servers: Sequence[Server], t: np.ndarray) -> Frame:
+        """Every metric of `servers` at epoch seconds `t`, from the fleet's source."""
+        return self.source.frame(servers, t)
+
+    def services(self, frame: Frame) -> list[list[Service]]:
+        """Each server's services at the frame's last instant."""
+        return self.source.services(frame)
+
+    def assess(self, frame: Frame,
+               services: Sequence[Sequence[Service]] | None = None) -> thresholds.Judgement:
+        """The one judgement of the frame's last instant: each metric's level, each server's status and
+        its alerts, for all the frame's servers at once (`services` when already read)."""
+        values = {key: frame.values[key][:, -1] for key in METRICS}
+        if services is None:
+            services = self.services(frame)
+        return thresholds.judge(values, [s.type for s in frame.servers], frame.up[:, -1], services)
+
     def _judge(self, at: datetime, view: StoreView) -> FleetNow:
-        """Metrics of every server in `view` at `at` in one vectorised pass, judged together by
-        `thresholds.judge`."""
+        """Metrics of every server in `view` at `at` in one vectorised pass, judged together."""
         servers = [server for server, _ in view.deployed]
-        frame = self.simulator.frame([s.id for s in servers], np.array([at.timestamp()]), view.incidents)
-        values = {key: frame.values[key][:, 0] for key in thresholds.METRICS}
-        up = frame.up[:, 0]
-        by_server: dict[str, list[Incident]] = {}
-        for incident in view.incidents:
-            by_server.setdefault(incident.server_id, []).append(incident)
-        disk = values["disk"].tolist()
-        services = [services_at(server, bool(up[k]), disk[k], by_server.get(server.id, []), at)
-                    for k, server in enumerate(servers)]
-        judgement = thresholds.judge(values, [s.type for s in servers], up, services)
+        frame = self.frame(servers, np.array([at.timestamp()]))
+        services = self.services(frame)
         return FleetNow(at=at, version=view.version, deployed=view.deployed, frame=frame, services=services,
-                        judgement=judgement)
+                        judgement=self.assess(frame, services))
 
     def _compose(self, snapshot: FleetNow, rows: Sequence[int], lang: Lang) -> list[ServerState]:
         """Rows of the snapshot as pages and the API show them."""
@@ -340,9 +386,8 @@ class Fleet:
         end_seconds = math.floor((at or self.clock()).timestamp() / step) * step
         at = datetime.fromtimestamp(end_seconds, UTC)
         start = at - timedelta(seconds=(minutes * 60 // step) * step)
-        incidents = [i for i in self.store.incidents(in_effect_during=[(start, at)])
-                     if i.server_id == server.id]
-        samples = self.simulator.history(server, start, at, step, incidents)
+        t = np.arange(start.timestamp(), at.timestamp() + 0.5, step, dtype=np.float64)
+        samples = frames_to_samples(self.frame([server], t), 0)
         return MetricHistory(server_id=server.id, hostname=server.hostname, minutes=minutes,
                              step_seconds=step, samples=samples)
 
@@ -352,6 +397,7 @@ class Fleet:
                started_at: datetime | None = None) -> Incident:
         """Start an incident on a server; IncidentExists when one of that type is active on it,
         TooManyIncidents when `max_active_incidents` are active in all."""
+        self._simulated_only()
         server = self.resolve(key)
         now = self.clock()
         start = started_at or now
@@ -364,6 +410,7 @@ class Fleet:
         return self.store.incidents()
 
     def clear(self, incident_id: int | None = None) -> int:
+        self._simulated_only()
         now = self.clock()
         if incident_id is None:
             return self.store.clear_incidents(now)

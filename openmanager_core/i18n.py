@@ -54,6 +54,13 @@ TEXT: dict[str, dict[Lang, str]] = {
     "status.warning": {"ko": "경고", "en": "Warning"},
     "status.critical": {"ko": "위험", "en": "Critical"},
     "status.offline": {"ko": "오프라인", "en": "Offline"},
+    "metric.cpu": {"ko": "CPU", "en": "CPU"},
+    "metric.memory": {"ko": "메모리", "en": "memory"},
+    "metric.disk": {"ko": "디스크", "en": "disk"},
+    "metric.network_in": {"ko": "네트워크 수신", "en": "network in"},
+    "metric.network_out": {"ko": "네트워크 송신", "en": "network out"},
+    "metric.response_time": {"ko": "응답 시간", "en": "response time"},
+    "metric.active_connections": {"ko": "활성 연결", "en": "active connections"},
     "alert.metric": {"ko": "{metric} {value} ≥ {threshold} ({level})",
                      "en": "{metric} {value} ≥ {threshold} ({level})"},
     "alert.service.stopped": {"ko": "{service} 중지됨 (포트 {port})", "en": "{service} stopped, port {port}"},
@@ -91,6 +98,7 @@ TEXT: dict[str, dict[Lang, str]] = {
     "type.storage": {"ko": "스토리지", "en": "Storage"},
     "type.mail": {"ko": "메일", "en": "Mail"},
     "type.security": {"ko": "보안", "en": "Security"},
+    "type.unknown": {"ko": "유형 미지정", "en": "Unknown type"},
     "service.running": {"ko": "실행 중", "en": "Running"},
     "service.degraded": {"ko": "성능 저하", "en": "Degraded"},
     "service.stopped": {"ko": "중지됨", "en": "Stopped"},
@@ -104,6 +112,14 @@ TEXT: dict[str, dict[Lang, str]] = {
     "severity.medium": {"ko": "보통", "en": "Medium"},
     "severity.high": {"ko": "높음", "en": "High"},
     "deploy.title": {"ko": "인프라 배포", "en": "Infrastructure deployment"},
+    "source.unreachable": {"ko": "{source}에 연결할 수 없습니다 ({source} unreachable): {error}",
+                           "en": "{source} unreachable: {error}"},
+    "source.simulated_only": {
+        "ko": "배포와 장애 주입은 시뮬레이션 서버에만 있습니다. 지금은 실제 서버의 메트릭을 읽고 있습니다 "
+              "(소스: {source}). OPENMANAGER_SOURCE=simulated 로 시작하면 데모 서버를 쓸 수 있습니다.",
+        "en": "Deployment and incident injection exist only for the simulated fleet. This dashboard "
+              "reads real servers' metrics (source: {source}); start it with "
+              "OPENMANAGER_SOURCE=simulated for the demo fleet."},
     "deploy.caption": {
         "ko": "카탈로그 순서대로 약 {seconds}초마다 서버가 한 대씩 배포됩니다. "
               "모든 브라우저가 같은 진행 상황을 봅니다.",
@@ -460,6 +476,8 @@ TEXT: dict[str, dict[Lang, str]] = {
     "agent.answer.top": {"ko": "**{metric} 상위 서버**", "en": "**Highest {metric}**"},
     "agent.answer.top_item": {"ko": "{host} {value} — {state}", "en": "{host} {value} — {state}"},
     "agent.answer.state_usual": {"ko": "평소 수준 (평소 {usual})", "en": "usual for this hour ({usual})"},
+    "agent.answer.state_no_usual": {"ko": "이 시간대 이력 없음 (평소 수준 모름)",
+                                    "en": "no history for this hour yet (usual level unknown)"},
     "agent.answer.state_unusual": {"ko": "평소({usual})보다 {z}σ {dir}",
                                    "en": "{z}σ {dir} its usual {usual}"},
     "agent.answer.state_offline": {"ko": "오프라인", "en": "offline"},
@@ -627,6 +645,9 @@ TEXT: dict[str, dict[Lang, str]] = {
                            "en": " ⚠️ above the {level} threshold ({threshold})"},
     "agent.pattern.none_over": {"ko": "{metric} 임계값을 넘은 서버는 없습니다.",
                                 "en": "No server is over its {metric} threshold."},
+    "agent.pattern.not_measured": {
+        "ko": "{metric} 값을 보내는 서버가 없습니다: 이 메트릭 소스는 {metric}을(를) 측정하지 않습니다.",
+        "en": "No server reports {metric}: this metric source does not measure it."},
     "agent.pattern.over_count": {"ko": "{metric} 임계값을 넘은 서버 {n}대.",
                                  "en": "{n} servers over their {metric} threshold."},
     "agent.pattern.both": {"ko": "CPU와 메모리가 함께 경고 이상인 서버: {hosts}",

@@ -32,6 +32,7 @@ class ServerType(StrEnum):
     STORAGE = "storage"
     MAIL = "mail"
     SECURITY = "security"
+    UNKNOWN = "unknown"  # a real server whose source names no type
 
 
 class Environment(StrEnum):
@@ -105,17 +106,20 @@ class Server(WireModel):
     specs: Specs
     ip: str
     services: list[Service]
+    labels: dict[str, str] = Field(default_factory=dict)  # as the source labels it (Prometheus labels)
 
 
 class MetricSample(WireModel):
+    """Every metric at one instant; None where the source has no value for it (never invented)."""
+
     timestamp: datetime
-    cpu: float
-    memory: float
-    disk: float
-    network_in: float
-    network_out: float
-    response_time: float
-    active_connections: int
+    cpu: float | None
+    memory: float | None
+    disk: float | None
+    network_in: float | None
+    network_out: float | None
+    response_time: float | None
+    active_connections: int | None
     maintenance: bool = False
 
 
@@ -288,6 +292,7 @@ class HealthResponse(WireModel):
     database: ComponentHealth
     cache: ComponentHealth
     ai: AiHealth
+    source: ComponentHealth  # where metrics come from (backend: simulated, host, prometheus)
 
 
 class TokenRequest(WireModel):

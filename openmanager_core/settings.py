@@ -5,10 +5,10 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from limits import parse
-from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
@@ -23,6 +23,18 @@ class Settings(BaseSettings):
         hide_input_in_errors=True,  # a rejected value may be a key, secret or DB password
     )
 
+    # Where metrics come from: the simulated demo fleet, this machine (`host`, sampled every
+    # `host_sample_seconds` into an in-process history), or node_exporter metrics in Prometheus
+    # (or any store speaking its HTTP API) at `prometheus_url`, under `prometheus_selector`.
+    source: Literal["simulated", "host", "prometheus"] = "simulated"
+    host_sample_seconds: float = Field(5.0, ge=0.5, le=300)
+    prometheus_url: str | None = None
+    prometheus_selector: str = '{job="node"}'
+    prometheus_bearer_token: SecretStr | None = None
+    prometheus_username: str | None = None
+    prometheus_password: SecretStr | None = None
+    prometheus_timeout_seconds: float = Field(2.0, gt=0, le=60)
+    prometheus_rate_window: str = Field("1m", pattern=r"^[0-9]+(ms|s|m|h)$")
     fleet_size: int = Field(20, ge=1, le=50_000)
     database_url: str = Field(
         f"sqlite:///{DEFAULT_DATA_DIR / 'openmanager.db'}",
@@ -91,6 +103,12 @@ class Settings(BaseSettings):
         if value is not None and len(value.get_secret_value()) < 32:
             raise ValueError("jwt_secret must be at least 32 characters (HS256 key)")
         return value
+
+    @model_validator(mode="after")
+    def _prometheus_needs_a_url(self) -> Settings:
+        if self.source == "prometheus" and not self.prometheus_url:
+            raise ValueError("OPENMANAGER_PROMETHEUS_URL is required with OPENMANAGER_SOURCE=prometheus")
+        return self
 
     @property
     def is_sqlite(self) -> bool:

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 
 from . import thresholds
+from .metrics import METRICS
 from .models import (
     Incident,
     IncidentType,
@@ -23,12 +24,11 @@ from .models import (
     ServiceState,
     Severity,
 )
+from .sources.base import Frame, frames_to_samples
 
 KST = timedelta(hours=9)
 MAINTENANCE_START_HOUR = 3.0  # 03:00-03:30 KST daily: backups run, logs rotate
 MAINTENANCE_HOURS = 0.5
-METRIC_KEYS = ("cpu", "memory", "disk", "network_in", "network_out", "response_time",
-               "active_connections")
 
 SEVERITY_WEIGHT = {Severity.LOW: 0.5, Severity.MEDIUM: 0.75, Severity.HIGH: 1.0}
 # How long an injected incident takes to show in full: a high-severity one is past its server
@@ -39,11 +39,10 @@ ONSET_SECONDS = {Severity.LOW: 300.0, Severity.MEDIUM: 120.0, Severity.HIGH: 45.
 SHOW_MARGIN = 1.5
 KEPT_NOISE = 0.1
 RETRANSMIT_MS = 200.0  # Linux's minimum TCP retransmission timeout: what a lost packet costs
-# Physical ranges every metric is clamped to, however many incidents pile up.
-PERCENT_RANGE = {"cpu": (1.0, 100.0), "memory": (5.0, 99.5), "disk": (5.0, 100.0)}
-MAX_NETWORK_MBPS = 10_000.0  # a 10 GbE interface
-MAX_RESPONSE_MS = 60_000.0  # requests time out at a minute
-MAX_CONNECTIONS = 1_000_000.0
+# Every metric is clamped to its physical range (the registry's), however many incidents pile up;
+# a simulated host is never quite idle, nor its memory or disk quite empty, nor its memory quite full.
+SIMULATED_RANGE = {"cpu": (1.0, 100.0), "memory": (5.0, 99.5), "disk": (5.0, 100.0)}
+MAX_RESPONSE_MS = METRICS["response_time"].physical[1]
 
 
 @dataclass(frozen=True)
@@ -154,16 +153,6 @@ def main_service(server: Server) -> Service:
     return server.services[0]
 
 
-@dataclass
-class Frame:
-    """Metric arrays for some servers over some instants; `up` is False while a host is down."""
-
-    t: np.ndarray
-    values: dict[str, np.ndarray]
-    up: np.ndarray
-    maintenance: np.ndarray
-
-
 class Simulator:
     """Computes metrics for any subset of a fleet at any instants."""
 
@@ -253,35 +242,12 @@ class Simulator:
         return frames_to_samples(frame, 0)
 
 
-def frames_to_samples(frame: Frame, k: int) -> list[MetricSample]:
-    columns = {key: frame.values[key][k].tolist() for key in METRIC_KEYS}
-    up = frame.up[k].tolist()
-    maintenance = frame.maintenance[k].tolist()
-    samples = []
-    for j, t in enumerate(frame.t.tolist()):
-        if not up[j]:
-            continue
-        samples.append(MetricSample(
-            timestamp=datetime.fromtimestamp(t, UTC),
-            cpu=round(columns["cpu"][j], 2),
-            memory=round(columns["memory"][j], 2),
-            disk=round(columns["disk"][j], 2),
-            network_in=round(columns["network_in"][j], 2),
-            network_out=round(columns["network_out"][j], 2),
-            response_time=round(columns["response_time"][j], 1),
-            active_connections=int(columns["active_connections"][j]),
-            maintenance=bool(maintenance[j]),
-        ))
-    return samples
-
-
 def _clamp(values: dict[str, np.ndarray], k: int | None = None) -> None:
     """Hold every metric (row k, or all) inside its physical range, whatever was piled on it."""
     rows = slice(None) if k is None else k
-    ranges = {**PERCENT_RANGE, "network_in": (0.0, MAX_NETWORK_MBPS), "network_out": (0.0, MAX_NETWORK_MBPS),
-              "response_time": (0.0, MAX_RESPONSE_MS), "rt_factor": (0.0, MAX_RESPONSE_MS),
-              "rt_extra": (0.0, MAX_RESPONSE_MS), "connections": (0.0, MAX_CONNECTIONS),
-              "active_connections": (0.0, MAX_CONNECTIONS)}
+    ranges = {**{key: metric.physical for key, metric in METRICS.items()}, **SIMULATED_RANGE,
+              "rt_factor": (0.0, MAX_RESPONSE_MS), "rt_extra": (0.0, MAX_RESPONSE_MS),
+              "connections": METRICS["active_connections"].physical}
     for key, (low, high) in ranges.items():
         if key in values:
             row = np.nan_to_num(values[key][rows], nan=low, posinf=high, neginf=low)
@@ -295,12 +261,6 @@ def active_at(incident: Incident, moment: float | np.ndarray) -> np.ndarray:
     if incident.cleared_at is not None:
         active &= t < _to_seconds(incident.cleared_at)
     return active
-
-
-def in_effect_at(incidents: Sequence[Incident], moment: float) -> list[Incident]:
-    """The incidents in effect at epoch second `moment`; ones cleared before it are left behind,
-    however many of them there are."""
-    return [i for i in incidents if bool(active_at(i, moment))]
 
 
 def _climb_past_warning(values: np.ndarray, metric: str, server_type: ServerType, usual: float,

@@ -1,4 +1,4 @@
-"""The one table of metrics, units and alert thresholds, and the one judgement built on it.
+"""Alert thresholds per server type (defaults in the metric registry) and the one judgement built on them.
 
 `judge` decides, for many servers at once, each metric's level, each server's status and its
 alerts; `count_by_status` counts the statuses. Every page, AI tier and API route calls these two.
@@ -13,6 +13,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from .i18n import Lang, t
+from .metrics import METRICS
 from .models import (
     Alert,
     AlertKind,
@@ -22,33 +23,6 @@ from .models import (
     ServiceState,
     Status,
 )
-
-
-@dataclass(frozen=True)
-class Metric:
-    key: str
-    unit: str
-    label_ko: str
-    label_en: str
-    warning: float | None = None
-    critical: float | None = None
-
-    def label(self, lang: str) -> str:
-        return self.label_ko if lang == "ko" else self.label_en
-
-
-METRICS: dict[str, Metric] = {
-    m.key: m
-    for m in (
-        Metric("cpu", "%", "CPU", "CPU", 70, 85),
-        Metric("memory", "%", "메모리", "memory", 75, 85),
-        Metric("disk", "%", "디스크", "disk", 80, 90),
-        Metric("network_in", "Mbps", "네트워크 수신", "network in"),
-        Metric("network_out", "Mbps", "네트워크 송신", "network out"),
-        Metric("response_time", "ms", "응답 시간", "response time", 1000, 3000),
-        Metric("active_connections", "", "활성 연결", "active connections"),
-    )
-}
 
 # Databases and caches keep their working set in memory on purpose, so they alarm later.
 TYPE_OVERRIDES: dict[ServerType, dict[str, tuple[float, float]]] = {

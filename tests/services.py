@@ -505,6 +505,103 @@ def start_redis(timeout: float = 30.0, attempts: int = 3) -> RedisServer:
     raise AssertionError("unreachable")
 
 
+# ------------------------------------------------------------- node_exporter + Prometheus
+
+NODE_EXPORTER = "/usr/bin/prometheus-node-exporter"
+PROMETHEUS = "/usr/bin/prometheus"
+METRICS_HINT = "Install them: apt-get install prometheus prometheus-node-exporter"
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=1) as response:
+            return bool(response.status == 200)
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+@dataclass
+class MetricsStack:
+    """node_exporter and Prometheus on loopback ports with a throwaway config: scraped every
+    second, once per name in `instances`, each scrape's `instance` relabelled to that readable
+    name (so one exporter can stand for a fleet). Prometheus can be stopped and started again on
+    the same port and data, as an outage would."""
+
+    instances: tuple[str, ...]
+    exporter_port: int
+    prometheus_port: int
+    workdir: Path
+    exporter: subprocess.Popen[bytes] | None = None
+    prometheus: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.prometheus_port}"
+
+    def log(self) -> str:
+        return _read(self.workdir / "node_exporter.log") + _read(self.workdir / "prometheus.log")
+
+    def _spawn(self, command: list[str], log_name: str) -> subprocess.Popen[bytes]:
+        with open(self.workdir / log_name, "ab") as logfile:
+            return subprocess.Popen(command, cwd=self.workdir, stdin=subprocess.DEVNULL, stdout=logfile,
+                                    stderr=subprocess.STDOUT, start_new_session=True)
+
+    def start_exporter(self, timeout: float = 30.0) -> None:
+        binary = _require_binary(NODE_EXPORTER, "prometheus-node-exporter", METRICS_HINT)
+        self.exporter = self._spawn([binary, f"--web.listen-address=127.0.0.1:{self.exporter_port}",
+                                     "--collector.disable-defaults", "--collector.cpu",
+                                     "--collector.meminfo", "--collector.filesystem",
+                                     "--collector.netdev", "--collector.netstat", "--collector.loadavg"],
+                                    "node_exporter.log")
+        wait_for(lambda: _answers(f"http://127.0.0.1:{self.exporter_port}/metrics"), timeout=timeout,
+                 what="node_exporter", log=self.log,
+                 alive=lambda: self.exporter is not None and self.exporter.poll() is None)
+
+    def start_prometheus(self, timeout: float = 60.0) -> None:
+        binary = _require_binary(PROMETHEUS, "prometheus", METRICS_HINT)
+        config = self.workdir / "prometheus.yml"
+        targets = "".join(f"      - targets: ['127.0.0.1:{self.exporter_port}']\n"
+                          f"        labels: {{host: '{name}', role: web, location: 'test rack'}}\n"
+                          for name in self.instances)
+        config.write_text(
+            "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n"
+            "scrape_configs:\n  - job_name: node\n    static_configs:\n" + targets +
+            "    relabel_configs:\n      - source_labels: [host]\n        target_label: instance\n"
+            "        replacement: '$1:9100'\n")
+        self.prometheus = self._spawn([binary, f"--config.file={config}",
+                                       f"--storage.tsdb.path={self.workdir / 'data'}",
+                                       f"--web.listen-address=127.0.0.1:{self.prometheus_port}"],
+                                      "prometheus.log")
+        wait_for(lambda: _answers(f"{self.url}/-/ready"), timeout=timeout, what="prometheus",
+                 alive=lambda: self.prometheus is not None and self.prometheus.poll() is None, log=self.log)
+
+    def stop_prometheus(self) -> None:
+        if self.prometheus is not None:
+            _stop_group(self.prometheus)
+        self.prometheus = None
+
+    def cleanup(self) -> None:
+        self.stop_prometheus()
+        if self.exporter is not None:
+            _stop_group(self.exporter)
+        self.exporter = None
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+def start_metrics_stack(*instances: str) -> MetricsStack:
+    """node_exporter and Prometheus scraping it once per instance name, both ready."""
+    stack = MetricsStack(instances=instances or ("node-under-test",), exporter_port=free_port(),
+                         prometheus_port=free_port(),
+                         workdir=Path(tempfile.mkdtemp(prefix="openmanager-prometheus-")))
+    try:
+        stack.start_exporter()
+        stack.start_prometheus()
+    except BaseException:
+        stack.cleanup()
+        raise
+    return stack
+
+
 # -------------------------------------------------------------------------- app server
 
 

@@ -284,8 +284,8 @@ def shared(request: pytest.FixtureRequest, tmp_path: Path, clock: Clock) -> Flee
 
 def frame_calls(fleet: Fleet, monkeypatch: pytest.MonkeyPatch) -> mock.MagicMock:
     """A spy on the real simulator's one vectorised pass: counts the computations."""
-    spy = mock.MagicMock(wraps=fleet.simulator.frame)
-    monkeypatch.setattr(fleet.simulator, "frame", spy)
+    spy = mock.MagicMock(wraps=fleet.source.simulator.frame)
+    monkeypatch.setattr(fleet.source.simulator, "frame", spy)
     return spy
 
 
@@ -314,7 +314,7 @@ def test_one_computation_per_second_until_the_store_changes(shared: Fleet, clock
 
 def test_many_sessions_asking_at_once_share_one_computation(shared: Fleet,
                                                              monkeypatch: pytest.MonkeyPatch) -> None:
-    real_frame = shared.simulator.frame
+    real_frame = shared.source.simulator.frame
     second_started = threading.Event()
     entered: list[int] = []
 
@@ -326,7 +326,7 @@ def test_many_sessions_asking_at_once_share_one_computation(shared: Fleet,
             second_started.wait(timeout=0.5)
         return real_frame(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(shared.simulator, "frame", frame)
+    monkeypatch.setattr(shared.source.simulator, "frame", frame)
     sessions = 16
     start = threading.Barrier(sessions)
     results: list[list] = [[] for _ in range(sessions)]
@@ -345,7 +345,7 @@ def test_many_sessions_asking_at_once_share_one_computation(shared: Fleet,
 
 
 def test_a_failed_computation_is_not_kept(shared: Fleet, monkeypatch: pytest.MonkeyPatch) -> None:
-    real_frame = shared.simulator.frame
+    real_frame = shared.source.simulator.frame
     calls: list[int] = []
 
     def frame(*args: object, **kwargs: object) -> object:
@@ -354,7 +354,7 @@ def test_a_failed_computation_is_not_kept(shared: Fleet, monkeypatch: pytest.Mon
             raise MemoryError("a fault in the first computation")
         return real_frame(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(shared.simulator, "frame", frame)
+    monkeypatch.setattr(shared.source.simulator, "frame", frame)
     with pytest.raises(MemoryError):
         shared.states("en")
     assert [s.hostname for s in shared.states("en")] == ["web-prod-01", "db-master-01", "api-gateway-prod"]

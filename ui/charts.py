@@ -14,6 +14,7 @@ from openmanager_core import thresholds
 from openmanager_core.ai.models import METHODS, QueryRecord
 from openmanager_core.analysis import Anomaly
 from openmanager_core.i18n import Lang, t
+from openmanager_core.metrics import METRICS, panels
 from openmanager_core.models import MetricHistory, ServerType
 
 from .components import KST, metric_title
@@ -21,14 +22,8 @@ from .components import KST, metric_title
 WARNING_COLOUR = "#f59e0b"
 CRITICAL_COLOUR = "#ef4444"
 ANOMALY_COLOUR = "#a855f7"
-PANELS: tuple[tuple[str, ...], ...] = (
-    ("cpu",), ("memory",), ("disk",), ("network_in", "network_out"), ("response_time",),
-    ("active_connections",),
-)
-PERCENT = {"cpu", "memory", "disk"}
-# Fixed per metric, so adding the anomaly trace never shifts the palette; readable on light and dark.
-METRIC_COLOURS = {"cpu": "#3b82f6", "memory": "#14b8a6", "disk": "#6366f1", "network_in": "#0ea5e9",
-                  "network_out": "#94a3b8", "response_time": "#ec4899", "active_connections": "#22c55e"}
+PANELS = panels()
+PERCENT = {key for key, metric in METRICS.items() if metric.unit == "%"}
 PANEL_HEIGHT = 165
 PANEL_GAP = 0.035
 
@@ -41,8 +36,8 @@ def local_wall_clock(moment: datetime) -> pd.Timestamp:
 def history_frame(history: MetricHistory) -> pd.DataFrame:
     """Samples indexed by Korean wall-clock time, with NaN rows where the host was down."""
     if not history.samples:
-        return pd.DataFrame(columns=list(thresholds.METRICS))
-    frame = pd.DataFrame([s.model_dump(include=set(thresholds.METRICS) | {"timestamp"}, by_alias=False)
+        return pd.DataFrame(columns=list(METRICS))
+    frame = pd.DataFrame([s.model_dump(include=set(METRICS) | {"timestamp"}, by_alias=False)
                           for s in history.samples])
     frame["timestamp"] = pd.to_datetime(frame["timestamp"], utc=True)
     frame = frame.set_index("timestamp").sort_index()
@@ -85,7 +80,7 @@ def metric_history_figure(history: MetricHistory, server_type: ServerType, lang:
         for key in keys:
             data.append({"type": "scatter", "mode": "lines", "x": frame.index, "y": frame[key],
                          "name": metric_title(key, lang),
-                         "line": {"width": 1.6, "color": METRIC_COLOURS[key]},
+                         "line": {"width": 1.6, "color": METRICS[key].colour},
                          "connectgaps": False, "xaxis": x, "yaxis": y})
         events = [(local_wall_clock(a.timestamp), a) for key in keys for a in (anomalies or {}).get(key, ())]
         events = [(when, a) for when, a in events if start is not None and when >= start]
@@ -114,7 +109,7 @@ def metric_history_figure(history: MetricHistory, server_type: ServerType, lang:
 
 
 def _unit_suffix(key: str) -> str:
-    unit = thresholds.METRICS[key].unit
+    unit = METRICS[key].unit
     return f" ({unit})" if unit else ""
 
 

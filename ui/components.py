@@ -11,10 +11,11 @@ import streamlit as st
 from openmanager_core import thresholds
 from openmanager_core.i18n import Lang, t
 from openmanager_core.markdown import escape_markdown as plain  # the pages' name for it
+from openmanager_core.metrics import METRICS
 from openmanager_core.models import FleetSummary, ServerState, ServerType, ServiceState, Status
 
 KST = ZoneInfo("Asia/Seoul")
-METRIC_BARS = ("cpu", "memory", "disk")
+METRIC_BARS = tuple(key for key, metric in METRICS.items() if metric.card_bar)
 
 Colour = Literal["green", "orange", "red", "gray"]
 STATUS_COLOR: dict[Status, Colour] = {
@@ -44,13 +45,13 @@ def status_label(status: Status, lang: Lang) -> str:
 
 def metric_title(key: str, lang: Lang) -> str:
     """A metric's name as a heading ("memory" becomes "Memory")."""
-    label = thresholds.METRICS[key].label(lang)
+    label = METRICS[key].label(lang)
     return label[:1].upper() + label[1:]
 
 
 def metric_tile(key: str, value: float, server_type: ServerType, lang: Lang) -> None:
     """A tile with the metric's level colour; units sit in the label so values stay short."""
-    unit = thresholds.METRICS[key].unit
+    unit = METRICS[key].unit
     label = f"{STATUS_ICON[thresholds.level(key, value, server_type)]} {metric_title(key, lang)}"
     if unit and unit != "%":
         label += f" ({unit})"
@@ -69,7 +70,7 @@ def type_label(server_type: ServerType, lang: Lang) -> str:
 
 def metric_bar(key: str, value: float, server_type: ServerType, lang: Lang) -> None:
     """A 0-100 % bar whose label takes the colour of the metric's alert level."""
-    spec = thresholds.METRICS[key]
+    spec = METRICS[key]
     colour = STATUS_COLOR[thresholds.level(key, value, server_type)]
     st.progress(min(max(value, 0.0), 100.0) / 100.0,
                 text=f":{colour}[**{metric_title(key, lang)}**] {value:.1f}{spec.unit}")
@@ -89,7 +90,8 @@ def server_card(state: ServerState, lang: Lang) -> None:
         st.caption(t("card.no_metrics", lang))
     else:
         for key in METRIC_BARS:
-            metric_bar(key, float(getattr(state.metrics, key)), state.type, lang)
+            if (value := getattr(state.metrics, key)) is not None:
+                metric_bar(key, float(value), state.type, lang)
     st.caption(services_line(state))
 
 

@@ -14,6 +14,7 @@ from openmanager_core.ai import Agent
 from openmanager_core.fleet import Fleet
 from openmanager_core.i18n import LANGUAGES, Lang, t
 from openmanager_core.runtime import get_agent, get_fleet
+from openmanager_core.sources import SourceUnavailable
 from openmanager_core.store import StoreUnavailable
 
 P = ParamSpec("P")
@@ -94,6 +95,8 @@ def shown_as_message(part: str) -> Iterator[None]:
         yield
     except StoreUnavailable:
         st.error(tr("error.store"))
+    except SourceUnavailable as exc:  # "Prometheus unreachable: ..."; the next run tries again
+        st.error(exc.text(lang()))
     except Exception:
         log.exception("%s failed", part)
         st.error(tr("error.unexpected"))

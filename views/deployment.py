@@ -96,6 +96,9 @@ def live_cards() -> None:
 
 
 st.title(tr("deploy.title"))
+if not fleet.source.simulated:
+    st.info(tr("source.simulated_only", source=fleet.source.kind))
+    st.stop()
 st.caption(tr("deploy.caption", seconds=f"{interval:g}"))
 try:
     current = fleet.deployment_status()

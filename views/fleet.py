@@ -69,9 +69,10 @@ def matches(state: ServerState, statuses: list[Status], types: list[ServerType],
 
 def metric_cell(state: ServerState, key: str) -> str:
     """A metric as the table shows it, with its unit; "—" when the host sends nothing."""
-    if state.metrics is None:
+    value = getattr(state.metrics, key) if state.metrics is not None else None
+    if value is None:  # the host sends nothing, or its source has no such metric
         return NO_VALUE
-    value = float(getattr(state.metrics, key))
+    value = float(value)
     unit = thresholds.METRICS[key].unit
     if unit == "%":
         return f"{value:.1f}%"
@@ -194,7 +195,8 @@ def detail(hostname: str) -> None:
     else:
         with st.grid("auto", min_column_width=150):
             for key in thresholds.METRICS:
-                metric_tile(key, float(getattr(state.metrics, key)), state.type, lang())
+                if (value := getattr(state.metrics, key)) is not None:
+                    metric_tile(key, float(value), state.type, lang())
     left, right = st.columns(2)
     with left:
         st.markdown(f"**{tr('fleet.services')}**")

@@ -53,6 +53,9 @@ def active_list() -> None:
 
 
 st.title(tr("nav.incidents"))
+if not fleet.source.simulated:
+    st.info(tr("source.simulated_only", source=fleet.source.kind))
+    st.stop()
 require_change()
 language = lang()
 st.caption(tr("incidents.caption"))

@@ -14,11 +14,10 @@ from ..analysis import Anomaly, linear_trend
 from ..fleet import Fleet
 from ..i18n import Lang, t
 from ..markdown import escape_markdown
-from ..models import Environment, Incident, Provider, Server, ServerType, Specs, Status
-from ..simulator import METRIC_KEYS
+from ..metrics import METRIC_KEYS, METRICS
+from ..models import Environment, Provider, Server, ServerType, Specs, Status
 from . import phrases
 from .findings import (
-    DEEP_MINUTES,
     RULES,
     SCREEN_MINUTES,
     TRAFFIC,
@@ -34,7 +33,6 @@ from .findings import (
     marks,
     name_causes,
     observe,
-    observed_spans,
     screen,
     unlinked,
 )
@@ -58,7 +56,7 @@ class LastTier(Protocol):
 DEPTH: dict[str, int] = {"low": 3, "medium": 5, "high": 8}  # servers diagnosed in depth, by priority
 MAX_NAMED = 10
 TOP_LIST = 3
-SHOWN_METRICS = ("cpu", "memory", "disk", "response_time")
+SHOWN_METRICS = tuple(key for key, metric in METRICS.items() if metric.in_summary)
 STRONG_CORRELATION = 0.5  # below this an r is not worth quoting
 
 
@@ -107,7 +105,7 @@ def _primary_line(finding: Finding, window_start: float, lang: Lang, server_type
                  level=t(f"agent.level.{finding.level.value}", lang),
                  threshold=phrases.value(finding.metric, threshold))
     value = phrases.value(finding.metric, finding.value)
-    if thresholds.METRICS[finding.metric].unit != "%":
+    if METRICS[finding.metric].unit != "%":
         value += f" ({phrases.ratio(finding.ratio)})"  # rates read better as multiples
     since = _since(finding.onset, window_start, lang) if finding.dated else ""
     usual = phrases.value(finding.metric, finding.usual)
@@ -186,8 +184,8 @@ def evidence(cause: Cause, diagnosis: Diagnosis, lang: Lang) -> list[str]:
         known = cause.primary is not None and cause.primary.onset is not None and abs(r) >= STRONG_CORRELATION
         lines.append(t("agent.ev.drivers_cpu" if known else "agent.ev.drivers_cpu_long", lang,
                        items=_ratio_items(cause.drivers, lang), r=f"{r:.2f}"))
-    elif cause.kind == "cpu_runaway":
-        lines.append(t("agent.ev.no_traffic", lang))
+    elif cause.kind == "cpu_runaway" and not all(math.isnan(diagnosis.usual[key]) for key in TRAFFIC):
+        lines.append(t("agent.ev.no_traffic", lang))  # only where traffic's usual level is known
     elif cause.kind == "network_congestion":
         cpu = diagnosis.current["cpu"]
         lines.append(t("agent.ev.congestion", lang, items=_ratio_items(cause.drivers, lang),
@@ -286,9 +284,8 @@ class Engine:
         clock = self.fleet.clock()
         now = clock.timestamp()
         deployed = [server for server, _ in self.fleet.deployed_servers()]
-        incidents = self.fleet.store.incidents(in_effect_during=observed_spans(now, DEEP_MINUTES))
         if question.provided:
-            return self._provided(question, emit, now, deployed, incidents)
+            return self._provided(question, emit, now, deployed)
         if not deployed:
             emit("analyzing", t("agent.answer.no_servers", lang))
             return Draft(t("agent.answer.no_servers", lang), [], [])
@@ -308,7 +305,7 @@ class Engine:
                 ctx.candidates = typed
             else:
                 ctx.notes.append(t("agent.answer.no_type", lang, types=self._types(scope.types, lang)))
-        ctx.scr = screen(self.fleet.simulator, ctx.candidates, now, incidents)
+        ctx.scr = screen(self.fleet, ctx.candidates, now)
         emit("analyzing", t("agent.step.analyzing", lang, points=ctx.scr.window.points,
                             servers=len(ctx.candidates), minutes=SCREEN_MINUTES, scope=self._scope_text(ctx)))
 
@@ -321,7 +318,7 @@ class Engine:
         deep = [ctx.candidates[k] for k in rows]
         emit("pattern_matching", self._screened_text(ctx, ranked, deep))
 
-        ctx.diagnoses = diagnose(self.fleet.simulator, deep, now, incidents)
+        ctx.diagnoses = diagnose(self.fleet, deep, now)
         if not ctx.named:
             ctx.diagnoses.sort(key=lambda d: (-self._relevance(d, scope), -d.severity, d.server.position))
         emit("reasoning", self._reasoning_text(ctx))
@@ -333,22 +330,16 @@ class Engine:
         deployed = [server for server, _ in self.fleet.deployed_servers()]
         if not deployed:
             return 0, []
-        incidents = self.fleet.store.incidents(
-            in_effect_during=observed_spans(clock.timestamp(), DEEP_MINUTES))
-        scr = screen(self.fleet.simulator, deployed, clock.timestamp(), incidents)
+        scr = screen(self.fleet, deployed, clock.timestamp())
         deep = [deployed[k] for k in scr.ranked()[:limit]]
-        diagnoses = diagnose(self.fleet.simulator, deep, clock.timestamp(), incidents)
+        diagnoses = diagnose(self.fleet, deep, clock.timestamp())
         return len(deployed), sorted((d for d in diagnoses if d.causes), key=lambda d: -d.severity)
 
     def marks(self, key: str, minutes: int) -> dict[str, list[Anomaly]]:
         """One server's anomalous events per metric over the last `minutes`, as the AI judges them:
         what the detail chart marks."""
         server = self.fleet.resolve(key)
-        clock = self.fleet.clock()
-        incidents = self.fleet.store.incidents(
-            in_effect_during=observed_spans(clock.timestamp(), minutes))
-        return marks(self.fleet.simulator, server, clock.timestamp(), minutes,
-                     [i for i in incidents if i.server_id == server.id])
+        return marks(self.fleet, server, self.fleet.clock().timestamp(), minutes)
 
     # -- thinking-step texts --------------------------------------------------------------
 
@@ -570,7 +561,9 @@ class Engine:
             usual, z = float(scr.window.usual[metric][k, -1]), float(scr.z[metric][k])
             if server.id in deep:
                 usual, z = deep[server.id].usual, deep[server.id].z
-            if scr.flagged[metric][k] or server.id in deep:
+            if math.isnan(usual):  # a source with no history for this hour: nothing to compare with
+                state = t("agent.answer.state_no_usual", lang)
+            elif scr.flagged[metric][k] or server.id in deep:
                 direction = t(f"agent.dir.{'up' if z > 0 else 'down'}", lang)
                 state = t("agent.answer.state_unusual", lang, z=_z(z), dir=direction,
                           usual=phrases.value(metric, usual))
@@ -633,8 +626,7 @@ class Engine:
 
     # -- values handed in -----------------------------------------------------------------
 
-    def _provided(self, question: Question, emit: Emit, now: float, deployed: list[Server],
-                  incidents: list[Incident]) -> Draft:
+    def _provided(self, question: Question, emit: Emit, now: float, deployed: list[Server]) -> Draft:
         """Analyse `serverData.metrics`: each metric sent against the server's usual level where we
         know the server, against the thresholds alone where we don't, with the trend of any history
         sent. Metrics that were not sent are not mentioned."""
@@ -645,7 +637,7 @@ class Engine:
         deployed_ids = {s.id for s in deployed}
         servers = [self.fleet.catalogue.find(p.hostname) if p.hostname else None for p in items]
         known = [s for s in servers if s is not None and s.id in deployed_ids]
-        window = observe(self.fleet.simulator, known, now, 2, 3, incidents) if known else None
+        window = observe(self.fleet, known, now, 2, 3) if known else None
         given: list[_Given] = []
         for index, (item, server) in enumerate(zip(items, servers, strict=True)):
             row = window.row(server.id) if window is not None and server in known else None
@@ -722,7 +714,7 @@ def history_trend(key: str, series: Sequence[float]) -> Trend | None:
     values = np.asarray(series, dtype=np.float64)
     slope, _, _ = linear_trend(np.arange(values.size, dtype=np.float64), values)
     change = slope * (values.size - 1)
-    floor = 1.0 if thresholds.METRICS[key].unit == "%" else 0.05 * float(np.mean(values))
+    floor = 1.0 if METRICS[key].unit == "%" else 0.05 * float(np.mean(values))
     direction: Literal["up", "down", "flat"] = (
         "flat" if abs(change) <= floor else "up" if change > 0 else "down")
     return Trend(float(values[0]), float(values[-1]), int(values.size), direction)
@@ -753,7 +745,7 @@ def _given_cause(cause: Cause, sent: set[str]) -> Cause:
 
 def _given_value(key: str, amount: float) -> str:
     """A value as it was sent (85.5%, not 86%), with the metric's unit."""
-    unit = thresholds.METRICS[key].unit
+    unit = METRICS[key].unit
     text = f"{amount:,.2f}".rstrip("0").rstrip(".")
     return f"{text}%" if unit == "%" else f"{text} {unit}".rstrip()
 
@@ -761,7 +753,7 @@ def _given_value(key: str, amount: float) -> str:
 def _given_delta(key: str, amount: float) -> str:
     sign = "+" if amount >= 0 else "−"
     text = _given_value(key, abs(amount))
-    return sign + (f"{text}p" if thresholds.METRICS[key].unit == "%" else text)
+    return sign + (f"{text}p" if METRICS[key].unit == "%" else text)
 
 
 def _given_line(given: _Given, key: str, lang: Lang) -> str:

@@ -7,6 +7,7 @@ import logging
 from ..fleet import Fleet, summarize
 from ..i18n import t
 from ..models import Status
+from ..sources import SourceUnavailable
 from ..store import StoreUnavailable
 from .engine import Draft, Emit, Question, make_action
 from .models import Action
@@ -29,6 +30,9 @@ class Fallback:
         except StoreUnavailable as exc:
             log.warning("fallback could not read the fleet: %s", exc)
             return Draft(t("agent.fallback.unavailable", lang), [make_action("retry", lang)], [], ok=False)
+        except SourceUnavailable as exc:
+            log.warning("fallback could not read the metrics: %s", exc)
+            return Draft(exc.text(lang), [make_action("retry", lang)], [], ok=False)
         emit("reasoning", t("agent.step.fallback", lang, n=len(states)))
         if not states:
             return Draft(t("agent.answer.no_servers", lang), [make_action("retry", lang)], [])

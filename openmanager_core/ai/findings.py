@@ -1,7 +1,7 @@
 """Tier-1 statistics: screen the whole fleet cheaply, then diagnose the few servers that stand out.
 
 Every metric is judged against the same server at the same time on each of the last 7 days
-(the simulator, like real traffic, follows the clock): z = (value - median of those days) /
+(real traffic, like the simulator's, follows the clock): z = (value - median of those days) /
 (1.4826 * their MAD), with a floor so that a quiet metric can't turn a wiggle into a 30σ event,
 and a change must also be material (CPU +15 points, response time ×1.5...) before it is a finding.
 The screen reads 76 one-minute points per server for the whole fleet in one vectorised pass;
@@ -19,8 +19,11 @@ import numpy as np
 
 from .. import thresholds
 from ..analysis import Anomaly, change_ranking, correlation, linear_trend, time_to_threshold
-from ..models import Incident, Server, Service, ServiceState, Status
-from ..simulator import METRIC_KEYS, Simulator, in_effect_at, main_service, services_at
+from ..fleet import Fleet
+from ..metrics import METRIC_KEYS, METRICS, Rule
+from ..models import Server, Service, ServiceState, Status
+from ..simulator import main_service
+from ..sources import Frame
 
 STEP = 60.0
 DAY = 86400.0
@@ -41,37 +44,10 @@ USUAL_MINUTES = 1  # a minute back at the usual level separates two events
 USUAL_FRACTION = 0.1  # ...where "usual" is within a tenth of the current departure (or 1.5σ)
 
 
-@dataclass(frozen=True)
-class Rule:
-    """When a metric's departure from its usual level matters.
-
-    Percent metrics move by points (`min_delta`), rates by ratios (`min_ratio` up, `max_drop` down);
-    the sigma floor (absolute, or relative to the usual level) keeps flat metrics from scoring huge.
-    Bounds come from two weeks of the simulator's healthy fleet, where CPU strays at most 13 points
-    from its usual level, memory 6.4, disk 3.3, rates by x0.53..x1.44 (weekends), response time x1.17.
-    """
-
-    sigma_floor: float
-    relative_floor: float = 0.0
-    min_delta: float | None = None
-    min_ratio: float | None = None
-    max_drop: float | None = None
-    trend: float | None = None  # %/min of a steady climb that is a finding on its own
-    trend_rise: float = 0.0  # ...once it has climbed this many points
-
-
-RULES: dict[str, Rule] = {
-    "cpu": Rule(sigma_floor=3.0, min_delta=15.0),
-    "memory": Rule(sigma_floor=2.0, min_delta=8.0, trend=0.25, trend_rise=4.0),
-    "disk": Rule(sigma_floor=1.0, min_delta=5.0, trend=0.1, trend_rise=3.0),
-    "network_in": Rule(sigma_floor=1.0, relative_floor=0.08, min_ratio=1.6, max_drop=0.45),
-    "network_out": Rule(sigma_floor=1.0, relative_floor=0.08, min_ratio=1.6, max_drop=0.45),
-    "response_time": Rule(sigma_floor=1.0, relative_floor=0.05, min_ratio=1.5),
-    "active_connections": Rule(sigma_floor=1.0, relative_floor=0.08, min_ratio=1.6, max_drop=0.45),
-}
+RULES: dict[str, Rule] = {key: metric.rule for key, metric in METRICS.items()}
 TRAFFIC = ("network_in", "active_connections", "network_out")
-# Where a climb becomes an outage: memory exhausted, disk full.
-CEILINGS = {"memory": 100.0, "disk": 100.0}
+# Where a steady climb becomes an outage (memory exhausted, disk full): the top of its physical range.
+CEILINGS = {key: METRICS[key].physical[1] for key, rule in RULES.items() if rule.trend is not None}
 
 
 def _nan_median(values: np.ndarray, axis: int) -> np.ndarray:
@@ -100,27 +76,21 @@ class Window:
     usual: dict[str, np.ndarray]  # (servers, reference_points)
     sigma: dict[str, np.ndarray]  # (servers,), floored
     points: int  # samples read, for the thinking step
+    frame: Frame | None = None  # the window as the source returned it, for the judgement now
 
     def row(self, server_id: str) -> int:
         return next(k for k, s in enumerate(self.servers) if s.id == server_id)
 
 
-def observed_spans(now: float, minutes: int) -> list[tuple[datetime, datetime]]:
-    """Where `observe` over `minutes` samples (at most `minutes + 1` reference points): the last
-    `minutes`, and the same minutes on each of the SEASON_DAYS days before. Only incidents in effect
-    in one of these spans can change what it sees."""
-    ends = [now - k * DAY for k in range(SEASON_DAYS + 1)]
-    return [(datetime.fromtimestamp(end - minutes * STEP, UTC), datetime.fromtimestamp(end, UTC))
-            for end in ends]
-
-
-def observe(simulator: Simulator, servers: Sequence[Server], now: float, minutes: int,
-            reference_points: int, incidents: Sequence[Incident]) -> Window:
+def observe(fleet: Fleet, servers: Sequence[Server], now: float, minutes: int,
+            reference_points: int) -> Window:
+    """The last `minutes` of every metric, and for the last `reference_points` instants the same
+    instants on each of the last SEASON_DAYS days: one read through the fleet."""
     n_t = minutes + 1
     t = now - np.arange(minutes, -1, -1, dtype=np.float64) * STEP
     lags = np.arange(1, SEASON_DAYS + 1, dtype=np.float64) * DAY
     past = (t[-reference_points:][None, :] - lags[:, None]).ravel()
-    frame = simulator.frame([s.id for s in servers], np.concatenate([t, past]), incidents)
+    frame = fleet.frame(servers, np.concatenate([t, past]))
     n = len(servers)
     up = frame.up[:, :n_t]
     past_up = frame.up[:, n_t:].reshape(n, SEASON_DAYS, reference_points)
@@ -139,8 +109,10 @@ def observe(simulator: Simulator, servers: Sequence[Server], now: float, minutes
         floor = np.maximum(rule.sigma_floor, rule.relative_floor * np.nan_to_num(typical))
         usual[key] = level
         sigma[key] = np.fmax(_nan_median(spread, axis=1), floor)
+    present = Frame(t, {key: frame.values[key][:, :n_t] for key in METRIC_KEYS}, up,
+                    frame.maintenance[:, :n_t], list(servers))
     return Window(list(servers), t, values, up, usual, sigma,
-                  points=int(up.size + past_up.size) * len(METRIC_KEYS))
+                  points=int(up.size + past_up.size) * len(METRIC_KEYS), frame=present)
 
 
 def _material(key: str, value: np.ndarray, usual: np.ndarray, z: np.ndarray
@@ -191,15 +163,11 @@ class Screen:
         return [int(k) for k in order if self.score[k] >= SCREEN_MIN_SCORE]
 
 
-def screen(simulator: Simulator, servers: Sequence[Server], now: float,
-           incidents: Sequence[Incident]) -> Screen:
-    window = observe(simulator, servers, now, SCREEN_MINUTES, 3, incidents)
+def screen(fleet: Fleet, servers: Sequence[Server], now: float) -> Screen:
+    window = observe(fleet, servers, now, SCREEN_MINUTES, 3)
     n = len(servers)
     online = window.up[:, -1]
-    in_effect = in_effect_at(incidents, float(window.t[-1]))  # not each server through every cleared one
-    services = [services_now(window, k, in_effect) for k in range(n)]
-    judgement = thresholds.judge({key: window.values[key][:, -1] for key in METRIC_KEYS},
-                                 [s.type for s in servers], online, services)
+    judgement = _judge_now(fleet, window)
     score = np.zeros(n)
     current: dict[str, np.ndarray] = {}
     zs: dict[str, np.ndarray] = {}
@@ -219,7 +187,9 @@ def screen(simulator: Simulator, servers: Sequence[Server], now: float,
             climbing = climbing.astype(bool) & online
             score = np.maximum(score, np.where(climbing, 5.0 + slope / rule.trend, 0.0))
             hit |= climbing
-        score = np.maximum(score, np.where(hit, np.minimum(np.abs(np.nan_to_num(z)), MAX_SCORE), 0.0))
+        # Without a usual level (no history for this hour) a crossed threshold counts as a finding.
+        strength = np.where(np.isnan(z), Z_FINDING, np.minimum(np.abs(np.nan_to_num(z)), MAX_SCORE))
+        score = np.maximum(score, np.where(hit, strength, 0.0))
         rank = judgement.ranks[key]
         score += np.select([rank == Status.CRITICAL.rank, rank == Status.WARNING.rank], [3.0, 1.0], 0.0)
         current[key], zs[key], flagged[key] = value, z, hit
@@ -246,17 +216,18 @@ def departures(window: Window, key: str) -> np.ndarray:
     previous = np.concatenate([np.full((len(z), 1), np.nan), z[:, :-1]], axis=1)
     persistent = np.nan_to_num(np.abs(previous) >= Z_FINDING / 2).astype(bool)
     crossed = thresholds.over_time(key, value, [server.type for server in window.servers])
-    departed: np.ndarray = ((rose | fell) & persistent) | (rose & crossed)
+    # Where the source holds no usual level for this time (a new host), past the warning line is
+    # the departure: the fleet page shows it, so the AI must too.
+    departed: np.ndarray = ((rose | fell) & persistent) | ((rose | np.isnan(usual)) & crossed)
     return departed
 
 
-def marks(simulator: Simulator, server: Server, now: float, minutes: int,
-          incidents: Sequence[Incident]) -> dict[str, list[Anomaly]]:
+def marks(fleet: Fleet, server: Server, now: float, minutes: int) -> dict[str, list[Anomaly]]:
     """Each metric's anomalous events over the last `minutes`, by the rule the screen and the
     diagnosis apply (`departures`, against the same minutes of the last 7 days): what the detail
     chart marks is what the AI would say. Consecutive minutes are one event, told by its
     furthest point; instants are naive UTC, like analysis.detect_anomalies'."""
-    window = observe(simulator, [server], now, minutes, minutes + 1, incidents)
+    window = observe(fleet, [server], now, minutes, minutes + 1)
     found: dict[str, list[Anomaly]] = {}
     for key in METRIC_KEYS:
         hits = np.flatnonzero(departures(window, key)[0])
@@ -278,15 +249,16 @@ def _naive_utc(moment: float) -> datetime:
     return datetime.fromtimestamp(moment, UTC).replace(tzinfo=None)
 
 
-def services_now(window: Window, k: int, incidents: Sequence[Incident]) -> list[Service]:
-    """Server k's services at the window's last instant (what a port check would report)."""
-    up = bool(window.up[k, -1])
-    return services_at(window.servers[k], up, float(window.values["disk"][k, -1]) if up else None, incidents,
-                       datetime.fromtimestamp(float(window.t[-1]), UTC))
+def _judge_now(fleet: Fleet, window: Window) -> thresholds.Judgement:
+    """The fleet's one judgement of the window's last instant: what every page shows now."""
+    assert window.frame is not None
+    return fleet.assess(window.frame)
 
 
 def _stopped_main(server: Server, not_running: Sequence[Service]) -> str | None:
     """The server's main service, when it is among those stopped."""
+    if not server.services:  # a source that reports no services
+        return None
     main = main_service(server).name
     return main if any(s.name == main and s.status is ServiceState.STOPPED for s in not_running) else None
 
@@ -368,14 +340,13 @@ class Diagnosis:
     severity: float
 
 
-def diagnose(simulator: Simulator, servers: Sequence[Server], now: float,
-             incidents: Sequence[Incident]) -> list[Diagnosis]:
+def diagnose(fleet: Fleet, servers: Sequence[Server], now: float) -> list[Diagnosis]:
     """Three hours of each server against the same hours of the last week, causes worst first."""
     if not servers:
         return []
-    window = observe(simulator, servers, now, DEEP_MINUTES, DEEP_MINUTES + 1, incidents)
-    current = in_effect_at(incidents, float(window.t[-1]))
-    return [_diagnose_row(window, k, services_now(window, k, current)) for k in range(len(servers))]
+    window = observe(fleet, servers, now, DEEP_MINUTES, DEEP_MINUTES + 1)
+    judgement = _judge_now(fleet, window)
+    return [_diagnose_row(window, k, judgement) for k in range(len(servers))]
 
 
 def _onset(z: np.ndarray, sign: float) -> int | None:
@@ -511,16 +482,14 @@ def _finding(window: Window, k: int, key: str, server: Server, direction: Litera
         slope=slope, r2=r2, forecasts=forecasts)
 
 
-def _diagnose_row(window: Window, k: int, services: list[Service]) -> Diagnosis:
+def _diagnose_row(window: Window, k: int, judgement: thresholds.Judgement) -> Diagnosis:
     server = window.servers[k]
     online = bool(window.up[k, -1])
     current = {key: float(window.values[key][k, -1]) for key in METRIC_KEYS}
     usual = {key: float(window.usual[key][k, -1]) for key in METRIC_KEYS}
     zs: dict[str, np.ndarray] = {key: (window.values[key][k] - window.usual[key][k]) / window.sigma[key][k]
                                  for key in METRIC_KEYS}
-    judgement = thresholds.judge({key: [current[key]] for key in METRIC_KEYS}, [server.type], [online],
-                                 [services])
-    stopped_service = _stopped_main(server, judgement.not_running(0))
+    stopped_service = _stopped_main(server, judgement.not_running(k))
     findings: dict[str, Finding] = {}
     if online:
         row = Window([server], window.t, {key: window.values[key][k:k + 1] for key in METRIC_KEYS},
@@ -529,7 +498,7 @@ def _diagnose_row(window: Window, k: int, services: list[Service]) -> Diagnosis:
         for key in METRIC_KEYS:
             direction: Literal["up", "down"] | None = None
             if departures(row, key)[0, -1]:
-                direction = "up" if zs[key][-1] > 0 else "down"
+                direction = "down" if zs[key][-1] < 0 else "up"  # NaN: over a threshold, unseen before
             elif RULES[key].trend is not None:
                 direction = "up" if _climbing(window, k, key) else None
             if direction is not None:
@@ -538,7 +507,7 @@ def _diagnose_row(window: Window, k: int, services: list[Service]) -> Diagnosis:
     else:
         seen = np.flatnonzero(window.up[k])
         causes = [Cause("host_down", None, last_seen=float(window.t[seen[-1]]) if seen.size else None)]
-    status = judgement.status(0)
+    status = judgement.status(k)
     severity = _severity(online, findings, causes, status)
     return Diagnosis(server, online, status, current, usual, findings, causes, float(window.t[0]), severity)
 

@@ -11,8 +11,8 @@ import numpy as np
 from .. import thresholds
 from ..fleet import Fleet
 from ..i18n import Lang, t
+from ..metrics import METRIC_KEYS
 from ..models import Alert, AlertKind, Server, Status
-from ..simulator import METRIC_KEYS, services_at
 from . import phrases
 from .engine import Draft, Emit, Question, make_action
 
@@ -113,14 +113,11 @@ class Patterns:
         if not servers:
             return _Now([], {}, {}, np.zeros(0, dtype=bool), thresholds.judge({}, []))
         now = clock.timestamp()
-        incidents = self.fleet.store.incidents()
-        frame = self.fleet.simulator.frame([s.id for s in servers], np.array([now - 3600.0, now]), incidents)
+        frame = self.fleet.frame(servers, np.array([now - 3600.0, now]))
         values = {key: frame.values[key][:, 1] for key in METRIC_KEYS}
         before = {key: frame.values[key][:, 0] for key in METRIC_KEYS}
         up = frame.up[:, 1]
-        services = [services_at(s, bool(up[k]), float(values["disk"][k]), incidents, clock)
-                    for k, s in enumerate(servers)]
-        judgement = thresholds.judge(values, [s.type for s in servers], up, services)
+        judgement = self.fleet.assess(frame)
         return _Now(servers, values, before, up, judgement)
 
     def _body(self, intent: str, now: _Now, lang: Lang) -> tuple[list[str], list[str]]:
@@ -145,9 +142,12 @@ class Patterns:
         return self._summary(now, lang)
 
     def _top(self, now: _Now, metric: str, lang: Lang, limit: int = TOP) -> tuple[list[str], list[str]]:
-        values = np.where(now.up, now.values[metric], -np.inf)
-        order = [int(k) for k in np.argsort(-values, kind="stable")[:limit] if now.up[k]]
+        reported = now.up & np.isfinite(now.values[metric])
         label = phrases.metric_label(metric, lang)
+        if not reported.any():
+            return [t("agent.pattern.not_measured", lang, metric=label)], []
+        values = np.where(reported, now.values[metric], -np.inf)
+        order = [int(k) for k in np.argsort(-values, kind="stable")[:limit] if reported[k]]
         lines = [t("agent.pattern.top_title", lang, metric=label, n=len(order))]
         for k in order:
             lines.append("- " + t("agent.pattern.item", lang, host=now.servers[k].hostname,

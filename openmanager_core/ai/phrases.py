@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime
 
-from ..i18n import Lang, t
+from ..i18n import NO_VALUE, Lang, t
 from ..simulator import KST
-from ..thresholds import METRICS
+from ..metrics import METRICS
 
 
 def metric_label(metric: str, lang: Lang) -> str:
@@ -14,7 +15,10 @@ def metric_label(metric: str, lang: Lang) -> str:
 
 
 def value(metric: str, amount: float) -> str:
-    """`91%`, `420 ms`, `1,250`, `35.2 Mbps`: the metric's unit, sensible precision."""
+    """`91%`, `420 ms`, `1,250`, `35.2 Mbps`: the metric's unit, sensible precision; "—" where the
+    value does not exist (a metric the source does not measure, no history to compare with)."""
+    if math.isnan(amount):
+        return NO_VALUE
     unit = METRICS[metric].unit
     if unit == "%":
         return f"{amount:.0f}%" if amount >= 10 else f"{amount:.1f}%"

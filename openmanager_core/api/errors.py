@@ -9,7 +9,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ..fleet import InvalidCount, NotDeployed, UnknownServer
+from ..fleet import InvalidCount, NotDeployed, NotSimulated, UnknownServer
+from ..sources import SourceUnavailable
 from ..store import StoreFull, StoreUnavailable
 
 
@@ -70,6 +71,15 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _invalid_count(_request: Request, exc: InvalidCount) -> JSONResponse:
         return JSONResponse(status_code=400, content=error_body(
             "invalid_count", str(exc), "currentCount"))
+
+    @app.exception_handler(NotSimulated)
+    async def _not_simulated(_request: Request, exc: NotSimulated) -> JSONResponse:
+        return JSONResponse(status_code=409, content=error_body("not_simulated", str(exc), "source"))
+
+    @app.exception_handler(SourceUnavailable)
+    async def _source_down(_request: Request, exc: SourceUnavailable) -> JSONResponse:
+        return JSONResponse(status_code=503, headers={"Retry-After": "5"}, content=error_body(
+            "source_unavailable", str(exc)))
 
     @app.exception_handler(StoreFull)
     async def _store_full(_request: Request, _exc: StoreFull) -> JSONResponse:

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from openmanager_core.ai.findings import _hinge, biggest_changes, diagnose, screen
-from openmanager_core.catalogue import Catalogue
 from openmanager_core.fleet import Fleet
 from openmanager_core.models import IncidentType, Severity
-from openmanager_core.simulator import Simulator
-from tests.ai.conftest import NOW, inject
+from tests.ai.conftest import NOW, inject, settings_for
 
 
 def test_hinge_finds_where_a_level_turned_into_a_climb() -> None:
@@ -29,32 +28,32 @@ def test_hinge_on_a_flat_series_finds_no_climb() -> None:
     assert _hinge(np.arange(30) * 60.0, np.full(30, 5.0)) is None
 
 
-def _scan(servers: int, moments: list[datetime]) -> list[tuple[str, str]]:
-    catalogue = Catalogue(servers)
-    simulator = Simulator(catalogue.servers)
+def _scan(servers: int, moments: list[datetime], tmp_path: Path) -> list[tuple[str, str]]:
+    fleet = Fleet(settings_for(tmp_path, fleet_size=servers))
+    catalogue = fleet.catalogue
     found = []
     for moment in moments:
-        result = screen(simulator, list(catalogue.servers), moment.timestamp(), [])
+        result = screen(fleet, list(catalogue.servers), moment.timestamp())
         ranked = result.ranked()
         found += [(catalogue.servers[k].hostname, moment.isoformat()) for k in ranked]
         flagged = [catalogue.servers[k] for k in ranked]
-        for diagnosis in diagnose(simulator, flagged, moment.timestamp(), []):
+        for diagnosis in diagnose(fleet, flagged, moment.timestamp()):
             found += [(diagnosis.server.hostname, cause.kind) for cause in diagnosis.causes]
     return found
 
 
-def test_no_false_alarm_on_a_thousand_healthy_servers_around_the_clock() -> None:
+def test_no_false_alarm_on_a_thousand_healthy_servers_around_the_clock(tmp_path: Path) -> None:
     """Every 7 hours for two weeks (so every hour of the day, weekdays and weekends)."""
     start = datetime(2026, 11, 2, 0, 13, tzinfo=UTC)
     moments = [start + timedelta(hours=7 * k) for k in range(48)]
-    assert _scan(1000, moments) == []
+    assert _scan(1000, moments, tmp_path) == []
 
 
 def test_screen_ranks_the_broken_servers_first(fleet: Fleet) -> None:
     inject(fleet, IncidentType.HOST_DOWN, "mail-server-01")
     inject(fleet, IncidentType.MEMORY_LEAK, "analytics-worker", severity=Severity.LOW, minutes_ago=15)
     servers = [s for s, _ in fleet.deployed_servers()]
-    result = screen(fleet.simulator, servers, NOW.timestamp(), fleet.incidents())
+    result = screen(fleet, servers, NOW.timestamp())
     assert [servers[k].hostname for k in result.ranked()] == ["mail-server-01", "analytics-worker"]
     assert result.status[servers.index(fleet.resolve("mail-server-01"))].value == "offline"
 
@@ -64,7 +63,7 @@ def test_a_young_leak_is_dated_from_where_it_left_its_level(fleet: Fleet) -> Non
     forecasts it."""
     inject(fleet, IncidentType.MEMORY_LEAK, "db-master-01", severity=Severity.LOW, minutes_ago=10)
     server = fleet.resolve("db-master-01")
-    (diagnosis,) = diagnose(fleet.simulator, [server], NOW.timestamp(), fleet.incidents())
+    (diagnosis,) = diagnose(fleet, [server], NOW.timestamp())
     cause = diagnosis.causes[0]
     assert cause.kind == "memory_leak" and cause.primary is not None
     assert abs(cause.primary.onset - (NOW - timedelta(minutes=10)).timestamp()) <= 180  # type: ignore[operator]
@@ -75,7 +74,7 @@ def test_a_young_leak_is_dated_from_where_it_left_its_level(fleet: Fleet) -> Non
 def test_biggest_changes_tell_unusual_from_the_daily_curve(fleet: Fleet) -> None:
     inject(fleet, IncidentType.SERVICE_DOWN, "proxy-nginx-01", minutes_ago=10)
     servers = [s for s, _ in fleet.deployed_servers()]
-    changes = biggest_changes(screen(fleet.simulator, servers, NOW.timestamp(), fleet.incidents()))
+    changes = biggest_changes(screen(fleet, servers, NOW.timestamp()))
     assert changes[0].server.hostname == "proxy-nginx-01" and changes[0].unusual
     assert changes[0].after < changes[0].before * 0.5
     assert all(not c.unusual for c in changes[1:])

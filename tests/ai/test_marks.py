@@ -33,7 +33,7 @@ MARKED = [(IncidentType.CPU_SPIKE, "web-prod-01"), (IncidentType.MEMORY_LEAK, "d
 def test_marks_are_on_the_metrics_the_ai_names(fleet: Fleet, kind: IncidentType, host: str) -> None:
     inject(fleet, kind, host, minutes_ago=30, severity=Severity.HIGH)
     marked = Engine(fleet).marks(host, DAY)
-    (diagnosis,) = diagnose(fleet.simulator, [fleet.resolve(host)], NOW.timestamp(), fleet.incidents())
+    (diagnosis,) = diagnose(fleet, [fleet.resolve(host)], NOW.timestamp())
     primary = diagnosis.causes[0].primary
     assert primary is not None and primary.metric in marked
     assert set(marked) <= set(diagnosis.findings)

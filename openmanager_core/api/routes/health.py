@@ -1,7 +1,8 @@
-"""Health of each component: database, cache (Redis or memory) and the AI engine's tiers.
+"""Health of each component: database, cache (Redis or memory), the metric source and the AI
+engine's tiers.
 
-`healthy`: everything up. `degraded` (200): the cache or an AI tier is down, but the API
-still serves. `unhealthy` (503): the database is down.
+`healthy`: everything up. `degraded` (200): the cache, the metric source (Prometheus unreachable)
+or an AI tier is down, but the API still serves. `unhealthy` (503): the database is down.
 
 The AI engine reports through `app.state.ai_status`: a callable returning each tier's
 state, `"up"`, `"down"` or `"disabled"` (not configured, e.g. no LLM endpoint), such as
@@ -81,9 +82,14 @@ def health(request: Request, fleet: FleetDep) -> JSONResponse:
                                backend="sqlite" if fleet.settings.is_sqlite else "postgresql")
     cache = cache_health(request.app.state.settings.redis_url)
     ai = ai_health(request.app.state.ai_status)
+    started = time.perf_counter()
+    probe = fleet.source_health()
+    latency = round((time.perf_counter() - started) * 1000, 2)
+    source = ComponentHealth(status="up" if probe.ok else "down", latency_ms=latency if probe.ok else None,
+                             backend=fleet.source.kind, detail=probe.message)
     if not reachable:
         status = "unhealthy"
-    elif cache.status == "down" or ai.status in ("down", "degraded"):
+    elif cache.status == "down" or ai.status in ("down", "degraded") or source.status == "down":
         status = "degraded"
     else:
         status = "healthy"
@@ -92,7 +98,7 @@ def health(request: Request, fleet: FleetDep) -> JSONResponse:
         version=__version__,
         uptime_seconds=round(time.monotonic() - request.app.state.started_monotonic, 1),
         timestamp=fleet.clock(),
-        database=database, cache=cache, ai=ai,
+        database=database, cache=cache, ai=ai, source=source,
     )
     return JSONResponse(status_code=200 if reachable else 503,
                         content=body.model_dump(mode="json"))

@@ -13,12 +13,12 @@ from sqlalchemy.engine import Connection
 from openmanager_core.settings import get_settings
 from openmanager_core.store import MIGRATION_LOCK, metadata
 
-settings = context.config
+config = context.config
 
 
 def _record(*, ctx: MigrationContext, step: MigrationInfo, heads: Any, run_args: Any) -> None:
     if step.is_upgrade and not step.is_stamp:
-        settings.attributes["applied"].append(step.up_revision_id)
+        config.attributes["applied"].append(step.up_revision_id)
 
 
 def _migrate(conn: Connection) -> None:
@@ -28,10 +28,10 @@ def _migrate(conn: Connection) -> None:
         context.run_migrations()
 
 
-if settings.attributes.get("connection") is not None:
-    _migrate(settings.attributes["connection"])
+if config.attributes.get("connection") is not None:
+    _migrate(config.attributes["connection"])
 else:
-    settings.attributes.setdefault("applied", [])
+    config.attributes.setdefault("applied", [])
     engine = create_engine(get_settings().database_url)
     with engine.begin() as connection:
         if connection.dialect.name == "postgresql":

@@ -154,7 +154,8 @@ def log_table(since: datetime | None) -> None:
 st.title(tr("nav.admin"))
 require_admin()
 try:
-    empty = agent.stats().total_queries == 0
+    overall = agent.stats()
+    empty = overall.total_queries == 0 and overall.rate_limited == 0  # 429s alone are worth showing
 except StoreUnavailable:
     st.error(tr("error.store"))
     st.stop()

@@ -151,7 +151,7 @@ def test_of_replicas_starting_at_once_exactly_one_migrates(release_url: str) -> 
     replicas = 4
     context = multiprocessing.get_context("spawn")
     go = context.Barrier(replicas)
-    results: multiprocessing.Queue = context.Queue()
+    results: multiprocessing.Queue[list[str]] = context.Queue()
     workers = [context.Process(target=_start_replica, args=(release_url, go, results))
                for _ in range(replicas)]
     for worker in workers:

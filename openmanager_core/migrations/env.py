@@ -3,6 +3,7 @@ lock), or, from the alembic command line, on DATABASE_URL's database."""
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from alembic import context
@@ -16,7 +17,9 @@ from openmanager_core.store import MIGRATION_LOCK, metadata
 config = context.config
 
 
-def _record(*, ctx: MigrationContext, step: MigrationInfo, heads: Any, run_args: Any) -> None:
+def _record(ctx: MigrationContext, step: MigrationInfo, heads: Collection[Any],
+            run_args: Mapping[str, Any]) -> None:
+    """alembic's on_version_apply (called by keyword): note each revision run, not stamps."""
     if step.is_upgrade and not step.is_stamp:
         config.attributes["applied"].append(step.up_revision_id)
 

@@ -58,7 +58,7 @@ def assert_in_range(name: str, value: float) -> None:
 
 def pile_of(groups: list[tuple[IncidentType, Severity, int, int | None, int]],
             server_id: str, hostname: str) -> list[Incident]:
-    piled = []
+    piled: list[Incident] = []
     for kind, severity, offset, lasted, copies in groups:
         started = NOW + timedelta(seconds=offset)
         cleared = started + timedelta(seconds=lasted) if lasted is not None else None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -28,7 +29,6 @@ from sqlalchemy import (
     event,
     func,
     insert,
-    inspect,
     select,
     text,
     update,
@@ -37,15 +37,17 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Row
 from sqlalchemy.exc import OperationalError
 
+from . import migrations
 from .models import Incident, IncidentType, Severity
 
-SCHEMA_VERSION = 3  # 2: the shared deployment run (deployment_run); 3: the store version (store_version)
 READ_ONLY = "openmanager_read_only"
 MIGRATION_LOCK = 0x4F4D5354  # any constant shared by every replica: 'OMST'
 DEPLOY_LOCK = 0x4F4D4450  # serialises every change to the deployment: 'OMDP'
 INCIDENT_LOCK = 0x4F4D494E  # serialises injects, so the caps hold across replicas: 'OMIN'
 RUN_ROW = 1
 VERSION_ROW = 1
+
+log = logging.getLogger("openmanager.store")
 
 # Connections: one for every thread that may hold one at once, so none waits on the pool: anyio's
 # 40 threads (sync API routes, SSE generators) and the AI's tier and stream workers (3 per answer
@@ -54,9 +56,9 @@ ANYIO_THREADS = 40
 POOL_SIZE = 10
 POOL_OVERFLOW = ANYIO_THREADS + 3 * (os.cpu_count() or 1) - POOL_SIZE
 
+# What the code expects of the database. Changed only together with a revision in migrations/versions/
+# (see openmanager_core.migrations); tests/test_migrations.py checks the two agree.
 metadata = MetaData()
-
-schema_info = Table("schema_info", metadata, Column("version", Integer, primary_key=True))
 
 deployments = Table(
     "deployments", metadata,
@@ -210,7 +212,7 @@ class Store:
             self.engine = create_engine(url, pool_pre_ping=True, pool_size=POOL_SIZE,
                                         max_overflow=POOL_OVERFLOW)
             self._insert = postgresql.insert
-        self.migrate()
+        self.migrated = self.migrate()
 
     @contextmanager
     def _tx(self) -> Iterator[Connection]:
@@ -233,35 +235,26 @@ class Store:
         except OperationalError as exc:
             raise StoreUnavailable(str(exc.orig)) from exc
 
-    def migrate(self) -> None:
-        """Create missing tables, add missing columns, record the version; safe on every start.
+    def migrate(self) -> list[str]:
+        """Upgrade the schema to the head revision and seed the one-row tables; safe on every start.
+        Returns the revisions this start applied (empty when the schema was already at head).
 
         All of it runs in one transaction that first takes a lock (SQLite's BEGIN IMMEDIATE,
-        a PostgreSQL advisory lock), so replicas starting together don't race on DDL.
+        a PostgreSQL advisory lock), so of replicas starting together one migrates and the
+        others wait for it, then find nothing to do.
         """
         with self._tx() as conn:
             if conn.dialect.name == "postgresql":
                 conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
-            metadata.create_all(conn, checkfirst=True)
-            self._add_missing_columns(conn)
-            stmt = self._insert(schema_info).values(version=SCHEMA_VERSION)
-            conn.execute(stmt.on_conflict_do_nothing())
+            applied = migrations.upgrade(conn)
             stmt = self._insert(deployment_run).values(id=RUN_ROW, running=False, interval_seconds=1.0,
                                                        changed_at=datetime.now(UTC))
             conn.execute(stmt.on_conflict_do_nothing())
             stmt = self._insert(store_version).values(id=VERSION_ROW, version=0)
             conn.execute(stmt.on_conflict_do_nothing())
-
-    def _add_missing_columns(self, conn: Connection) -> None:
-        """Upgrade older databases in place: columns added to a table since are created
-        (nullable, as every column added after a release must be)."""
-        existing = inspect(conn)
-        for table in metadata.sorted_tables:
-            have = {c["name"] for c in existing.get_columns(table.name)}
-            for column in table.columns:
-                if column.name not in have:
-                    kind = column.type.compile(dialect=conn.dialect)
-                    conn.exec_driver_sql(f"ALTER TABLE {table.name} ADD COLUMN {column.name} {kind}")
+        if applied:
+            log.info("database schema upgraded: %s", ", ".join(applied))
+        return applied
 
     def ping(self) -> bool:
         try:

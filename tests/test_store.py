@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, inspect
+from sqlalchemy import inspect
 
 from openmanager_core.models import IncidentType, Severity
 from openmanager_core.store import IncidentExists, Store, TooManyIncidents
@@ -32,7 +32,7 @@ def test_schema_is_created_on_first_start_and_start_is_repeatable(database_url: 
     Store(database_url)
     store = Store(database_url)
     tables = set(inspect(store.engine).get_table_names())
-    assert {"deployments", "deployment_run", "incidents", "ai_queries", "ai_logs", "schema_info"} <= tables
+    assert {"deployments", "deployment_run", "incidents", "ai_queries", "ai_logs"} <= tables
     if database_url.startswith("sqlite"):
         with store.engine.connect() as conn:
             assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
@@ -267,18 +267,3 @@ def test_fifty_concurrent_calls_from_two_processes_deploy_twenty_distinct(databa
     assert claimed.count(None) == 30
     assert [p for p, _ in Store(database_url).deployed()] == list(range(1, 21))
 
-
-def test_an_older_database_is_upgraded_in_place(database_url: str) -> None:
-    engine = create_engine(database_url)
-    with engine.begin() as conn:
-        conn.exec_driver_sql("CREATE TABLE incidents (id INTEGER PRIMARY KEY, type VARCHAR(32) NOT NULL,"
-                             " server_id VARCHAR(32) NOT NULL, hostname VARCHAR(200) NOT NULL,"
-                             " severity VARCHAR(8) NOT NULL, started_at TIMESTAMP NOT NULL,"
-                             " created_at TIMESTAMP NOT NULL)")
-        conn.exec_driver_sql("INSERT INTO incidents VALUES (7, 'cpu_spike', 'srv_001', 'web-prod-01',"
-                             " 'high', '2026-11-30 05:00:00', '2026-11-30 05:00:00')")
-    engine.dispose()
-    store = Store(database_url)
-    assert "cleared_at" in {c["name"] for c in inspect(store.engine).get_columns("incidents")}
-    assert [(i.id, i.cleared_at) for i in store.incidents()] == [(7, None)]
-    assert not store.deployment_run().running  # the run table came with the upgrade

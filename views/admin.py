@@ -72,6 +72,9 @@ def kpi_tiles(range_name: str) -> None:
             # Refused input is the caller's, not the engine's: it has no target and is not an error.
             st.metric(tr("admin.kpi.rejected"), f"{stats.rejected_queries:,}")
             st.caption(tr("admin.kpi.rejected_detail", share=f"{stats.rejected_rate:.1f}"))
+        with st.container():
+            st.metric(tr("admin.kpi.rate_limited"), f"{stats.rate_limited:,}")
+            st.caption(tr("admin.kpi.rate_limited_detail"))
         for target in TARGETS:
             value = float(getattr(stats, target.field))
             met = target.met(value)
@@ -151,7 +154,8 @@ def log_table(since: datetime | None) -> None:
 st.title(tr("nav.admin"))
 require_admin()
 try:
-    empty = agent.stats().total_queries == 0
+    overall = agent.stats()
+    empty = overall.total_queries == 0 and overall.rate_limited == 0  # 429s alone are worth showing
 except StoreUnavailable:
     st.error(tr("error.store"))
     st.stop()

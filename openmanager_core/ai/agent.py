@@ -369,7 +369,8 @@ class Agent:
             messages=[("warning", f"rejected query ({code}): {message}", None, None)]))
 
     def count_rate_limited(self) -> None:
-        """A question the rate limit turned away: counted (`rateLimited` in stats), never stored as a row."""
+        """A request the rate limit turned away (an API 429, a question on the AI page): counted
+        (`rateLimited` in stats), never stored as a row."""
         self.records.count_rate_limited()
 
     def _cache_key(self, question: Question) -> str | None:

@@ -121,7 +121,7 @@ class AdminStats(WireModel):
     cache_hits: int
     tiers: dict[str, TierStats]
     errors: int  # error-level log entries
-    rate_limited: int = 0  # questions the rate limit turned away from the AI page, counted not stored
+    rate_limited: int = 0  # this process's API 429s and AI-page refusals, counted not stored
     since: datetime | None = None
 
 

@@ -23,7 +23,8 @@ MAX_STORED_MESSAGE = 2000
 # the latest answered queries; counts and averages cover every row.
 PERCENTILE_ROWS = 100_000
 TRIM_INTERVAL = timedelta(hours=1)  # rows past retention are deleted at most this often, per process
-# Questions turned away by the rate limit are counted per minute in memory, never stored as rows
+# Requests turned away by the rate limit (the API's 429s, the AI page's refusals) are counted per
+# minute in memory, never stored as rows
 # (a flood would otherwise grow the table without bound); minutes older than this are forgotten.
 RATE_LIMITED_MINUTES = 31 * 24 * 60
 
@@ -74,7 +75,7 @@ class Records:
         self.retention = retention or timedelta(days=get_settings().retention_days)
         self._trimmed_at: datetime | None = None
         self._trim_lock = threading.Lock()
-        self._rate_limited: dict[int, int] = {}  # minute (epoch // 60) -> questions turned away
+        self._rate_limited: dict[int, int] = {}  # minute (epoch // 60) -> requests turned away
         self._rate_limited_lock = threading.Lock()
 
     def _trim_if_due(self, now: datetime) -> None:
@@ -94,7 +95,8 @@ class Records:
             log.info("deleted %d AI queries and %d log lines older than %s", queries, lines, cutoff)
 
     def count_rate_limited(self) -> None:
-        """One question turned away by the rate limit, counted in this process's minute buckets."""
+        """One request turned away by the rate limit (an API 429 or a question on the AI page), counted
+        in this process's minute buckets."""
         minute = int(self.clock().timestamp() // 60)
         with self._rate_limited_lock:
             buckets = self._rate_limited
@@ -104,7 +106,7 @@ class Records:
                     del buckets[old]
 
     def rate_limited(self, since: datetime | None = None) -> int:
-        """Questions turned away by the rate limit in this process, from `since`'s minute on."""
+        """Requests turned away by the rate limit in this process, from `since`'s minute on."""
         first = int(since.timestamp() // 60) if since is not None else None
         with self._rate_limited_lock:
             return sum(n for minute, n in self._rate_limited.items() if first is None or minute >= first)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -16,10 +17,13 @@ from ..runtime import get_agent, get_fleet, get_keyring, get_limiter
 from ..security.keys import load_keyring
 from ..security.ratelimit import RateLimiter
 from ..settings import Settings, get_settings
+from ..store import StoreUnavailable
 from .auth import Security, install_auth_error_handler
 from .errors import install_error_handlers
 from .middleware import install_middleware
 from .routes import admin, ai_agent, auth, health, incidents, servers
+
+log = logging.getLogger("openmanager.security")
 
 
 def _agent_provider(fleet_provider: Callable[[], Fleet], settings: Settings) -> Callable[[], Agent]:
@@ -49,6 +53,20 @@ def _tier_status(agent_provider: Callable[[], Agent]) -> Callable[[], dict[str, 
     return status
 
 
+def _count_refusal(agent_provider: Callable[[], Agent]) -> Callable[[], None]:
+    """What the rate limit calls on each 429: one count in the agent's `rateLimited`, the same counter
+    the AI page's refusals go to."""
+    def count() -> None:
+        try:
+            agent = agent_provider()
+        except StoreUnavailable:  # no fleet to build the agent over: the 429 still goes out
+            log.warning("rate limits: a 429 went uncounted, the store is unavailable")
+            return
+        agent.count_rate_limited()
+
+    return count
+
+
 def create_api(fleet_provider: Callable[[], Fleet], settings: Settings | None = None,
                agent_provider: Callable[[], Agent] | None = None) -> FastAPI:
     """Build the API; `fleet_provider` is called per request and must return one shared Fleet.
@@ -72,5 +90,6 @@ def create_api(fleet_provider: Callable[[], Fleet], settings: Settings | None = 
     install_auth_error_handler(api)
     for module in (servers, incidents, health, auth, ai_agent, admin):
         api.include_router(module.router)
-    install_middleware(api, settings, api.state.security, api.state.limiter)
+    install_middleware(api, settings, api.state.security, api.state.limiter,
+                       _count_refusal(api.state.agent_provider))
     return api

@@ -10,7 +10,7 @@ import contextlib
 import logging
 import math
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from urllib.parse import urlsplit, urlunsplit
 
 from fastapi import FastAPI
@@ -185,11 +185,13 @@ class BodySizeLimit:
 
 
 class RateLimit:
-    """Per-client budgets by path class; 429 with Retry-After, X-RateLimit-* on every answer."""
+    """Per-client budgets by path class; 429 with Retry-After, X-RateLimit-* on every answer.
+    Every 429 is reported to `on_refused` (the agent's `rateLimited` count)."""
 
     def __init__(self, app: ASGIApp, limiter: RateLimiter, policy: RatePolicy,
-                 security: Security) -> None:
+                 security: Security, on_refused: Callable[[], None]) -> None:
         self.app, self.limiter, self.policy, self.security = app, limiter, policy, security
+        self.on_refused = on_refused
 
     def _client(self, scope: Scope) -> str:
         """The API key (by id) when a valid credential is presented, else the peer address."""
@@ -209,6 +211,7 @@ class RateLimit:
                    (b"x-ratelimit-remaining", b"%d" % max(verdict.remaining, 0)),
                    (b"x-ratelimit-reset", b"%d" % math.ceil(verdict.reset_at))]
         if not verdict.allowed:
+            self.on_refused()
             retry_after = verdict.retry_after(time.time())
             response = JSONResponse(status_code=429, content=error_body(
                 "rate_limited", f"Too many requests: {item} per client for this endpoint; "
@@ -246,12 +249,13 @@ class AdminGate:
 
 
 def install_middleware(api: FastAPI, settings: Settings, security: Security,
-                       limiter: RateLimiter) -> None:
-    """Outermost first: CORS (if origins are set), log, headers, rate limit, body cap, admin gate."""
+                       limiter: RateLimiter, on_refused: Callable[[], None]) -> None:
+    """Outermost first: CORS (if origins are set), log, headers, rate limit (each 429 reported to
+    `on_refused`), body cap, admin gate."""
     api.add_middleware(AdminGate, security=security)
     api.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     api.add_middleware(RateLimit, limiter=limiter, policy=RatePolicy.from_settings(settings),
-                       security=security)
+                       security=security, on_refused=on_refused)
     api.add_middleware(SecurityHeaders)
     api.add_middleware(RequestLog)
     if settings.cors_origins:

@@ -91,3 +91,23 @@ def test_redis_stopped_mid_test_still_serving(make_client: MakeClient, redis_ser
     assert [a.status_code for a in answers] == [200, 200, 200]
     assert [budget(a) for a in answers] == [(50, 49), (50, 48), (50, 47)]  # counted in memory
     assert client.post("/servers/next").status_code == 200
+
+
+def test_every_429_counts_in_the_admin_stats_rate_limited(make_client: MakeClient) -> None:
+    client = make_client(rate_limit_next="2/minute", rate_limit_default="1/minute", api_keys=ADMIN_KEY)
+    admin = {"Authorization": f"Bearer {ADMIN_KEY}"}
+
+    def rate_limited() -> int:
+        answer = client.get("/ai-agent/admin/stats", headers=admin)  # the key's own "ai" budget
+        assert answer.status_code == 200
+        return int(answer.json()["rateLimited"])
+
+    assert rate_limited() == 0
+    assert [client.get("/servers/next").status_code for _ in range(2)] == [200, 200]
+    assert client.get("/servers").status_code == 200
+    assert rate_limited() == 0
+    for path in ("/servers/next", "/servers/next", "/servers", "/incidents"):
+        assert_limited(client.get(path))
+    assert rate_limited() == 4
+    since = client.get("/ai-agent/admin/stats", headers=admin, params={"since": "2000-01-01T00:00:00Z"})
+    assert since.json()["rateLimited"] == 4

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+import httpx
 from playwright.sync_api import Page, expect
 
 from openmanager_core.models import IncidentType, Severity
@@ -62,3 +63,13 @@ def test_admin_page_draws_its_charts(dashboard: Dashboard, page: Page) -> None:
     expect(page.get_by_test_id("stMetric").filter(has_text="전체 질의")).to_contain_text("3", timeout=WAIT_MS)
     expect(page.get_by_text("목표 ≥ 95% 달성")).to_be_visible(timeout=WAIT_MS)
     expect(page.get_by_role("button", name="CSV 다운로드")).to_be_visible(timeout=WAIT_MS)
+
+
+def test_the_admin_page_counts_the_apis_429s(dashboard: Dashboard, page: Page) -> None:
+    server, _ = dashboard(deployed=20, env={"OPENMANAGER_RATE_LIMIT_NEXT": "2/minute"})
+    with httpx.Client(base_url=server.url) as client:
+        assert [client.get("/api/servers/next").status_code for _ in range(5)] == [200, 200, 429, 429, 429]
+    open_page(page, f"{server.url}/admin")  # no AI question asked yet: the 429s alone fill the page
+    tiles = page.get_by_test_id("stMetric")
+    expect(tiles.filter(has_text="요청 한도 초과")).to_contain_text("3", timeout=WAIT_MS)
+    expect(tiles.filter(has_text="전체 질의")).to_contain_text("0")

@@ -1,7 +1,8 @@
 """The API under fuzzing: in-process, mounted at /api as app.py mounts it, over a SQLite fleet.
 
 An admin key is configured and sent with every request, so the changing endpoints (reset,
-incidents, admin) are fuzzed past the credential check. Rate limits are off.
+incidents, admin) are fuzzed past the credential check. Rate limits are off; the JWT secret is
+known, so tokens of any claims can be signed.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from openmanager_core.fleet import Fleet
 from openmanager_core.settings import Settings
 
 ADMIN_KEY = "fuzz-admin-key-0123456789abcdef"
+JWT_SECRET = "fuzz-jwt-secret-0123456789abcdef0123"  # known, so tests can sign tokens of any claims
 AUTH = {"Authorization": f"Bearer {ADMIN_KEY}"}
 MOUNT = "/api"
 
@@ -31,7 +33,7 @@ def fuzz_settings(directory: Path) -> Settings:
     return Settings(database_url=f"sqlite:///{directory / 'fuzz.db'}", fleet_size=20, redis_url=None,
                     api_keys=[ADMIN_KEY], read_api_keys=[], secrets_files=[directory / "no-secrets.toml"],
                     rate_limit_ai="0", rate_limit_next="0", rate_limit_default="0",
-                    llm_base_url=None)
+                    llm_base_url=None, jwt_secret=JWT_SECRET)
 
 
 def build(directory: Path) -> tuple[Starlette, Fleet]:

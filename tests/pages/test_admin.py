@@ -8,12 +8,15 @@ from datetime import UTC, datetime, timedelta
 
 import pandas as pd
 import pytest
+from fastapi.testclient import TestClient
 from streamlit.testing.v1 import AppTest
 
 from openmanager_core.ai import Agent, InvalidQuery
 from openmanager_core.ai.models import QueryRecord
+from openmanager_core.api import create_api
 from openmanager_core.fleet import Fleet
-from openmanager_core.runtime import get_agent
+from openmanager_core.runtime import get_agent, get_fleet
+from openmanager_core.settings import get_settings
 from tests.pages.conftest import OpenPage
 from tests.pages.elements import no_exceptions, texts
 from ui.charts import response_time_figure
@@ -64,6 +67,20 @@ def test_kpis_are_the_engines_figures_beside_the_targets(open_page: OpenPage, as
     tiers = app.dataframe[0].value
     assert tiers.iloc[:, 0].tolist() == ["최적화 엔진", "패턴 매칭", "기본 응답"]
     assert tiers.iloc[:, 1].sum() == stats.answered_queries == 3
+
+
+def test_the_apis_429s_show_in_the_rate_limited_tile(open_page: OpenPage, asked: Agent,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENMANAGER_RATE_LIMIT_NEXT", "1/minute")
+    get_settings.cache_clear()
+    # The process's own API over the process's own fleet: the agent, counter and limiter the page uses.
+    with TestClient(create_api(get_fleet), base_url="http://127.0.0.1", client=("203.0.113.71", 1)) as api:
+        assert [api.get("/servers/next").status_code for _ in range(3)] == [200, 429, 429]
+    assert kpis(open_page(PAGE))["요청 한도 초과"] == "2"
+    english = open_page(PAGE, lang="en")
+    no_exceptions(english)
+    assert kpis(english)["Rate limited"] == "2"
+    assert "API 429s and questions the AI page turned away · this process" in texts(english)
 
 
 def test_four_charts_are_drawn(open_page: OpenPage, asked: Agent) -> None:

@@ -6,8 +6,8 @@ import math
 from datetime import UTC, datetime
 
 from ..i18n import NO_VALUE, Lang, t
-from ..simulator import KST
 from ..metrics import METRICS
+from ..simulator import KST
 
 
 def metric_label(metric: str, lang: Lang) -> str:

@@ -18,14 +18,8 @@ from hypothesis import strategies as st
 
 from openmanager_core.catalogue import Catalogue
 from openmanager_core.models import Incident, IncidentType, Severity
-from openmanager_core.simulator import (
-    MAX_CONNECTIONS,
-    MAX_NETWORK_MBPS,
-    MAX_RESPONSE_MS,
-    PERCENT_RANGE,
-    Simulator,
-    frames_to_samples,
-)
+from openmanager_core.metrics import METRICS
+from openmanager_core.simulator import Simulator, frames_to_samples
 from tests.fuzz.strategies import BIG_INTS
 from tests.fuzz.target import AUTH, MOUNT, assert_clean_answer, build
 
@@ -34,10 +28,8 @@ FUZZ = settings(max_examples=40, deadline=None, database=None,
 NOW = datetime(2026, 11, 30, 5, 30, tzinfo=UTC)
 SERVERS = Catalogue(20).servers
 DEPLOYED = [server.hostname for server in SERVERS[:5]]
-# Each metric's physical range, by its Python and its wire name.
-RANGES: dict[str, tuple[float, float]] = {
-    **PERCENT_RANGE, "network_in": (0.0, MAX_NETWORK_MBPS), "network_out": (0.0, MAX_NETWORK_MBPS),
-    "response_time": (0.0, MAX_RESPONSE_MS), "active_connections": (0.0, MAX_CONNECTIONS)}
+# Each metric's physical range (the registry's), by its Python and its wire name.
+RANGES: dict[str, tuple[float, float]] = {key: metric.physical for key, metric in METRICS.items()}
 WIRE_NAMES = {"networkIn": "network_in", "networkOut": "network_out", "responseTime": "response_time",
               "activeConnections": "active_connections"}
 YEAR = 365 * 24 * 3600

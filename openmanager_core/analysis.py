@@ -1,4 +1,4 @@
-"""Statistics of the analytic AI engine: robust anomaly scores, change ranking, trends and correlation."""
+"""Statistics of the analytic AI engine: the anomaly model and its baselines, change, trends, correlation."""
 
 from __future__ import annotations
 
@@ -15,25 +15,26 @@ Direction = Literal["both", "up", "down"]
 
 # 1.4826 * MAD estimates the standard deviation of normal data, so robust z-scores read like z-scores.
 MAD_TO_SIGMA = 1.4826
-# A spread below a tenth of the series' own typical spread is noise, not a signal: without this
-# floor a window that happens to be flat (MAD = 0) turns the next tiny wiggle into an infinite score.
+# A spread below a tenth of the series' own spread is noise, not a signal: without this floor a
+# window that happens to be flat (MAD = 0) turns the next tiny wiggle into an infinite score.
 SCALE_FLOOR_FRACTION = 0.1
-LEVEL_FLOOR_FRACTION = 0.02  # see _sigma_floor
-# Defaults of detect_anomalies, chosen for real server metrics and checked on the NAB AWS series
-# (bench/nab_detection.py): halving or doubling any one of them there still finds 6-7 of the 7
-# labelled windows with 6-18 false alarms, against global 3-sigma's 7 and 53.
-DEFAULT_THRESHOLD = 5.0  # robust z: rare enough on heavy-tailed real data that alarms mean something
-DEFAULT_WINDOW = timedelta(days=1)  # one day of context holds every hour's normal behaviour
+LEVEL_FLOOR_FRACTION = 0.02  # nor below 2% of its level: a gauge creeping 41.1% -> 41.3% is quiet
+# Defaults of anomaly_flags, chosen for real metrics of any kind and checked on 33 labelled NAB
+# series in six categories (bench/nab_detection.py, which also validates them leave-one-category-out).
+DEFAULT_THRESHOLD = 6.0  # robust z a hit must reach at least: rare even on heavy-tailed real data
+DEFAULT_WINDOW = timedelta(days=3)  # what "normal" is judged from: a few days, so one odd day is outvoted
 DEFAULT_SEASONAL_PERIOD = timedelta(days=1)  # server load follows the clock
 DEFAULT_SEASONS = 7  # compare with the same time on each of the last 7 days: a week evens out one-offs
-PHASE_TOLERANCE = timedelta(minutes=30)  # daily jobs drift by minutes; "at about this time" is enough
+# A hit must also beat, by this fraction, the largest score this series has shown before at the same
+# time scale: what a metric has already done (bursty I/O, quantised counters, a noisy sensor) is how
+# it behaves, and the bar it sets is learnt from the series itself rather than fixed for all metrics.
+RECORD_MARGIN = 0.25
+# An old record counts for half as much after a month: last month's outage must not hide this one.
+RECORD_HALF_LIFE = timedelta(days=30)
+# Time scales the residual is judged at: each point, and its mean over the last 3 hours and the last
+# day, so that a sustained shift no single point shows (a blocked queue, a heat build-up) is seen too.
+SCALES = (timedelta(0), timedelta(hours=3), timedelta(days=1))
 MERGE_GAP = timedelta(hours=1)  # hits closer than this are one incident, reported once
-# What the last day "normally" spans: the central 98%, so that a handful of earlier spikes (a
-# previous incident, a 5-minute cron burst) doesn't widen the range enough to hide the next one.
-BULK_QUANTILE = 0.99
-# A hit must also leave that normal range by half its width (median to edge): a high z inside the
-# range already seen is just how this metric behaves (bursty I/O, quantised CPU counters).
-NOVELTY_MARGIN = 0.5
 MIN_HISTORY = 10  # fewer previous points than this say nothing about what is normal
 WINDOW_SAMPLES = 512  # points a trailing window is summarised from, at most (see _trailing_stats)
 _BLOCK_ELEMENTS = 1 << 22  # rows of the trailing-window matrix handled at once: ~32 MB of float64
@@ -62,19 +63,6 @@ class _Trailing:
 
     median: np.ndarray
     sigma: np.ndarray  # MAD * 1.4826, not yet floored
-    low: np.ndarray  # BULK_QUANTILE edges of the window
-    high: np.ndarray
-
-
-@dataclass(frozen=True)
-class _Scored:
-    """What robust_zscores computes, kept whole so that detect_anomalies can test novelty too."""
-
-    scored: np.ndarray  # the series that was scored: the seasonal residual where available, else raw
-    trailing: _Trailing  # of `scored`
-    raw: _Trailing  # of the raw values
-    floor: float
-    z: np.ndarray
 
 
 # -- helpers ------------------------------------------------------------------------------
@@ -88,175 +76,68 @@ def _as_float_array(values: ArrayLike) -> np.ndarray:
 
 
 def _row_quantile(rows: np.ndarray, count: np.ndarray, q: float) -> np.ndarray:
-    """Quantile q (linear interpolation) of each row of ascending-sorted `rows`, NaNs sorted last."""
+    """Quantile q (linear interpolation) along the last axis of ascending-sorted `rows`, NaNs last."""
     last = np.maximum(count - 1, 0)
     position = q * last
     below = np.floor(position).astype(np.intp)
     above = np.minimum(below + 1, last)
-    low = np.take_along_axis(rows, below[:, None], axis=1)[:, 0]
-    high = np.take_along_axis(rows, above[:, None], axis=1)[:, 0]
+    low = np.take_along_axis(rows, below[..., None], axis=-1)[..., 0]
+    high = np.take_along_axis(rows, above[..., None], axis=-1)[..., 0]
     quantiles: np.ndarray = low + (high - low) * (position - below)
     return quantiles
 
 
 def _trailing_stats(values: np.ndarray, window: int, min_history: int) -> _Trailing:
-    """Median, MAD-sigma and bulk range of values[t - window:t] for each t (the point excluded)."""
-    n = len(values)
+    """Median and MAD-sigma of values[..., t - window:t] for each t (the point excluded), along the
+    last axis: one series, or a row per series."""
+    n = values.shape[-1]
     if n == 0:
-        return _Trailing(*(np.empty(0) for _ in range(4)))
+        return _Trailing(np.empty(values.shape), np.empty(values.shape))
     # Long windows are summarised from every stride-th point and refreshed every stride-th point:
     # ~500 evenly spread points give the same median, MAD and quantiles as all of them, and a day
     # at 1-minute steps then costs what 6 hours would. Row r covers the points before r * stride,
     # so the points it scores (r * stride onward) are never part of their own window.
     stride = -(-window // WINDOW_SAMPLES)
-    # Padding with NaN in front makes row t of the sliding view exactly the `window` points before t.
-    padded = np.concatenate([np.full(window, np.nan), values[:-1]])
-    views = sliding_window_view(padded, window)[::stride, (window - 1) % stride::stride]
+    # A window longer than the series holds nothing but the series: the view then spans n points,
+    # offset so that it samples the same instants (t - 1, t - 1 - stride, ...) as the full window.
+    span = min(window, n)
+    # Padding with NaN in front makes row t of the sliding view exactly the `span` points before t.
+    padded = np.concatenate([np.full((*values.shape[:-1], span), np.nan), values[..., :-1]], axis=-1)
+    views = sliding_window_view(padded, span, axis=-1)[..., ::stride, (span - 1) % stride::stride]
     need = max(1, -(-min_history // stride))
-    rows_total = len(views)
-    median, sigma, low, high = (np.full(rows_total, np.nan) for _ in range(4))
-    block = max(1, _BLOCK_ELEMENTS // views.shape[1])
+    rows_total, samples = views.shape[-2:]
+    median = np.full(views.shape[:-1], np.nan)
+    sigma = np.full(views.shape[:-1], np.nan)
+    block = max(1, _BLOCK_ELEMENTS // (samples * max(1, int(np.prod(views.shape[:-2])))))
     for start in range(0, rows_total, block):
-        rows = np.sort(views[start:start + block], axis=1)  # NaNs sort last
-        count = np.sum(~np.isnan(rows), axis=1)
+        rows = np.sort(views[..., start:start + block, :], axis=-1)  # NaNs sort last
+        count = np.sum(~np.isnan(rows), axis=-1)
         med = _row_quantile(rows, count, 0.5)
-        deviations = np.sort(np.abs(rows - med[:, None]), axis=1)
+        deviations = np.sort(np.abs(rows - med[..., None]), axis=-1)
         ok = count >= need
-        part = slice(start, start + len(rows))
+        part = (..., slice(start, start + rows.shape[-2]))
         median[part] = np.where(ok, med, np.nan)
         sigma[part] = np.where(ok, MAD_TO_SIGMA * _row_quantile(deviations, count, 0.5), np.nan)
-        low[part] = np.where(ok, _row_quantile(rows, count, 1.0 - BULK_QUANTILE), np.nan)
-        high[part] = np.where(ok, _row_quantile(rows, count, BULK_QUANTILE), np.nan)
     row_of = np.arange(n) // stride
-    return _Trailing(median[row_of], sigma[row_of], low[row_of], high[row_of])
-
-
-def _series_scale(values: np.ndarray) -> float:
-    """A typical spread of the whole series, never 0: the base of the MAD floor."""
-    finite = values[np.isfinite(values)]
-    if finite.size == 0:
-        return 1.0
-    # Falls through ever cruder spreads: a mostly-idle metric (MAD 0) still has a mean deviation,
-    # a constant one still has a magnitude.
-    for spread in (
-        MAD_TO_SIGMA * float(np.median(np.abs(finite - np.median(finite)))),
-        float(np.mean(np.abs(finite - np.mean(finite)))),
-        abs(float(np.median(finite))),
-    ):
-        if spread > 0:
-            return spread
-    return 1.0
-
-
-def _resolution(values: np.ndarray) -> float:
-    """The typical step between distinct values: 1 for counts, 0.002 for a CPU gauge in 0.002s."""
-    distinct = np.unique(values[np.isfinite(values)])
-    # A handful of distinct values shows no lattice: in a flat series with one bump the only
-    # "step" is the bump itself.
-    return float(np.median(np.diff(distinct))) if distinct.size >= 5 else 0.0
-
-
-def _sigma_floor(values: np.ndarray) -> float:
-    """The smallest spread a trailing window is allowed to have when scoring this series."""
-    finite = values[np.isfinite(values)]
-    magnitude = float(np.median(np.abs(finite))) if finite.size else 0.0
-    # Never below one step of the data either (a count going from 10 to 12 connections is not a
-    # 13-sigma event because it sat at exactly 10 for a while), nor below 2% of the metric's usual
-    # level: at the default threshold a gauge must move by a tenth of its level to alarm, so a
-    # smooth hour in which memory creeps from 41.1% to 41.3% stays quiet.
-    return max(SCALE_FLOOR_FRACTION * _series_scale(values), _resolution(values),
-               LEVEL_FLOOR_FRACTION * magnitude)
+    return _Trailing(median[..., row_of], sigma[..., row_of])
 
 
 def _gather(values: np.ndarray, index: np.ndarray) -> np.ndarray:
-    """values[index], NaN where index is -1 (no sample at that lag)."""
-    out = np.full(len(index), np.nan)
+    """values[..., index], NaN where index is -1 (no sample at that lag)."""
+    out = np.full((*values.shape[:-1], len(index)), np.nan)
     ok = index >= 0
-    out[ok] = values[index[ok]]
+    out[..., ok] = values[..., index[ok]]
     return out
-
-
-def _nan_reduce(stack: np.ndarray, reduce: Literal["max", "min"]) -> np.ndarray:
-    """Max/min over axis 0 ignoring NaN, NaN where every entry is NaN (without runtime warnings)."""
-    fill = -np.inf if reduce == "max" else np.inf
-    result = (np.max if reduce == "max" else np.min)(np.where(np.isnan(stack), fill, stack), axis=0)
-    return np.where(np.isinf(result) & (result == fill), np.nan, result)
 
 
 def _nan_median_rows(stack: np.ndarray) -> np.ndarray:
     """Median over axis 0 ignoring NaN, NaN where every entry is NaN (without runtime warnings)."""
-    rows = np.sort(stack.T, axis=1)
-    count = np.sum(~np.isnan(rows), axis=1)
+    rows = np.sort(np.moveaxis(stack, 0, -1), axis=-1)
+    count = np.sum(~np.isnan(rows), axis=-1)
     return np.where(count > 0, _row_quantile(rows, count, 0.5), np.nan)
 
 
-def _score(values: np.ndarray, window: int, lags: Sequence[np.ndarray], min_history: int) -> _Scored:
-    """Robust z of each point against its trailing window; of the seasonal residual where possible.
-
-    `lags[k]` holds, for each point, the index of the point one (k+1) periods earlier, or -1.
-    """
-    raw = _trailing_stats(values, window, min_history)
-    floor = _sigma_floor(values)
-    scored = values.copy()
-    trailing = raw
-    if lags:
-        # The median of the same phase over several periods: one odd day doesn't become the reference.
-        reference = _nan_median_rows(np.vstack([_gather(values, lag) for lag in lags]))
-        residual = values - reference
-        seasonal = _trailing_stats(residual, window, min_history)
-        # Use the residual once enough residual history exists; before that (the first period) the
-        # raw value is all there is to go on.
-        use = ~np.isnan(seasonal.median) & ~np.isnan(residual)
-        scored = np.where(use, residual, values)
-        trailing = _Trailing(*(np.where(use, s, r) for s, r in zip(
-            (seasonal.median, seasonal.sigma, seasonal.low, seasonal.high),
-            (raw.median, raw.sigma, raw.low, raw.high), strict=True)))
-    with np.errstate(invalid="ignore"):
-        z = (scored - trailing.median) / np.maximum(trailing.sigma, floor)
-    return _Scored(scored, trailing, raw, floor, z)
-
-
-def _default_min_history(window: int, n: int) -> int:
-    # A quarter of the window (6 hours of a day) before scoring, less for series shorter than it,
-    # and never more than the window itself can hold.
-    return min(window, max(MIN_HISTORY, min(window, n) // 4))
-
-
-# -- 1. robust z-scores ------------------------------------------------------------------
-
-
-def robust_zscores(values: ArrayLike, window: int, seasonal_period: int | None = None, *,
-                   seasons: int = DEFAULT_SEASONS, min_history: int | None = None) -> np.ndarray:
-    """Robust z-score of each point against the `window` points before it (itself excluded).
-
-    z = (x - median) / (1.4826 * MAD). So that flat stretches give finite scores, 1.4826 * MAD is
-    floored at the largest of a tenth of the whole series' typical spread, its value step (1 for
-    counts) and 2% of its typical level. With `seasonal_period` (in points, regular sampling
-    assumed) each point is first reduced by the median of the points 1..`seasons` periods
-    earlier, and that residual is scored against the residuals before it, so a peak that comes
-    every day scores low; until a window's worth of residuals exists the raw value is scored.
-    Points with fewer than `min_history` previous points (default: a quarter of the window, at
-    least 10) score NaN, as do NaN values. Windows over 512 points are summarised from an even
-    subsample, refreshed every few points.
-    """
-    x = _as_float_array(values)
-    if window < 1:
-        raise ValueError("window must be at least 1 point")
-    if seasonal_period is not None and seasonal_period < 1:
-        raise ValueError("seasonal_period must be at least 1 point")
-    history = min_history if min_history is not None else _default_min_history(window, len(x))
-    lags: list[np.ndarray] = []
-    if seasonal_period is not None:
-        positions = np.arange(len(x))
-        for k in range(1, seasons + 1):
-            if k * seasonal_period >= len(x):
-                break
-            lag = positions - k * seasonal_period
-            lags.append(np.where(lag >= 0, lag, -1))
-    return _score(x, window, lags, max(1, history)).z
-
-
-# -- 2. anomaly detection ----------------------------------------------------------------
+# -- 1. anomaly detection ----------------------------------------------------------------
 
 
 def _as_datetime64(timestamps: ArrayLike | Sequence[datetime] | Sequence[str]) -> np.ndarray:
@@ -286,31 +167,144 @@ def _lag_indices(seconds: np.ndarray, lag: float, tolerance: float) -> np.ndarra
     return np.where(np.abs(seconds[nearest] - target) <= tolerance, nearest, -1)
 
 
-def _rolling_extreme(values: np.ndarray, half_width: int, reduce: Literal["max", "min"]) -> np.ndarray:
-    """Max/min of values[t - half_width : t + half_width + 1] for each t, ignoring NaN.
+def _trailing_mean(values: np.ndarray, points: int) -> np.ndarray:
+    """Mean of the finite values among values[t - points + 1 : t + 1] for each t (the point included),
+    NaN where fewer than half of them are finite: cumulative sums, so the width costs nothing."""
+    if points <= 1:
+        return values
+    finite = ~np.isnan(values)
+    zero = np.zeros((*values.shape[:-1], 1))
+    sums = np.concatenate([zero, np.cumsum(np.where(finite, values, 0.0), axis=-1)], axis=-1)
+    counts = np.concatenate([zero, np.cumsum(finite, axis=-1)], axis=-1)
+    end = np.arange(1, values.shape[-1] + 1)
+    begin = np.maximum(end - points, 0)
+    count = counts[..., end] - counts[..., begin]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        means: np.ndarray = np.where(count >= max(1, points // 2),
+                                     (sums[..., end] - sums[..., begin]) / count, np.nan)
+    return means
 
-    Van Herk / Gil-Werman: prefix and suffix extremes within blocks of the window's width, so
-    the cost doesn't grow with the width (30 minutes at 1-second sampling is 3,601 points).
+
+def _previous_record(values: np.ndarray, seconds: np.ndarray, half_life: float) -> np.ndarray:
+    """For each t the largest of values[j] * 2 ** -((seconds[t] - seconds[j]) / half_life) over j < t
+    (0 before any): the bar a new record must clear, an old record counting for less as it ages.
+
+    In logarithms that is a running maximum, so it costs one accumulate."""
+    with np.errstate(divide="ignore"):
+        aged = np.log2(values) + seconds / half_life
+    before = np.full((*values.shape[:-1], 1), -np.inf)
+    best = np.maximum.accumulate(np.concatenate([before, aged[..., :-1]], axis=-1), axis=-1)
+    record: np.ndarray = np.exp2(best - seconds / half_life)
+    return record
+
+
+def _records(size: np.ndarray, seconds: np.ndarray, threshold: float, margin: float) -> np.ndarray:
+    """Points whose score is at least `threshold` and beats the aged record before it by `margin`."""
+    bar = (1.0 + margin) * _previous_record(size, seconds, RECORD_HALF_LIFE.total_seconds())
+    records: np.ndarray = (size >= threshold) & (size > bar)
+    return records
+
+
+@dataclass(frozen=True)
+class _Flags:
+    """What the model decided, in time order: hits, and the signed score that made each one."""
+
+    moments: np.ndarray  # datetime64[us], sorted
+    order: np.ndarray  # order[i] is the caller's index of the i-th point in time
+    values: np.ndarray
+    hits: np.ndarray  # bool
+    score: np.ndarray  # signed robust z at the scale where the point stands out most
+
+
+def _flag(timestamps: ArrayLike | Sequence[datetime] | Sequence[str], values: ArrayLike, *,
+          threshold: float, window: timedelta, seasonal_period: timedelta | None, seasons: int,
+          margin: float, direction: Direction) -> _Flags:
+    x = np.asarray(values, dtype=float)
+    if x.ndim not in (1, 2):
+        raise ValueError(f"expected a series or a row per series, got shape {x.shape}")
+    moments = _as_datetime64(timestamps)
+    n = x.shape[-1]
+    if len(moments) != n:
+        raise ValueError(f"{len(moments)} timestamps but {n} values")
+    if direction not in ("both", "up", "down"):
+        raise ValueError(f"direction must be 'both', 'up' or 'down', not {direction!r}")
+    order = np.argsort(moments, kind="stable")
+    moments, x = moments[order], x[..., order]
+    hits, score = np.zeros(x.shape, dtype=bool), np.zeros(x.shape)
+    seconds = (moments - moments[0]).astype(float) / 1e6 if n else np.empty(0)
+    steps = np.diff(seconds)
+    steps = steps[steps > 0]
+    if n <= MIN_HISTORY or steps.size == 0:
+        return _Flags(moments, order, x, hits, score)
+    step = float(np.median(steps))
+    window_points = max(MIN_HISTORY, round(window.total_seconds() / step))
+    min_history = max(MIN_HISTORY, window_points // 4)  # a fixed count: flags never wait for the future
+
+    residual = x
+    if seasonal_period is not None and seasons > 0:
+        period = seasonal_period.total_seconds()
+        lags = [_lag_indices(seconds, k * period, step / 2) for k in range(1, seasons + 1)]
+        # The median of the same phase over the past periods: one odd day doesn't become the
+        # reference. Until a period has passed there is none, and nothing is scored.
+        residual = x - _nan_median_rows(np.stack([_gather(x, lag) for lag in lags]))
+    raw = _trailing_stats(x, window_points, min_history)
+    # The spread a window may claim is floored by what the series has shown so far: a tenth of its
+    # raw spread or 2% of its level, the largest either has been. A flat hour can't make the next
+    # wiggle a 30-sigma event, and the floor is learnt online like everything else.
+    with np.errstate(invalid="ignore"):
+        floor = np.fmax.accumulate(np.nan_to_num(np.maximum(
+            SCALE_FLOOR_FRACTION * raw.sigma, LEVEL_FLOOR_FRACTION * np.abs(raw.median))), axis=-1)
+    for scale in SCALES:
+        points = max(1, round(scale.total_seconds() / step))
+        smoothed = _trailing_mean(residual, points)
+        trailing = _trailing_stats(smoothed, window_points, min_history)
+        # Averaging k points shrinks noise by sqrt(k), and so does the floor.
+        spread = np.maximum(trailing.sigma, floor / np.sqrt(points))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            z = np.nan_to_num(np.where(spread > 0, (smoothed - trailing.median) / spread, 0.0))
+        size = np.abs(z)
+        record = _records(size, seconds, threshold, margin)
+        if direction != "both":
+            record &= (z > 0) if direction == "up" else (z < 0)
+        hits |= record
+        score = np.where(size > np.abs(score), z, score)
+    # Records set while the first window fills are cheap (there is little to beat): they still
+    # raise the bar, but only a series that has shown a window's worth of behaviour raises alarms.
+    hits[..., :window_points] = False
+    return _Flags(moments, order, x, hits, score)
+
+
+def anomaly_flags(
+    timestamps: ArrayLike | Sequence[datetime] | Sequence[str],
+    values: ArrayLike,
+    *,
+    threshold: float = DEFAULT_THRESHOLD,
+    window: timedelta = DEFAULT_WINDOW,
+    seasonal_period: timedelta | None = DEFAULT_SEASONAL_PERIOD,
+    seasons: int = DEFAULT_SEASONS,
+    margin: float = RECORD_MARGIN,
+    direction: Direction = "both",
+) -> np.ndarray:
+    """Whether each point (in the caller's order) is anomalous: the one anomaly model. `values` is
+    one series, or a row per series sharing `timestamps` (a fleet's metric, judged in one pass).
+
+    Each point is judged only from the points before it in time (appending later points never
+    changes an earlier flag). The value, less the median of the same time on the last `seasons`
+    `seasonal_period`s (none: the value itself), is taken as is and averaged over the last
+    3 hours and the last day; at each of these scales it gets a robust z-score against the
+    previous `window` of the same quantity (median, 1.4826 * MAD, floored by the series' own
+    spread so far). A point is a hit when at some scale that z is at least `threshold` in size
+    and beats the largest the series has had at that scale before by `margin` (a fraction), an
+    old score counting half as much per RECORD_HALF_LIFE of age. Nothing is flagged within the
+    first `window` of data. Timestamps may be datetime64, datetimes, ISO strings or epoch seconds,
+    in any order; durations become points with the median sampling step (so "online" assumes
+    regular sampling, as metrics have).
     """
-    if half_width == 0:
-        return values.copy()
-    fill = -np.inf if reduce == "max" else np.inf
-    extreme = np.maximum if reduce == "max" else np.minimum
-    width = 2 * half_width + 1
-    n = len(values)
-    padded = np.concatenate([np.full(half_width, fill), np.where(np.isnan(values), fill, values)])
-    padded = np.concatenate([padded, np.full(-(-(n + 2 * half_width) // width) * width - len(padded), fill)])
-    blocks = padded.reshape(-1, width)
-    prefix = extreme.accumulate(blocks, axis=1).ravel()
-    suffix = extreme.accumulate(blocks[:, ::-1], axis=1)[:, ::-1].ravel()
-    # Window t is padded[t : t + width]: the end of its first block plus the start of the next.
-    result = extreme(suffix[:n], prefix[width - 1:width - 1 + n])
-    return np.where(result == fill, np.nan, result)
-
-
-def _seen(extremes: np.ndarray, lags: Sequence[np.ndarray], reduce: Literal["max", "min"]) -> np.ndarray:
-    """The extreme of `extremes` over the given lags: what the metric did around those times."""
-    return _nan_reduce(np.vstack([_gather(extremes, lag) for lag in lags]), reduce)
+    flags = _flag(timestamps, values, threshold=threshold, window=window, seasonal_period=seasonal_period,
+                  seasons=seasons, margin=margin, direction=direction)
+    result = np.zeros(flags.hits.shape, dtype=bool)
+    result[..., flags.order] = flags.hits
+    return result
 
 
 def _collapse(hits: np.ndarray, seconds: np.ndarray, gap: float) -> list[np.ndarray]:
@@ -329,99 +323,28 @@ def detect_anomalies(
     window: timedelta = DEFAULT_WINDOW,
     seasonal_period: timedelta | None = DEFAULT_SEASONAL_PERIOD,
     seasons: int = DEFAULT_SEASONS,
-    phase_tolerance: timedelta = PHASE_TOLERANCE,
     merge_gap: timedelta = MERGE_GAP,
-    margin: float = NOVELTY_MARGIN,
+    margin: float = RECORD_MARGIN,
     direction: Direction = "both",
 ) -> list[Anomaly]:
-    """Anomalous events in a metric series, oldest first.
-
-    A point is a hit when all of these hold:
-
-    - its robust z-score (trailing `window`, seasonal residual once a `seasonal_period` of
-      history exists) is at least `threshold` in size;
-    - it leaves the central 98% of that window's scored values by `margin` times the distance
-      from their median to that edge: high z inside the range the metric already spans (bursty
-      I/O, quantised counters) is how it behaves, not news;
-    - when the series spans more than a `seasonal_period`, its raw value is also outside what
-      the metric did within `phase_tolerance` of the same time of day on the last `seasons` days
-      (for the first period, which has no past days, the next ones), by the same margin: a
-      nightly backup spike is expected at 03:00 even when it would be odd at 15:00.
-
-    Daily patterns are only learnt from more than a day of history; given one day or less, the
-    first morning ramp after a quiet night can look new. Hits less than `merge_gap` apart become
-    one Anomaly, described by its most extreme point. Timestamps may be datetime64, datetimes,
-    ISO strings or epoch seconds, in any order; `window` and the other durations are converted to
-    points with the median sampling step.
-    """
-    x = _as_float_array(values)
-    moments = _as_datetime64(timestamps)
-    if len(moments) != len(x):
-        raise ValueError(f"{len(moments)} timestamps but {len(x)} values")
-    if direction not in ("both", "up", "down"):
-        raise ValueError(f"direction must be 'both', 'up' or 'down', not {direction!r}")
-    if len(x) <= MIN_HISTORY:
-        return []
-    order = np.argsort(moments, kind="stable")
-    moments, x = moments[order], x[order]
-    seconds = (moments - moments[0]).astype(float) / 1e6  # microseconds since the first point
-    steps = np.diff(seconds)
-    steps = steps[steps > 0]
-    if steps.size == 0:
-        return []
-    step = float(np.median(steps))
-
-    window_points = max(MIN_HISTORY, round(window.total_seconds() / step))
-    min_history = _default_min_history(window_points, len(x))
-    lags: list[np.ndarray] = []
-    if seasonal_period is not None:
-        period = seasonal_period.total_seconds()
-        for k in range(1, seasons + 1):
-            if k * period > seconds[-1]:
-                break
-            lags.append(_lag_indices(seconds, k * period, step / 2))
-    result = _score(x, window_points, lags, min_history)
-    trailing, z = result.trailing, result.z
-    sigma = np.maximum(trailing.sigma, result.floor)
-
-    with np.errstate(invalid="ignore"):
-        up = (z >= threshold) & (
-            result.scored > trailing.high + margin * np.maximum(trailing.high - trailing.median, sigma))
-        down = (z <= -threshold) & (
-            result.scored < trailing.low - margin * np.maximum(trailing.median - trailing.low, sigma))
-        if lags:
-            half_width = round(phase_tolerance.total_seconds() / step)
-            highs, lows = _rolling_extreme(x, half_width, "max"), _rolling_extreme(x, half_width, "min")
-            seen_high, seen_low = _seen(highs, lags, "max"), _seen(lows, lags, "min")
-            # The first period has no yesterday. In a batch of history it is compared with the days
-            # after it instead, so the first morning of a two-week series isn't news merely because
-            # a quiet night was all that came before it.
-            first = np.isnan(seen_high)
-            ahead = [_lag_indices(seconds, -k * period, step / 2) for k in range(1, len(lags) + 1)]
-            seen_high = np.where(first, _seen(highs, ahead, "max"), seen_high)
-            seen_low = np.where(first, _seen(lows, ahead, "min"), seen_low)
-            raw_median = result.raw.median
-            raw_sigma = np.maximum(result.raw.sigma, result.floor)
-            # Where that time of day has been seen before, the value must leave what it did then.
-            up &= ~(x <= seen_high + margin * np.maximum(seen_high - raw_median, raw_sigma))
-            down &= ~(x >= seen_low - margin * np.maximum(raw_median - seen_low, raw_sigma))
-    if direction == "up":
-        down[:] = False
-    elif direction == "down":
-        up[:] = False
-
-    hits = np.flatnonzero(up | down)
+    """The hits of `anomaly_flags` as events, oldest first: hits less than `merge_gap` apart are
+    one Anomaly, described by its most extreme point (the other arguments are anomaly_flags')."""
+    flags = _flag(timestamps, _as_float_array(values), threshold=threshold, window=window,
+                  seasonal_period=seasonal_period, seasons=seasons, margin=margin, direction=direction)
+    moments = flags.moments
+    seconds = (moments - moments[0]).astype(float) / 1e6 if len(moments) else np.empty(0)
     anomalies: list[Anomaly] = []
-    for event in _collapse(hits, seconds, merge_gap.total_seconds()):
-        peak = int(event[np.argmax(np.abs(z[event]))])
+    for event in _collapse(np.flatnonzero(flags.hits), seconds, merge_gap.total_seconds()):
+        peak = int(event[np.argmax(np.abs(flags.score[event]))])
         anomalies.append(Anomaly(
-            timestamp=moments[peak].astype(datetime), value=float(x[peak]), score=float(z[peak]),
-            index=int(order[peak]), start=moments[event[0]].astype(datetime),
-            end=moments[event[-1]].astype(datetime), points=len(event)))
+            timestamp=moments[peak].astype(datetime), value=float(flags.values[peak]),
+            score=float(flags.score[peak]), index=int(flags.order[peak]),
+            start=moments[event[0]].astype(datetime), end=moments[event[-1]].astype(datetime),
+            points=len(event)))
     return anomalies
 
 
-# -- 3. the plain baseline ---------------------------------------------------------------
+# -- 2. the plain baselines --------------------------------------------------------------
 
 
 def global_three_sigma(values: ArrayLike) -> np.ndarray:
@@ -435,7 +358,18 @@ def global_three_sigma(values: ArrayLike) -> np.ndarray:
         return np.flatnonzero(np.abs(x - mean) > 3.0 * std)
 
 
-# -- 4. change ranking -------------------------------------------------------------------
+def rolling_mad(values: ArrayLike, window: int, threshold: float = 3.0) -> np.ndarray:
+    """Indices of points more than `threshold` * 1.4826 * MAD from the median of the `window`
+    points before them: the usual online baseline (Hampel filter, trailing)."""
+    x = _as_float_array(values)
+    if window < 1:
+        raise ValueError("window must be at least 1 point")
+    trailing = _trailing_stats(x, window, max(1, min(window, MIN_HISTORY)))
+    with np.errstate(invalid="ignore"):
+        return np.flatnonzero(np.abs(x - trailing.median) > threshold * trailing.sigma)
+
+
+# -- 3. change ranking -------------------------------------------------------------------
 
 
 def _finite(values: ArrayLike) -> np.ndarray:
@@ -479,7 +413,7 @@ def rank_changes(recent: Mapping[str, ArrayLike],
     return sorted(ranked, key=lambda item: (-item[1], item[0]))
 
 
-# -- 5. trends ---------------------------------------------------------------------------
+# -- 4. trends ---------------------------------------------------------------------------
 
 
 def linear_trend(t_seconds: ArrayLike, values: ArrayLike) -> tuple[float, float, float]:
@@ -537,7 +471,7 @@ def time_to_threshold(t_seconds: ArrayLike, values: ArrayLike, threshold: float,
     return float(remaining) if remaining <= limit else None
 
 
-# -- 6. correlation ----------------------------------------------------------------------
+# -- 5. correlation ----------------------------------------------------------------------
 
 
 def correlation(a: ArrayLike, b: ArrayLike) -> float:

@@ -11,8 +11,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bench.nab_detection import evaluate, total
+from bench.nab_detection import Tally, evaluate, load_series, score, total
+from openmanager_core.__main__ import read_series_csv
 from openmanager_core.analysis import (
+    DEFAULT_THRESHOLD,
+    anomaly_flags,
     change_direction,
     change_ranking,
     correlation,
@@ -21,7 +24,7 @@ from openmanager_core.analysis import (
     lagged_correlation,
     linear_trend,
     rank_changes,
-    robust_zscores,
+    rolling_mad,
     time_to_threshold,
 )
 
@@ -41,133 +44,162 @@ def daily_series(days: int, seed: int) -> np.ndarray:
     return 50 + 30 * np.sin(2 * np.pi * t / DAY) + np.random.default_rng(seed).normal(0, 1.5, t.size)
 
 
-# -- robust_zscores ----------------------------------------------------------------------
+# -- the anomaly model (anomaly_flags / detect_anomalies) ---------------------------------
 
-
-def test_zscore_uses_only_the_points_before_it() -> None:
-    z = robust_zscores([1.0, 2.0, 3.0, 100.0], window=3, min_history=3)
-    assert np.isnan(z[:3]).all()  # not enough history yet
-    # Against [1, 2, 3]: median 2, MAD 1. Had 100 been in its own window, the median would be 2.5.
-    assert z[3] == pytest.approx((100 - 2) / 1.4826)
-
-
-def test_flat_stretches_give_finite_scores() -> None:
-    flat = np.full(200, 7.0)
-    assert (robust_zscores(flat, 50)[50:] == 0).all()
-    bump = flat.copy()
-    bump[150] = 7.5  # MAD of the window before it is 0
-    z = robust_zscores(bump, 50)
-    assert np.isfinite(z[50:]).all()
-    assert 1 < z[150] < 1e6
-
-
-def test_seasonal_scores_follow_the_same_phase_of_previous_periods() -> None:
-    values = daily_series(6, seed=3)
-    trough = 5 * DAY + 3 * DAY // 4  # 18:00 on day 6
-    values[trough] = 80.0  # a normal noon value, at the wrong time of day
-    seasonal = robust_zscores(values, DAY, seasonal_period=DAY)
-    plain = robust_zscores(values, DAY)
-    peaks = [day * DAY + DAY // 4 for day in range(2, 6)]
-    assert np.abs(seasonal[peaks]).max() < 3
-    assert seasonal[trough] > 10
-    assert abs(plain[trough]) < 2  # without the seasonal view it looks like any noon
-
-
-# -- detect_anomalies --------------------------------------------------------------------
+QUIET_DAYS = 4  # past the model's first window (3 days), in which nothing is flagged
 
 
 def test_injected_spike_is_found_at_its_index() -> None:
-    values = np.random.default_rng(1).normal(50, 2, 3 * DAY)
-    values[700] += 25
+    values = np.random.default_rng(1).normal(50, 2, 8 * DAY)
+    spike = QUIET_DAYS * DAY + 700
+    values[spike] += 25
     stamps = moments(values.size)
-    anomalies = detect_anomalies(stamps, values)
-    assert [a.index for a in anomalies] == [700]
-    (spike,) = anomalies
-    assert spike.timestamp == stamps[700].astype(datetime)
-    assert spike.value == values[700]
-    assert spike.score > 5
-    assert spike.direction == "up"
+    assert np.flatnonzero(anomaly_flags(stamps, values)).tolist() == [spike]
+    (found,) = detect_anomalies(stamps, values)
+    assert found.index == spike
+    assert found.timestamp == stamps[spike].astype(datetime)
+    assert found.value == values[spike]
+    assert found.score > DEFAULT_THRESHOLD
+    assert found.direction == "up"
+
+
+def test_a_level_shift_is_one_event_at_its_start() -> None:
+    values = np.random.default_rng(4).normal(50, 2, 8 * DAY)
+    shift = QUIET_DAYS * DAY + 100
+    values[shift:] += 15  # stays up: the new level is what the model must notice, once
+    stamps = moments(values.size)
+    (event,) = detect_anomalies(stamps, values)
+    assert stamps[shift] <= np.datetime64(event.start) <= stamps[shift] + np.timedelta64(1, "h")
+    assert event.direction == "up"
 
 
 @pytest.mark.parametrize("seed", range(5))
-def test_normal_noise_and_flat_series_raise_no_alarm(seed: int) -> None:
-    noisy = np.random.default_rng(seed).normal(50, 2, 14 * DAY)
+def test_noisy_seasonal_series_and_flat_ones_raise_no_event(seed: int) -> None:
+    noisy = daily_series(14, seed)
     assert detect_anomalies(moments(noisy.size), noisy) == []
-    assert detect_anomalies(moments(3 * DAY), np.full(3 * DAY, 42.0)) == []
-    assert detect_anomalies(moments(3 * DAY), np.zeros(3 * DAY)) == []
+    assert not anomaly_flags(moments(noisy.size), noisy).any()
+    assert detect_anomalies(moments(8 * DAY), np.full(8 * DAY, 42.0)) == []
+    assert detect_anomalies(moments(8 * DAY), np.zeros(8 * DAY)) == []
 
 
 def test_daily_peak_is_normal_but_an_off_phase_spike_is_not() -> None:
-    values = daily_series(7, seed=2)
+    values = daily_series(8, seed=2)
     stamps = moments(values.size)
     assert detect_anomalies(stamps, values) == []
     trough = 5 * DAY + 3 * DAY // 4
-    values[trough] = 80.0
+    values[trough] = 80.0  # what 06:00 reaches every day, at 18:00
     assert [a.index for a in detect_anomalies(stamps, values)] == [trough]
     # The seasonal comparison is what finds it: the value is ordinary for the day as a whole.
     assert detect_anomalies(stamps, values, seasonal_period=None) == []
 
 
-def test_a_sustained_shift_is_one_event() -> None:
-    values = np.random.default_rng(4).normal(50, 2, 3 * DAY)
-    values[600:630] += 30  # two and a half hours higher
-    anomalies = detect_anomalies(moments(values.size), values)
-    assert len(anomalies) == 1
-    assert anomalies[0].points > 1
-    assert 600 <= anomalies[0].index < 630
-    assert anomalies[0].start == moments(values.size)[600].astype(datetime)
+def test_a_repeat_of_what_the_series_already_did_is_not_news() -> None:
+    values = np.random.default_rng(3).normal(50, 2, 10 * DAY)
+    first, again = QUIET_DAYS * DAY, 7 * DAY
+    values[first] += 40
+    values[again] += 30  # smaller than the spike three days earlier
+    assert [a.index for a in detect_anomalies(moments(values.size), values)] == [first]
+    values[again] += 30  # now well beyond it
+    assert [a.index for a in detect_anomalies(moments(values.size), values)] == [first, again]
 
 
 def test_drops_are_found_and_direction_filters() -> None:
-    values = np.random.default_rng(5).normal(50, 2, 3 * DAY)
-    values[500] = 10.0
+    values = np.random.default_rng(5).normal(50, 2, 8 * DAY)
+    drop_at = QUIET_DAYS * DAY + 500
+    values[drop_at] = 10.0
     stamps = moments(values.size)
     (drop,) = detect_anomalies(stamps, values)
-    assert (drop.index, drop.direction) == (500, "down")
+    assert (drop.index, drop.direction) == (drop_at, "down")
     assert detect_anomalies(stamps, values, direction="up") == []
 
 
+@pytest.mark.parametrize("name", ["ec2_cpu_utilization_24ae8d.csv", "more/realKnownCause/nyc_taxi.csv"])
+def test_flags_are_online_appending_points_never_changes_earlier_ones(name: str) -> None:
+    timestamps, values = read_series_csv(NAB / name)
+    flags = anomaly_flags(timestamps, values)
+    assert flags.any()  # the property is about flags that exist
+    for end in (len(values) // 2, 2 * len(values) // 3, len(values) - 7):
+        assert np.array_equal(anomaly_flags(timestamps[:end], values[:end]), flags[:end])
+
+
+def test_a_matrix_is_judged_row_by_row_in_one_call() -> None:
+    rng = np.random.default_rng(12)
+    fleet = np.vstack([daily_series(6, seed) for seed in range(3)]) + rng.normal(0, 1, (3, 6 * DAY))
+    fleet[1, 5 * DAY] += 60
+    stamps = moments(fleet.shape[1])
+    together = anomaly_flags(stamps, fleet)
+    for row, values in enumerate(fleet):
+        assert np.array_equal(together[row], anomaly_flags(stamps, values))
+    assert np.flatnonzero(together[1]).tolist() == [5 * DAY]
+    assert not together[[0, 2]].any()
+
+
 def test_timestamp_forms_and_order_give_the_same_events() -> None:
-    values = np.random.default_rng(6).normal(50, 2, 2 * DAY)
-    values[400] += 30
+    values = np.random.default_rng(6).normal(50, 2, 6 * DAY)
+    spike = QUIET_DAYS * DAY + 400
+    values[spike] += 30
     start = datetime(2024, 3, 1, tzinfo=UTC)
     aware = [start + timedelta(seconds=STEP * i) for i in range(values.size)]
     epoch = np.array([moment.timestamp() for moment in aware])
     text = [moment.strftime("%Y-%m-%d %H:%M:%S") for moment in aware]
     expected = detect_anomalies(moments(values.size), values)
-    assert [a.index for a in expected] == [400]
+    assert [a.index for a in expected] == [spike]
     assert detect_anomalies(aware, values) == expected
     assert detect_anomalies(epoch, values) == expected
     assert detect_anomalies(text, values) == expected
     shuffle = np.random.default_rng(7).permutation(values.size)
     (shuffled,) = detect_anomalies(epoch[shuffle], values[shuffle])
-    assert shuffle[shuffled.index] == 400  # index refers to the caller's order
+    assert shuffle[shuffled.index] == spike  # index refers to the caller's order
     assert shuffled.timestamp == expected[0].timestamp
+    assert np.flatnonzero(anomaly_flags(epoch[shuffle], values[shuffle])).tolist() == [shuffled.index]
 
 
 def test_mismatched_lengths_are_an_error() -> None:
     with pytest.raises(ValueError, match="timestamps"):
         detect_anomalies(moments(10), np.zeros(11))
+    with pytest.raises(ValueError, match="shape"):
+        anomaly_flags(moments(10), np.zeros((2, 2, 10)))
 
 
 # -- on real data: NAB -------------------------------------------------------------------
 
 
 def test_nab_data_keeps_its_licence() -> None:
-    assert "Numenta" in (NAB / "LICENSE.txt").read_text()
-    labelled = json.loads((NAB / "windows.json").read_text())
-    assert sorted(labelled) == sorted(p.name for p in NAB.glob("*.csv"))
+    for folder in (NAB, NAB / "more"):
+        assert "Numenta" in (folder / "LICENSE.txt").read_text()
+        labelled = json.loads((folder / "windows.json").read_text())
+        assert sorted(labelled) == sorted(str(p.relative_to(folder)) for p in folder.glob("**/*.csv")
+                                          if folder == NAB / "more" or p.parent == NAB)
 
 
-def test_on_nab_we_find_as_many_windows_as_three_sigma_with_far_fewer_false_alarms() -> None:
-    rows = evaluate(NAB, repeat=1)
-    assert len(rows) == 5
-    summary = total(rows)
-    ours, baseline = summary.ours, summary.baseline
-    assert baseline.found >= 5 and baseline.false_alarms >= 20  # the comparison means something
-    assert ours.found >= baseline.found
-    # Measured: 10 false alarms against 3-sigma's 53; half of 3-sigma's leaves a wide margin.
-    assert ours.false_alarms * 2 <= baseline.false_alarms
+def test_bench_scoring_counts_windows_and_false_events_as_specified() -> None:
+    stamps = np.datetime64("2024-01-01T00:00", "us") + np.arange(48) * np.timedelta64(30, "m")
+    windows = [(stamps[4], stamps[8]), (stamps[20], stamps[24]), (stamps[40], stamps[44])]
+    flags = np.zeros(48, dtype=bool)
+    flags[[5, 6, 8]] = True  # three points in the first window: it is found, once
+    flags[[12, 13, 14]] = True  # a run outside, 30 minutes apart: one false event
+    flags[16] = True  # 1 h after 14: still the same event (a new one needs a gap over an hour)
+    flags[30] = True  # 7 h later: a second false event
+    flags[44] = True  # on the last window's end: found
+    tally = score(stamps, flags, windows)
+    assert tally == Tally(windows=3, found=2, false_events=2)
+    # precision 2 / 4, recall 2 / 3
+    assert tally.f1 == pytest.approx(2 * 0.5 * (2 / 3) / (0.5 + 2 / 3))
+    assert score(stamps, np.zeros(48, dtype=bool), windows) == Tally(3, 0, 0)
+    assert Tally(3, 0, 0).f1 == 0.0
+
+
+def test_on_all_33_nab_series_the_model_beats_both_baselines() -> None:
+    series = load_series(NAB)
+    assert len(series) == 33 and len({s.category for s in series}) == 6
+    results = evaluate(series)
+    ours, three_sigma, mad = (total(results[name]) for name in ("ours", "3σ", "rolling MAD"))
+    assert ours.windows == three_sigma.windows == mad.windows == 52
+    # Measured: F1 0.51 against 0.25 and 0.09; the margins leave room for noise-free refactors only.
+    assert ours.f1 >= 0.45
+    assert ours.f1 >= 1.5 * max(three_sigma.f1, mad.f1)
+    # No labelled anomaly, no alarm: the series without anomalies raise nothing.
+    assert results["ours"]["artificialNoAnomaly"].false_events == 0
 
 
 def test_three_sigma_baseline() -> None:
@@ -176,6 +208,15 @@ def test_three_sigma_baseline() -> None:
     assert 123 in global_three_sigma(values)
     assert global_three_sigma(np.full(50, 3.0)).size == 0
     assert global_three_sigma([np.nan, 1.0, 1.0, 1.0]).size == 0
+
+
+def test_rolling_mad_baseline_judges_each_point_by_the_window_before_it() -> None:
+    values = np.random.default_rng(10).normal(0, 1, 500)
+    values[300] = 20
+    assert 300 in rolling_mad(values, 100)
+    assert rolling_mad(np.full(50, 3.0), 10).size == 0
+    with pytest.raises(ValueError, match="window"):
+        rolling_mad(values, 0)
 
 
 # -- change ranking ----------------------------------------------------------------------

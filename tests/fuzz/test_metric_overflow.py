@@ -17,8 +17,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from openmanager_core.catalogue import Catalogue
-from openmanager_core.models import Incident, IncidentType, Severity
 from openmanager_core.metrics import METRICS
+from openmanager_core.models import Incident, IncidentType, Severity
 from openmanager_core.simulator import Simulator, frames_to_samples
 from tests.fuzz.strategies import BIG_INTS
 from tests.fuzz.target import AUTH, MOUNT, assert_clean_answer, build

@@ -9,6 +9,7 @@ from collections.abc import Callable, Hashable, Iterable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cached_property
 from typing import Generic, TypeVar
 
 import numpy as np
@@ -34,6 +35,7 @@ from .store import DeploymentRun, Store
 
 MAX_HISTORY_MINUTES = 7 * 24 * 60
 MAX_HISTORY_POINTS = 1440
+SERVER_STATES_KEPT = 256
 
 
 class UnknownServer(LookupError):
@@ -112,6 +114,18 @@ class StoreView:
     deployed: Sequence[tuple[Server, datetime]]
     incidents: Sequence[Incident]
 
+    @cached_property
+    def _deployed_at(self) -> dict[int, datetime]:
+        return {server.position: at for server, at in self.deployed}
+
+    def deployed_at(self, position: int) -> datetime | None:
+        """When `position` was deployed, or None while it is not."""
+        return self._deployed_at.get(position)
+
+    def deployed_through(self, position: int) -> bool:
+        """Whether positions 1..position are all deployed (`deployed` is in position order)."""
+        return position <= len(self.deployed) and self.deployed[position - 1][0].position == position
+
 
 @dataclass(frozen=True)
 class FleetNow:
@@ -162,6 +176,9 @@ class Fleet:
         self._views: OncePerKey[int, StoreView] = OncePerKey(keep=1)
         self._snapshots: OncePerKey[tuple[datetime, int | None], FleetNow] = OncePerKey(keep=2)
         self._states: OncePerKey[tuple[datetime, int | None, Lang], list[ServerState]] = OncePerKey(keep=4)
+        # One server's state (the answer to a deploy), per second, store version and language.
+        self._server_states: OncePerKey[tuple[datetime, int | None, str, Lang], ServerState] = \
+            OncePerKey(keep=SERVER_STATES_KEPT)
 
     @property
     def total(self) -> int:
@@ -181,10 +198,14 @@ class Fleet:
         )
 
     def deployment(self) -> DeploymentState:
-        return self._state(self.store.deployed_count())
+        """Where the deployment stands: no transaction while the store is unchanged (see _view)."""
+        return self._state(len(self._view().deployed))
 
     def deploy_next(self, current_count: int | None = None) -> DeployResult:
-        """Deploy position currentCount+1 (idempotently), or the next one atomically."""
+        """Deploy position currentCount+1 (idempotently), or the next one atomically.
+
+        A replay (position currentCount+1 already deployed, as the current store version shows)
+        writes nothing and takes no lock: the guide's client repeats its last count."""
         now = self.clock()
         if current_count is not None:
             if current_count > self.total:
@@ -193,6 +214,9 @@ class Fleet:
             if current_count == self.total:
                 return DeployResult(None, self.deployment())
             position = current_count + 1
+            view = self._view()
+            if view.deployed_through(position):
+                return DeployResult(self.catalogue.at(position), self._state(len(view.deployed)))
             count = self.store.deploy_through(position, now)
         else:
             claimed = self.store.deploy_next(self.total, now)
@@ -285,14 +309,24 @@ class Fleet:
                          states=self._compose(snapshot, rows[offset:offset + limit], lang))
 
     def state(self, key: str, lang: Lang = "ko", at: datetime | None = None) -> ServerState:
+        """One deployed server's state at `at`; without it, computed once per whole second and
+        store version for the whole process (as `now` is), from the store view of that version."""
         server = self.resolve(key)
-        at = at or self.clock()
-        deployed_at = self.store.deployed_at(server.position)
+        view = self._view()
+        deployed_at = view.deployed_at(server.position)
         if deployed_at is None:
             raise NotDeployed(server.hostname)
-        incidents = [i for i in self.store.incidents() if i.server_id == server.id]
-        snapshot = self._judge(at, StoreView(None, [(server, deployed_at)], incidents))
-        return self._compose(snapshot, [0], lang)[0]
+
+        def compute(moment: datetime) -> ServerState:
+            incidents = [i for i in view.incidents if i.server_id == server.id]
+            snapshot = self._judge(moment, StoreView(None, [(server, deployed_at)], incidents))
+            return self._compose(snapshot, [0], lang)[0]
+
+        if at is not None:
+            return compute(at)
+        now = self.clock()
+        return self._server_states.get((now.replace(microsecond=0), view.version, server.id, lang),
+                                       lambda: compute(now))
 
     def _judge(self, at: datetime, view: StoreView) -> FleetNow:
         """Metrics of every server in `view` at `at` in one vectorised pass, judged together by

@@ -1,4 +1,8 @@
-"""Request dependencies: the shared fleet and the caller's language."""
+"""Request dependencies: the shared fleet and the caller's language.
+
+Both are `async def` though they never wait: FastAPI runs a plain `def` dependency in its thread
+pool, one hop to a worker thread and back per dependency per request.
+"""
 
 from __future__ import annotations
 
@@ -10,11 +14,11 @@ from ..fleet import Fleet
 from ..i18n import Lang, from_accept_language
 
 
-def get_fleet(request: Request) -> Fleet:
+async def get_fleet(request: Request) -> Fleet:
     return request.app.state.fleet_provider()
 
 
-def get_lang(accept_language: Annotated[str | None, Header()] = None) -> Lang:
+async def get_lang(accept_language: Annotated[str | None, Header()] = None) -> Lang:
     return from_accept_language(accept_language)
 
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Query, Request
+from fastapi import APIRouter, Body, Query, Request, Response
+from starlette.concurrency import run_in_threadpool
 
-from ...i18n import t
+from ...fleet import Fleet
+from ...i18n import Lang, t
 from ...models import (
     FleetSummaryResponse,
     MetricHistoryResponse,
@@ -15,6 +17,7 @@ from ...models import (
     ServerListResponse,
     ServerResponse,
     Status,
+    WireModel,
 )
 from ..auth import require_demo_change
 from ..deps import FleetDep, LangDep
@@ -26,13 +29,30 @@ DEFAULT_PAGE = 100
 MAX_PAGE = 1000
 
 
+def json_answer(model: WireModel) -> Response:
+    """The model as JSON, serialised once: returned as is, FastAPI skips its own dump, re-validation
+    against `response_model` and second encoding (the hot `/servers/next` answers)."""
+    return Response(model.model_dump_json(), media_type="application/json")
+
+
+def _fleet(request: Request) -> Fleet:
+    return request.app.state.fleet_provider()
+
+
+# The `/servers/next` routes are async and do all their work in one hop to the thread pool (store
+# reads may wait, the first call may open the store), rather than one hop for a FleetDep and another
+# for the route.
 @router.get("/next", response_model=NextServerResponse)
-def deployment_status(fleet: FleetDep, lang: LangDep) -> NextServerResponse:
+async def deployment_status(request: Request, lang: LangDep) -> Response:
     """Where the sequential deployment stands; deploys nothing."""
-    state = fleet.deployment()
+    return await run_in_threadpool(_deployment_status, request, lang)
+
+
+def _deployment_status(request: Request, lang: Lang) -> Response:
+    state = _fleet(request).deployment()
     message = (t("complete", lang) if state.is_complete else
                t("status", lang, current=state.current_count, total=state.total_servers))
-    return NextServerResponse(success=True, server=None, message=message, **state.model_dump())
+    return json_answer(NextServerResponse(success=True, server=None, message=message, **state.model_dump()))
 
 
 def _cross_site(request: Request) -> bool:
@@ -44,8 +64,8 @@ def _cross_site(request: Request) -> bool:
     return origin is not None and origin != f"{request.url.scheme}://{request.url.netloc}"
 
 
-def deploy_next(fleet: FleetDep, lang: LangDep, http_request: Request,
-                body: Annotated[NextServerRequest | None, Body()] = None) -> NextServerResponse:
+async def deploy_next(lang: LangDep, http_request: Request,
+                      body: Annotated[NextServerRequest | None, Body()] = None) -> Response:
     """Deploy the next server (or position currentCount+1, idempotently); `reset` empties.
 
     Deploying is open; `reset` needs an admin credential or `open_demo` (see api/auth.py). The
@@ -60,16 +80,22 @@ def deploy_next(fleet: FleetDep, lang: LangDep, http_request: Request,
     request = body or NextServerRequest()
     if request.reset:
         require_demo_change(http_request)
+    return await run_in_threadpool(_deploy_next, http_request, request, lang)
+
+
+def _deploy_next(http_request: Request, request: NextServerRequest, lang: Lang) -> Response:
+    fleet = _fleet(http_request)
+    if request.reset:
         state = fleet.reset()
-        return NextServerResponse(success=True, server=None, message=t("reset", lang),
-                                  **state.model_dump())
+        return json_answer(NextServerResponse(success=True, server=None, message=t("reset", lang),
+                                              **state.model_dump()))
     result = fleet.deploy_next(request.current_count)
     if result.server is None:
-        return NextServerResponse(success=True, server=None, message=t("complete", lang),
-                                  **result.state.model_dump())
-    return NextServerResponse(success=True, server=fleet.state(result.server.id, lang),
-                              message=t("deployed", lang, hostname=result.server.hostname),
-                              **result.state.model_dump())
+        return json_answer(NextServerResponse(success=True, server=None, message=t("complete", lang),
+                                              **result.state.model_dump()))
+    return json_answer(NextServerResponse(
+        success=True, server=fleet.state(result.server.id, lang),
+        message=t("deployed", lang, hostname=result.server.hostname), **result.state.model_dump()))
 
 
 # Declared here rather than by decorator: only add_api_route takes strict_content_type.

@@ -88,22 +88,47 @@ class OncePerKey(Generic[K, V]):
         self._entries: OrderedDict[K, Future[V]] = OrderedDict()
 
     def get(self, key: K, compute: Callable[[], V]) -> V:
+        entry, mine = self._claim(key)
+        if mine:
+            self._compute(key, entry, compute)
+        return entry.result()
+
+    def get_at_hand(self, key: K, compute: Callable[[], V]) -> V | None:
+        """As `get`, but None rather than waiting while another thread computes the value."""
+        entry, mine = self._claim(key)
+        if mine:
+            self._compute(key, entry, compute)
+        elif not entry.done():
+            return None
+        return entry.result()
+
+    def peek(self, key: K) -> V | None:
+        """The value if it is computed already; None otherwise (never computes nor waits)."""
         with self._lock:
             entry = self._entries.get(key)
-            mine = entry is None
-            if entry is None:
-                entry = self._entries[key] = Future()
-                while len(self._entries) > self._keep:
-                    self._entries.popitem(last=False)
-        if mine:
-            try:
-                entry.set_result(compute())
-            except BaseException as exc:
-                entry.set_exception(exc)
-                with self._lock:
-                    if self._entries.get(key) is entry:
-                        del self._entries[key]
+        if entry is None or not entry.done() or entry.exception() is not None:
+            return None
         return entry.result()
+
+    def _claim(self, key: K) -> tuple[Future[V], bool]:
+        """The key's entry, and whether this caller made it (and so computes it)."""
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is not None:
+                return entry, False
+            entry = self._entries[key] = Future()
+            while len(self._entries) > self._keep:
+                self._entries.popitem(last=False)
+            return entry, True
+
+    def _compute(self, key: K, entry: Future[V], compute: Callable[[], V]) -> None:
+        try:
+            entry.set_result(compute())
+        except BaseException as exc:
+            entry.set_exception(exc)
+            with self._lock:
+                if self._entries.get(key) is entry:
+                    del self._entries[key]
 
 
 @dataclass(frozen=True)
@@ -201,6 +226,22 @@ class Fleet:
         """Where the deployment stands: no transaction while the store is unchanged (see _view)."""
         return self._state(len(self._view().deployed))
 
+    def deployment_at_hand(self) -> DeploymentState | None:
+        """`deployment()` if it needs no wait (see _view_at_hand), else None."""
+        view = self._view_at_hand()
+        return None if view is None else self._state(len(view.deployed))
+
+    def replay_at_hand(self, current_count: int, lang: Lang) -> tuple[DeploymentState, ServerState] | None:
+        """A replayed `deploy_next(current_count)` (position currentCount+1 already deployed) answered
+        without any wait: the deployment state and that server's state. None when answering needs
+        the store or another thread's result; `deploy_next` and `state` then do."""
+        view = self._view_at_hand()
+        position = current_count + 1
+        if view is None or not 0 <= current_count < self.total or not view.deployed_through(position):
+            return None
+        state = self._server_states.get_at_hand(*self._server_state(self.catalogue.at(position), view, lang))
+        return None if state is None else (self._state(len(view.deployed)), state)
+
     def deploy_next(self, current_count: int | None = None) -> DeployResult:
         """Deploy position currentCount+1 (idempotently), or the next one atomically.
 
@@ -266,6 +307,12 @@ class Fleet:
             raise UnknownServer(key)
         return server
 
+    def _view_at_hand(self) -> StoreView | None:
+        """The store view of the current version if telling the version needs no wait (a SQLite
+        file) and the view is read already; None otherwise. For callers in an event loop."""
+        version = self.store.version_at_hand()
+        return None if version is None else self._views.peek(version)
+
     def _view(self) -> StoreView:
         """Deployments and active incidents, read once per store version. The version is read
         first, so what is kept under it is never older than it."""
@@ -313,20 +360,24 @@ class Fleet:
         store version for the whole process (as `now` is), from the store view of that version."""
         server = self.resolve(key)
         view = self._view()
+        if at is not None:
+            return self._state_at(server, view, lang, at)
+        return self._server_states.get(*self._server_state(server, view, lang))
+
+    def _server_state(self, server: Server, view: StoreView, lang: Lang
+                      ) -> tuple[tuple[datetime, int | None, str, Lang], Callable[[], ServerState]]:
+        """The key of `server`'s shared state now, and how to compute it."""
+        now = self.clock()
+        return ((now.replace(microsecond=0), view.version, server.id, lang),
+                lambda: self._state_at(server, view, lang, now))
+
+    def _state_at(self, server: Server, view: StoreView, lang: Lang, at: datetime) -> ServerState:
         deployed_at = view.deployed_at(server.position)
         if deployed_at is None:
             raise NotDeployed(server.hostname)
-
-        def compute(moment: datetime) -> ServerState:
-            incidents = [i for i in view.incidents if i.server_id == server.id]
-            snapshot = self._judge(moment, StoreView(None, [(server, deployed_at)], incidents))
-            return self._compose(snapshot, [0], lang)[0]
-
-        if at is not None:
-            return compute(at)
-        now = self.clock()
-        return self._server_states.get((now.replace(microsecond=0), view.version, server.id, lang),
-                                       lambda: compute(now))
+        incidents = [i for i in view.incidents if i.server_id == server.id]
+        snapshot = self._judge(at, StoreView(None, [(server, deployed_at)], incidents))
+        return self._compose(snapshot, [0], lang)[0]
 
     def _judge(self, at: datetime, view: StoreView) -> FleetNow:
         """Metrics of every server in `view` at `at` in one vectorised pass, judged together by

@@ -199,21 +199,33 @@ class _SqliteChangeWatch:
 
     def version(self) -> int:
         with self._lock:
+            return self._read()
+
+    def version_at_hand(self) -> int | None:
+        """The version, or None rather than waiting while another thread asks."""
+        if not self._lock.acquire(blocking=False):
+            return None
+        try:
+            return self._read()
+        finally:
+            self._lock.release()
+
+    def _read(self) -> int:
+        try:
+            cursor = self._connection.cursor()
             try:
-                cursor = self._connection.cursor()
-                try:
-                    data_version = cursor.execute("PRAGMA data_version").fetchone()[0]
-                    if data_version != self._seen:
-                        row = cursor.execute("SELECT version FROM store_version WHERE id = ?",
-                                             (VERSION_ROW,)).fetchone()
-                        if row is None:
-                            raise StoreUnavailable("the store_version row is missing")
-                        self._version, self._seen = int(row[0]), data_version
-                finally:
-                    cursor.close()
-            except sqlite3.OperationalError as exc:
-                raise StoreUnavailable(str(exc)) from exc
-            return self._version
+                data_version = cursor.execute("PRAGMA data_version").fetchone()[0]
+                if data_version != self._seen:
+                    row = cursor.execute("SELECT version FROM store_version WHERE id = ?",
+                                         (VERSION_ROW,)).fetchone()
+                    if row is None:
+                        raise StoreUnavailable("the store_version row is missing")
+                    self._version, self._seen = int(row[0]), data_version
+            finally:
+                cursor.close()
+        except sqlite3.OperationalError as exc:
+            raise StoreUnavailable(str(exc)) from exc
+        return self._version
 
 
 def _sqlite_engine(url: str) -> Engine:
@@ -335,6 +347,11 @@ class Store:
                 return int(conn.execute(VERSION_QUERY).scalar_one())
         except OperationalError as exc:
             raise StoreUnavailable(str(exc.orig)) from exc
+
+    def version_at_hand(self) -> int | None:
+        """`version()` if telling it needs no network and no wait for another thread (a SQLite
+        file whose watch is free), else None: for callers in an event loop."""
+        return None if self._watch is None else self._watch.version_at_hand()
 
     @staticmethod
     def _changed(conn: Connection) -> None:

@@ -1,8 +1,4 @@
-"""Request dependencies: the shared fleet and the caller's language.
-
-Both are `async def` though they never wait: FastAPI runs a plain `def` dependency in its thread
-pool, one hop to a worker thread and back per dependency per request.
-"""
+"""Request dependencies: the shared fleet and the caller's language."""
 
 from __future__ import annotations
 
@@ -14,10 +10,22 @@ from ..fleet import Fleet
 from ..i18n import Lang, from_accept_language
 
 
-async def get_fleet(request: Request) -> Fleet:
+def get_fleet(request: Request) -> Fleet:
+    """In the thread pool (a plain `def`): the first call builds the fleet, which opens the store."""
     return request.app.state.fleet_provider()
 
 
+def fleet_at_hand(request: Request) -> Fleet | None:
+    """The fleet if getting it cannot wait, for a route answering in the event loop: the process's
+    shared one once built (its provider's `peek`), or what a provider without `peek` returns (the
+    tests' own fleets); None while the shared one is still to be built."""
+    provider = request.app.state.fleet_provider
+    peek = getattr(provider, "peek", None)
+    return peek() if peek is not None else provider()
+
+
+# `async def` since it never waits: FastAPI runs a plain `def` dependency in its thread pool, a hop
+# to a worker thread and back on every request.
 async def get_lang(accept_language: Annotated[str | None, Header()] = None) -> Lang:
     return from_accept_language(accept_language)
 

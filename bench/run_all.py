@@ -179,15 +179,25 @@ def prepare(live: LiveServer, fleet_size: int) -> None:
 # -------------------------------------------------------------------------- measures
 
 
-def next_load(live: LiveServer, seconds: float) -> dict[tuple[str, int], LoadResult]:
-    """GET, and POST with `currentCount` (the guide's client; idempotent once deployed), at 1/8/32."""
-    url = live.url + NEXT
-    requests = {"GET": [build_request(url)],
-                "POST": [build_request(url, "POST", json.dumps({"currentCount": n}).encode())
-                         for n in range(20)]}
-    return {(method, clients): run_load(url, requests[method], clients, seconds=seconds,
-                                        server_pid=live.process.pid)
-            for method in ("GET", "POST") for clients in (1, 8, 32)}
+Loads = dict[tuple[str, int], LoadResult]
+
+
+def next_load(ours: LiveServer, floor: LiveServer, seconds: float) -> tuple[Loads, Loads]:
+    """GET, and POST with `currentCount` (the guide's client; idempotent once deployed), at 1/8/32
+    clients, on ours and on the floor: each level on the floor, then at once on ours, so the two
+    see the same load from the rest of this shared machine."""
+    on_ours: Loads = {}
+    on_floor: Loads = {}
+    for method in ("GET", "POST"):
+        for clients in (1, 8, 32):
+            for live, figures in ((floor, on_floor), (ours, on_ours)):
+                url = live.url + NEXT
+                requests = ([build_request(url)] if method == "GET" else
+                            [build_request(url, "POST", json.dumps({"currentCount": n}).encode())
+                             for n in range(20)])
+                figures[(method, clients)] = run_load(url, requests, clients, seconds=seconds,
+                                                      server_pid=live.process.pid)
+    return on_ours, on_floor
 
 
 def ai_post(live: LiveServer, runs: int) -> list[float]:
@@ -270,7 +280,7 @@ def page_renders(runs: int) -> str | None:
         return f"bench/page_render.py failed: {type(exc).__name__}: {str(exc).splitlines()[0]}"
 
 
-def next_rows(ours: dict[tuple[str, int], LoadResult], floor: dict[tuple[str, int], LoadResult]) -> list[Row]:
+def next_rows(ours: Loads, floor: Loads) -> list[Row]:
     """`/api/servers/next` beside the floor: the guide's 100 ms, and issue 9's targets at 8 and 32 clients."""
     rows: list[Row] = []
     for method in ("GET", "POST"):
@@ -295,11 +305,11 @@ def next_rows(ours: dict[tuple[str, int], LoadResult], floor: dict[tuple[str, in
     return rows
 
 
-def floor_load(directory: Path, seconds: float) -> dict[tuple[str, int], LoadResult]:
-    """The bare st.App floor under the same load as `/api/servers/next`."""
-    print("floor: bare st.App with one FastAPI route ...", flush=True)
-    with server(directory, target=BASELINE) as live:
-        return next_load(live, seconds)
+def measure_next(directory: Path, live: LiveServer, seconds: float) -> list[Row]:
+    """`/api/servers/next` of `live` (20 servers, deployed) beside the floor, started for it."""
+    print("floor: bare st.App with one FastAPI route, beside OpenManager ...", flush=True)
+    with server(directory, target=BASELINE) as floor:
+        return next_rows(*next_load(live, floor, seconds))
 
 
 # ------------------------------------------------------------------------------ main
@@ -308,24 +318,21 @@ def floor_load(directory: Path, seconds: float) -> dict[tuple[str, int], LoadRes
 def run_next(seconds: float) -> str:
     """Only the floor and `/api/servers/next`: the table printed, bench/results/latest.md left alone."""
     with tempfile.TemporaryDirectory(prefix="openmanager-bench-") as tmp:
-        floor = floor_load(Path(tmp), seconds)
         print("OpenManager, 20 servers ...", flush=True)
         with server(Path(tmp)) as live:
             prepare(live, 20)
-            ours = next_load(live, seconds)
-    return f"{header(seconds, None)}\n\n{as_text(table(next_rows(ours, floor)))}\n"
+            rows = measure_next(Path(tmp), live, seconds)
+    return f"{header(seconds, None)}\n\n{as_text(table(rows))}\n"
 
 
 def run(seconds: float, ai_runs: int, sessions: int, page_runs: int | None, watch_seconds: float) -> str:
     rows: list[Row] = []
     with tempfile.TemporaryDirectory(prefix="openmanager-bench-") as tmp:
         directory = Path(tmp)
-        floor = floor_load(directory, seconds)
-
         print("OpenManager, 20 servers ...", flush=True)
         with server(directory) as live:
             prepare(live, 20)
-            rows += next_rows(next_load(live, seconds), floor)
+            rows += measure_next(directory, live, seconds)
             scale = {20: _ai_and_fleet(live, ai_runs, with_stream=True)}
             held = hold_sessions(live.url, live.process.pid, sessions)
             rows.append(Row(f"server RSS after {held.sessions} browser-like sessions", held.rss_after_mb,

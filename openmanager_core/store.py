@@ -174,11 +174,6 @@ def utc(moment: datetime) -> datetime:
 VERSION_QUERY = select(store_version.c.version).where(store_version.c.id == VERSION_ROW)
 
 
-def _is_sqlite_file(engine: Engine) -> bool:
-    """A SQLite database in a file (an in-memory one is private to each connection)."""
-    return engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:")
-
-
 class _SqliteChangeWatch:
     """The store version of a SQLite file, read again only after someone committed.
 
@@ -269,7 +264,7 @@ class Store:
                                         max_overflow=POOL_OVERFLOW)
             self._insert = postgresql.insert
         self.migrate()
-        self._watch = _SqliteChangeWatch(self.engine) if _is_sqlite_file(self.engine) else None
+        self._watch = _SqliteChangeWatch(self.engine) if url.startswith("sqlite") else None
 
     @contextmanager
     def _tx(self) -> Iterator[Connection]:
@@ -336,7 +331,7 @@ class Store:
         """A number that grows with every change to deployments, the run or incidents, on any replica.
 
         Asked before every read of the fleet, so it costs no transaction: on a SQLite file, one
-        `PRAGMA data_version` while nobody committed (see _SqliteChangeWatch); elsewhere, one
+        `PRAGMA data_version` while nobody committed (see _SqliteChangeWatch); on PostgreSQL, one
         autocommit read of the version row.
         """
         if self._watch is not None:
@@ -349,8 +344,8 @@ class Store:
             raise StoreUnavailable(str(exc.orig)) from exc
 
     def version_at_hand(self) -> int | None:
-        """`version()` if telling it needs no network and no wait for another thread (a SQLite
-        file whose watch is free), else None: for callers in an event loop."""
+        """`version()` if telling it needs no network and no wait for another thread (SQLite, its
+        watch free), else None: for callers in an event loop."""
         return None if self._watch is None else self._watch.version_at_hand()
 
     @staticmethod

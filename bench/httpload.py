@@ -9,10 +9,12 @@ from the first byte written to the last byte of the body read.
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
 import statistics
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urlsplit
 
 
@@ -23,6 +25,14 @@ class LoadResult:
     errors: int  # answers other than 2xx, and broken connections
     seconds: float
     latencies: list[float]  # seconds, successful requests only
+    server_cpu_seconds: float | None = None  # the server process's CPU over the measured seconds
+
+    @property
+    def cpu_per_request(self) -> float | None:
+        """Server CPU seconds per request: what the shared machine's noise disturbs least."""
+        if self.server_cpu_seconds is None or not self.requests:
+            return None
+        return self.server_cpu_seconds / self.requests
 
     @property
     def rps(self) -> float:
@@ -108,21 +118,38 @@ async def _client(host: str, port: int, requests: list[bytes], start: float, sto
         writer.close()
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (all its threads), from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def _cpu_between(pid: int, start: float, stop: float) -> float:
+    await asyncio.sleep(max(0.0, start - time.perf_counter()))
+    before = cpu_seconds(pid)
+    await asyncio.sleep(max(0.0, stop - time.perf_counter()))
+    return cpu_seconds(pid) - before
+
+
 async def _run(url: str, requests: list[bytes], clients: int, seconds: float, warmup: float,
-               max_requests: int) -> LoadResult:
+               max_requests: int, server_pid: int | None) -> LoadResult:
     parts = urlsplit(url)
     host, port = parts.hostname or "127.0.0.1", parts.port or 80
     latencies: list[float] = []
     errors: list[int] = []
     start = time.perf_counter() + warmup
     stop = start + seconds
+    cpu = None if server_pid is None else asyncio.ensure_future(_cpu_between(server_pid, start, stop))
     await asyncio.gather(*(_client(host, port, requests, start, stop, max_requests, latencies, errors)
                            for _ in range(clients)))
     elapsed = min(time.perf_counter(), stop) - start
-    return LoadResult(clients, len(latencies) + len(errors), len(errors), elapsed, latencies)
+    return LoadResult(clients, len(latencies) + len(errors), len(errors), elapsed, latencies,
+                      None if cpu is None else await cpu)
 
 
 def run_load(url: str, requests: list[bytes], clients: int, *, seconds: float = 3.0,
-             warmup: float = 0.5, max_requests_per_client: int = 20_000) -> LoadResult:
-    """`clients` keep-alive connections sending `requests` in turn for `seconds` after a warm-up."""
-    return asyncio.run(_run(url, requests, clients, seconds, warmup, max_requests_per_client))
+             warmup: float = 0.5, max_requests_per_client: int = 20_000,
+             server_pid: int | None = None) -> LoadResult:
+    """`clients` keep-alive connections sending `requests` in turn for `seconds` after a warm-up;
+    with `server_pid`, that process's CPU time over the measured seconds too."""
+    return asyncio.run(_run(url, requests, clients, seconds, warmup, max_requests_per_client, server_pid))

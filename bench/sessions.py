@@ -13,7 +13,6 @@ id and interval) and the browser asks for a rerun of that fragment at that pace 
 from __future__ import annotations
 
 import asyncio
-import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +20,8 @@ from pathlib import Path
 import websockets
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+from bench.httpload import cpu_seconds
 
 
 @dataclass(frozen=True)
@@ -99,12 +100,6 @@ class WatchResult:
     seconds: float
     server_cpu_percent: float  # of one core, over `seconds` with every session watching
     fragment_reruns: int  # fragment reruns the sessions asked for in that time
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process (all its threads), from /proc."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 async def _until(event: asyncio.Event, reader: asyncio.Task[None], timeout: float | None) -> None:

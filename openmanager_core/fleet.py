@@ -11,6 +11,7 @@ from collections.abc import Callable, Hashable, Iterable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cached_property
 from typing import Generic, TypeVar
 
 import numpy as np
@@ -38,6 +39,7 @@ from .store import DeploymentRun, Store
 
 MAX_HISTORY_MINUTES = 7 * 24 * 60
 MAX_HISTORY_POINTS = 1440
+SERVER_STATES_KEPT = 256
 
 
 class UnknownServer(LookupError):
@@ -99,22 +101,47 @@ class OncePerKey(Generic[K, V]):
         self._entries: OrderedDict[K, Future[V]] = OrderedDict()
 
     def get(self, key: K, compute: Callable[[], V]) -> V:
+        entry, mine = self._claim(key)
+        if mine:
+            self._compute(key, entry, compute)
+        return entry.result()
+
+    def get_at_hand(self, key: K, compute: Callable[[], V]) -> V | None:
+        """As `get`, but None rather than waiting while another thread computes the value."""
+        entry, mine = self._claim(key)
+        if mine:
+            self._compute(key, entry, compute)
+        elif not entry.done():
+            return None
+        return entry.result()
+
+    def peek(self, key: K) -> V | None:
+        """The value if it is computed already; None otherwise (never computes nor waits)."""
         with self._lock:
             entry = self._entries.get(key)
-            mine = entry is None
-            if entry is None:
-                entry = self._entries[key] = Future()
-                while len(self._entries) > self._keep:
-                    self._entries.popitem(last=False)
-        if mine:
-            try:
-                entry.set_result(compute())
-            except BaseException as exc:
-                entry.set_exception(exc)
-                with self._lock:
-                    if self._entries.get(key) is entry:
-                        del self._entries[key]
+        if entry is None or not entry.done() or entry.exception() is not None:
+            return None
         return entry.result()
+
+    def _claim(self, key: K) -> tuple[Future[V], bool]:
+        """The key's entry, and whether this caller made it (and so computes it)."""
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is not None:
+                return entry, False
+            entry = self._entries[key] = Future()
+            while len(self._entries) > self._keep:
+                self._entries.popitem(last=False)
+            return entry, True
+
+    def _compute(self, key: K, entry: Future[V], compute: Callable[[], V]) -> None:
+        try:
+            entry.set_result(compute())
+        except BaseException as exc:
+            entry.set_exception(exc)
+            with self._lock:
+                if self._entries.get(key) is entry:
+                    del self._entries[key]
 
 
 @dataclass(frozen=True)
@@ -123,6 +150,18 @@ class StoreView:
 
     version: int | None
     deployed: Sequence[tuple[Server, datetime]]
+
+    @cached_property
+    def _deployed_at(self) -> dict[int, datetime]:
+        return {server.position: at for server, at in self.deployed}
+
+    def deployed_at(self, position: int) -> datetime | None:
+        """When `position` was deployed, or None while it is not."""
+        return self._deployed_at.get(position)
+
+    def deployed_through(self, position: int) -> bool:
+        """Whether positions 1..position are all deployed (`deployed` is in position order)."""
+        return position <= len(self.deployed) and self.deployed[position - 1][0].position == position
 
 
 @dataclass(frozen=True)
@@ -175,6 +214,9 @@ class Fleet:
         self._views: OncePerKey[int, StoreView] = OncePerKey(keep=1)
         self._snapshots: OncePerKey[tuple[datetime, int | None], FleetNow] = OncePerKey(keep=2)
         self._states: OncePerKey[tuple[datetime, int | None, Lang], list[ServerState]] = OncePerKey(keep=4)
+        # One server's state (the answer to a deploy), per second, store version and language.
+        self._server_states: OncePerKey[tuple[datetime, int | None, str, Lang], ServerState] = \
+            OncePerKey(keep=SERVER_STATES_KEPT)
 
     @property
     def total(self) -> int:
@@ -198,13 +240,32 @@ class Fleet:
             raise NotSimulated(self.source.kind)
 
     def deployment(self) -> DeploymentState:
-        """How far the deployment is; a real source's servers are all there from the start."""
-        if not self.source.simulated:
-            return self._state(self.total)
-        return self._state(self.store.deployed_count())
+        """Where the deployment stands: no transaction while the store is unchanged (see _view). A
+        real source's servers are all there from the start."""
+        return self._state(len(self._view().deployed))
+
+    def deployment_at_hand(self) -> DeploymentState | None:
+        """`deployment()` if it needs no wait (see _view_at_hand), else None."""
+        view = self._view_at_hand()
+        return None if view is None else self._state(len(view.deployed))
+
+    def replay_at_hand(self, current_count: int, lang: Lang) -> tuple[DeploymentState, ServerState] | None:
+        """A replayed `deploy_next(current_count)` (position currentCount+1 already deployed) answered
+        without any wait: the deployment state and that server's state. None when answering needs
+        the store or another thread's result; `deploy_next` and `state` then do."""
+        view = self._view_at_hand()
+        position = current_count + 1
+        if (not self.source.simulated or view is None or not 0 <= current_count < self.total
+                or not view.deployed_through(position)):
+            return None
+        state = self._server_states.get_at_hand(*self._server_state(self.catalogue.at(position), view, lang))
+        return None if state is None else (self._state(len(view.deployed)), state)
 
     def deploy_next(self, current_count: int | None = None) -> DeployResult:
-        """Deploy position currentCount+1 (idempotently), or the next one atomically."""
+        """Deploy position currentCount+1 (idempotently), or the next one atomically.
+
+        A replay (position currentCount+1 already deployed, as the current store version shows)
+        writes nothing and takes no lock: the guide's client repeats its last count."""
         self._simulated_only()
         now = self.clock()
         if current_count is not None:
@@ -214,6 +275,9 @@ class Fleet:
             if current_count == self.total:
                 return DeployResult(None, self.deployment())
             position = current_count + 1
+            view = self._view()
+            if view.deployed_through(position):
+                return DeployResult(self.catalogue.at(position), self._state(len(view.deployed)))
             count = self.store.deploy_through(position, now)
         else:
             claimed = self.store.deploy_next(self.total, now)
@@ -269,6 +333,12 @@ class Fleet:
             raise UnknownServer(key)
         return server
 
+    def _view_at_hand(self) -> StoreView | None:
+        """The store view of the current version if telling the version needs no wait (a SQLite
+        file) and the view is read already; None otherwise. For callers in an event loop."""
+        version = self.store.version_at_hand()
+        return None if version is None else self._views.peek(version)
+
     def _view(self) -> StoreView:
         """Deployments and active incidents, read once per store version. The version is read
         first, so what is kept under it is never older than it."""
@@ -317,9 +387,23 @@ class Fleet:
                          states=self._compose(snapshot, rows[offset:offset + limit], lang))
 
     def state(self, key: str, lang: Lang = "ko", at: datetime | None = None) -> ServerState:
+        """One deployed server's state at `at`; without it, computed once per whole second and
+        store version for the whole process (as `now` is), from the store view of that version."""
         server = self.resolve(key)
-        at = at or self.clock()
-        deployed_at = (self.store.deployed_at(server.position) if self.source.simulated
+        view = self._view()
+        if at is not None:
+            return self._state_at(server, view, lang, at)
+        return self._server_states.get(*self._server_state(server, view, lang))
+
+    def _server_state(self, server: Server, view: StoreView, lang: Lang
+                      ) -> tuple[tuple[datetime, int | None, str, Lang], Callable[[], ServerState]]:
+        """The key of `server`'s shared state now, and how to compute it."""
+        now = self.clock()
+        return ((now.replace(microsecond=0), view.version, server.id, lang),
+                lambda: self._state_at(server, view, lang, now))
+
+    def _state_at(self, server: Server, view: StoreView, lang: Lang, at: datetime) -> ServerState:
+        deployed_at = (view.deployed_at(server.position) if self.source.simulated
                        else self.source.watched_since(server))
         if deployed_at is None:
             raise NotDeployed(server.hostname)

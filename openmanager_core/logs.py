@@ -12,11 +12,30 @@ ROOT_LOGGER = "openmanager"
 
 
 class JsonFormatter(logging.Formatter):
-    """One JSON object per record; `extra={"fields": {...}}` adds top-level keys."""
+    """One JSON object per record; `extra={"fields": {...}}` adds top-level keys.
+
+    Formats every API request's access line, so it keeps its encoder and the text of the current
+    second rather than building them per record (each cost as much as encoding the line).
+    """
+
+    _encode = json.JSONEncoder(ensure_ascii=False, default=str).encode
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._second: tuple[int, str] = (0, "")  # one tuple, replaced whole: safe across threads
+
+    def _timestamp(self, created: float) -> str:
+        """ISO 8601 in UTC to the millisecond, as `isoformat(timespec="milliseconds")` writes it."""
+        second, text = self._second
+        if int(created) != second:
+            second = int(created)
+            text = datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%S")
+            self._second = (second, text)
+        return f"{text}.{int((created - second) * 1000):03d}+00:00"
 
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
-            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "ts": self._timestamp(record.created),
             "level": record.levelname.lower(),
             "logger": record.name,
             "msg": record.getMessage(),
@@ -24,7 +43,7 @@ class JsonFormatter(logging.Formatter):
         entry.update(getattr(record, "fields", {}))
         if record.exc_info:
             entry["exc"] = self.formatException(record.exc_info)
-        return json.dumps(entry, ensure_ascii=False, default=str)
+        return self._encode(entry)
 
 
 class StdoutHandler(logging.StreamHandler[Any]):

@@ -35,6 +35,10 @@ class _Once(Generic[T]):
                 value = self._value
         return value
 
+    def peek(self) -> T | None:
+        """The value if built, without building it (never waits)."""
+        return self._value
+
     def cache_clear(self) -> None:
         with self._lock:
             self._value = None

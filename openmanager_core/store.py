@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import os
+import sqlite3
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -172,6 +174,58 @@ def utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
+VERSION_QUERY = select(store_version.c.version).where(store_version.c.id == VERSION_ROW)
+
+
+class _SqliteChangeWatch:
+    """The store version of a SQLite file, read again only after someone committed.
+
+    One connection of its own that never writes: its `PRAGMA data_version` changes when any
+    other connection commits (this process's pooled ones, other processes'), and costs no
+    transaction while nobody did. The row is read after the pragma, so the version kept is
+    never older than the data_version it is kept with.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        # Detached from the pool: held for the store's life, built with the engine's own settings.
+        connection = engine.raw_connection()
+        connection.detach()
+        self._connection = connection
+        self._lock = threading.Lock()
+        self._seen: int | None = None  # data_version when _version was read
+        self._version = 0
+
+    def version(self) -> int:
+        with self._lock:
+            return self._read()
+
+    def version_at_hand(self) -> int | None:
+        """The version, or None rather than waiting while another thread asks."""
+        if not self._lock.acquire(blocking=False):
+            return None
+        try:
+            return self._read()
+        finally:
+            self._lock.release()
+
+    def _read(self) -> int:
+        try:
+            cursor = self._connection.cursor()
+            try:
+                data_version = cursor.execute("PRAGMA data_version").fetchone()[0]
+                if data_version != self._seen:
+                    row = cursor.execute("SELECT version FROM store_version WHERE id = ?",
+                                         (VERSION_ROW,)).fetchone()
+                    if row is None:
+                        raise StoreUnavailable("the store_version row is missing")
+                    self._version, self._seen = int(row[0]), data_version
+            finally:
+                cursor.close()
+        except sqlite3.OperationalError as exc:
+            raise StoreUnavailable(str(exc)) from exc
+        return self._version
+
+
 def _sqlite_engine(url: str) -> Engine:
     path = url.split("///", 1)[1] if "///" in url else ""
     if path and path != ":memory:":
@@ -213,6 +267,7 @@ class Store:
                                         max_overflow=POOL_OVERFLOW)
             self._insert = postgresql.insert
         self.migrated = self.migrate()
+        self._watch = _SqliteChangeWatch(self.engine) if url.startswith("sqlite") else None
 
     @contextmanager
     def _tx(self) -> Iterator[Connection]:
@@ -267,10 +322,25 @@ class Store:
     # -- store version ----------------------------------------------------------------
 
     def version(self) -> int:
-        """A number that grows with every change to deployments, the run or incidents, on any replica."""
-        with self.reading() as conn:
-            return int(conn.execute(select(store_version.c.version)
-                                    .where(store_version.c.id == VERSION_ROW)).scalar_one())
+        """A number that grows with every change to deployments, the run or incidents, on any replica.
+
+        Asked before every read of the fleet, so it costs no transaction: on a SQLite file, one
+        `PRAGMA data_version` while nobody committed (see _SqliteChangeWatch); on PostgreSQL, one
+        autocommit read of the version row.
+        """
+        if self._watch is not None:
+            return self._watch.version()
+        try:
+            with self.engine.connect() as conn:
+                conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+                return int(conn.execute(VERSION_QUERY).scalar_one())
+        except OperationalError as exc:
+            raise StoreUnavailable(str(exc.orig)) from exc
+
+    def version_at_hand(self) -> int | None:
+        """`version()` if telling it needs no network and no wait for another thread (SQLite, its
+        watch free), else None: for callers in an event loop."""
+        return None if self._watch is None else self._watch.version_at_hand()
 
     @staticmethod
     def _changed(conn: Connection) -> None:

@@ -60,6 +60,20 @@ def test_deployment_survives_a_restart(database_url: str) -> None:
     assert Store(database_url).deployed_count() == 7
 
 
+def test_the_version_follows_every_writer(database_url: str) -> None:
+    """Two stores on one database, as two processes: each sees the other's changes and its own; a
+    deploy that deploys nothing changes nothing. Told at hand (no wait) only on a SQLite file."""
+    first, second = Store(database_url), Store(database_url)
+    start = first.version()
+    second.deploy_through(2, NOW)
+    assert first.version() == second.version() == start + 1
+    first.deploy_next(5, NOW)
+    assert first.version() == second.version() == start + 2
+    second.deploy_through(2, NOW)
+    assert first.version() == start + 2
+    assert first.version_at_hand() == (start + 2 if database_url.startswith("sqlite") else None)
+
+
 def test_reset_empties_the_fleet_and_ends_its_incidents(database_url: str) -> None:
     store = Store(database_url)
     store.deploy_through(3, NOW)

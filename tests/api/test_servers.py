@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+import contextlib
+import subprocess
+import sys
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from unittest import mock
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 
 from openmanager_core import fleet as fleet_module
 from openmanager_core.api import create_api
 from openmanager_core.fleet import Fleet, summarize
 from openmanager_core.models import IncidentType, Severity
 from openmanager_core.settings import Settings
+from openmanager_core.store import DEPLOY_LOCK
+from tests.services import REPO_ROOT
 
 from .conftest import LOOPBACK, LOOPBACK_URL, NOW
 
@@ -224,3 +231,74 @@ def test_only_the_page_is_composed(big: tuple[Fleet, TestClient], monkeypatch: p
 def test_bad_paging_names_the_field(client: TestClient, params: dict[str, str], field: str) -> None:
     response = client.get("/servers", params=params)
     assert response.status_code == 422 and response.json()["error"]["field"] == field
+
+
+# ------------------------------------------------- reads and replays without the store's locks
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def shared(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Fleet, TestClient]]:
+    """A fleet on a SQLite file or a PostgreSQL database that other processes share, and its API."""
+    url = (f"sqlite:///{tmp_path}/shared.db" if request.param == "sqlite"
+           else request.getfixturevalue("postgres_url"))
+    settings = Settings(database_url=url, data_dir=tmp_path)
+    fleet = Fleet(settings, clock=lambda: NOW)
+    with TestClient(create_api(lambda: fleet, settings), raise_server_exceptions=False,
+                    base_url=LOOPBACK_URL, client=LOOPBACK) as client:
+        yield fleet, client
+
+
+def _in_another_process(url: str, statement: str) -> None:
+    """Run `statement` on a Store of `url` in a fresh Python process (`store` and `now` defined)."""
+    code = ("from datetime import UTC, datetime\nfrom openmanager_core.store import Store\n"
+            f"store = Store({url!r})\nnow = datetime.now(UTC)\n{statement}\n")
+    subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, check=True, timeout=120)
+
+
+def _version_and_rows(fleet: Fleet) -> tuple[int, list[tuple[int, datetime]]]:
+    return fleet.store.version(), fleet.store.deployed()
+
+
+@contextlib.contextmanager
+def _deployment_locked(fleet: Fleet) -> Iterator[None]:
+    """Hold what every deploy takes, from another connection: SQLite's write lock (the store's
+    writing transactions begin IMMEDIATE), PostgreSQL's deployment advisory lock."""
+    with fleet.store.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": DEPLOY_LOCK})
+        yield
+
+
+def test_a_replayed_post_writes_nothing_and_waits_for_no_lock(shared: tuple[Fleet, TestClient]) -> None:
+    """The guide's client repeats its count: once position currentCount+1 is deployed, the POST
+    answers it without a transaction, even while another process holds the deployment lock."""
+    fleet, client = shared
+    first = client.post("/servers/next", json={"currentCount": 5}).json()
+    before = _version_and_rows(fleet)
+    # The lock is released before the pool is shut down, so a replay that waits for it ends too.
+    with ThreadPoolExecutor(1) as pool, _deployment_locked(fleet):
+        # A deploy would wait for the lock (SQLite for its 30 s busy timeout, PostgreSQL for ever).
+        replays = pool.submit(lambda: [client.post("/servers/next", json={"currentCount": n}).json()
+                                       for n in (5, 5, 2, 0)])
+        answers = replays.result(timeout=20)
+    assert _version_and_rows(fleet) == before
+    assert [a["currentCount"] for a in answers] == [6, 6, 6, 6]
+    assert [a["server"]["hostname"] for a in answers] == [first["server"]["hostname"]] * 2 + [
+        fleet.catalogue.at(3).hostname, fleet.catalogue.at(1).hostname]
+    assert answers[0] == first
+
+
+def test_another_processs_writes_are_seen_by_the_next_request(shared: tuple[Fleet, TestClient]) -> None:
+    """The state is kept per store version; a version bumped by another process's deploy or reset
+    is seen by the next GET, and a replay after a reset elsewhere deploys again."""
+    fleet, client = shared
+    assert client.get("/servers/next").json()["currentCount"] == 0
+    assert client.get("/servers/next").json()["currentCount"] == 0  # now from what is kept
+    _in_another_process(fleet.settings.database_url, "store.deploy_through(3, now)")
+    assert client.get("/servers/next").json()["currentCount"] == 3
+    assert client.post("/servers/next", json={"currentCount": 1}).json()["currentCount"] == 3  # a replay
+    _in_another_process(fleet.settings.database_url, "store.reset(now)")
+    assert client.get("/servers/next").json()["currentCount"] == 0
+    replayed = client.post("/servers/next", json={"currentCount": 1}).json()
+    assert replayed["currentCount"] == 2 and replayed["server"]["hostname"] == "db-master-01"
+    assert [position for position, _ in fleet.store.deployed()] == [1, 2]

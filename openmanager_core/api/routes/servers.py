@@ -4,20 +4,25 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Query, Request
+from fastapi import APIRouter, Body, Query, Request, Response
+from starlette.concurrency import run_in_threadpool
 
-from ...i18n import t
+from ...fleet import Fleet
+from ...i18n import Lang, t
 from ...models import (
+    DeploymentState,
     FleetSummaryResponse,
     MetricHistoryResponse,
     NextServerRequest,
     NextServerResponse,
     ServerListResponse,
     ServerResponse,
+    ServerState,
     Status,
+    WireModel,
 )
 from ..auth import require_demo_change
-from ..deps import FleetDep, LangDep
+from ..deps import FleetDep, LangDep, fleet_at_hand, get_fleet
 from ..errors import ApiError
 
 router = APIRouter(prefix="/servers", tags=["servers"])
@@ -26,13 +31,30 @@ DEFAULT_PAGE = 100
 MAX_PAGE = 1000
 
 
+def json_answer(model: WireModel) -> Response:
+    """The model as JSON, serialised once: returned as is, FastAPI skips its own dump, re-validation
+    against `response_model` and second encoding (the hot `/servers/next` answers)."""
+    return Response(model.model_dump_json(), media_type="application/json")
+
+
+def _fleet(request: Request) -> Fleet:
+    return get_fleet(request)
+
+
+# The `/servers/next` routes are async: what needs no wait (the store unchanged since the last read,
+# a replayed deploy) is answered in the event loop, which saves a hop to a worker thread and back
+# (about half of such a request's cost); anything else runs in the thread pool in one hop, where
+# store reads may wait and the first call opens the store.
 @router.get("/next", response_model=NextServerResponse)
-def deployment_status(fleet: FleetDep, lang: LangDep) -> NextServerResponse:
+async def deployment_status(request: Request, lang: LangDep) -> Response:
     """Where the sequential deployment stands; deploys nothing."""
-    state = fleet.deployment()
+    fleet = fleet_at_hand(request)
+    state = None if fleet is None else fleet.deployment_at_hand()
+    if state is None:
+        state = await run_in_threadpool(lambda: _fleet(request).deployment())
     message = (t("complete", lang) if state.is_complete else
                t("status", lang, current=state.current_count, total=state.total_servers))
-    return NextServerResponse(success=True, server=None, message=message, **state.model_dump())
+    return json_answer(NextServerResponse(success=True, server=None, message=message, **state.model_dump()))
 
 
 def _cross_site(request: Request) -> bool:
@@ -44,8 +66,8 @@ def _cross_site(request: Request) -> bool:
     return origin is not None and origin != f"{request.url.scheme}://{request.url.netloc}"
 
 
-def deploy_next(fleet: FleetDep, lang: LangDep, http_request: Request,
-                body: Annotated[NextServerRequest | None, Body()] = None) -> NextServerResponse:
+async def deploy_next(lang: LangDep, http_request: Request,
+                      body: Annotated[NextServerRequest | None, Body()] = None) -> Response:
     """Deploy the next server (or position currentCount+1, idempotently); `reset` empties.
 
     Deploying is open; `reset` needs an admin credential or `open_demo` (see api/auth.py). The
@@ -60,16 +82,30 @@ def deploy_next(fleet: FleetDep, lang: LangDep, http_request: Request,
     request = body or NextServerRequest()
     if request.reset:
         require_demo_change(http_request)
+    elif request.current_count is not None and (fleet := fleet_at_hand(http_request)) is not None:
+        replay = fleet.replay_at_hand(request.current_count, lang)
+        if replay is not None:
+            state, server = replay
+            return _deployed(state, server, lang)
+    return await run_in_threadpool(_deploy_next, http_request, request, lang)
+
+
+def _deployed(state: DeploymentState, server: ServerState, lang: Lang) -> Response:
+    return json_answer(NextServerResponse(success=True, server=server, message=t("deployed", lang,
+                                          hostname=server.hostname), **state.model_dump()))
+
+
+def _deploy_next(http_request: Request, request: NextServerRequest, lang: Lang) -> Response:
+    fleet = _fleet(http_request)
+    if request.reset:
         state = fleet.reset()
-        return NextServerResponse(success=True, server=None, message=t("reset", lang),
-                                  **state.model_dump())
+        return json_answer(NextServerResponse(success=True, server=None, message=t("reset", lang),
+                                              **state.model_dump()))
     result = fleet.deploy_next(request.current_count)
     if result.server is None:
-        return NextServerResponse(success=True, server=None, message=t("complete", lang),
-                                  **result.state.model_dump())
-    return NextServerResponse(success=True, server=fleet.state(result.server.id, lang),
-                              message=t("deployed", lang, hostname=result.server.hostname),
-                              **result.state.model_dump())
+        return json_answer(NextServerResponse(success=True, server=None, message=t("complete", lang),
+                                              **result.state.model_dump()))
+    return _deployed(result.state, fleet.state(result.server.id, lang), lang)
 
 
 # Declared here rather than by decorator: only add_api_route takes strict_content_type.

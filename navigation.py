@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from openmanager_core.fleet import summarize
+from openmanager_core.settings import get_settings
 from openmanager_core.store import StoreUnavailable
 from ui.access import sign_in_from_link
 from ui.components import fleet_counts
@@ -15,20 +15,29 @@ sign_in_from_link()  # the start-up log's `/?token=` link works on any page
 
 
 COUNTS_POLL_SECONDS = 0.5  # while a deployment runs, a new server shows in every sidebar within this
-COUNTS_IDLE_SECONDS = 1.0  # otherwise: enough to notice a start, at half the cost
+
+
+def counts_idle_seconds() -> float:
+    """The sidebar's pace with no deployment running: the fleet page's, whose table it counts.
+
+    Every open tab polls it on every page, so it is most of the live reruns a server serves:
+    at 1 s, 50 tabs were 50 reruns a second. A deployment started elsewhere shows within this,
+    and from then on the sidebar polls at COUNTS_POLL_SECONDS.
+    """
+    return get_settings().refresh_seconds
 
 
 def live_counts(polled_running: bool) -> None:
     """The sidebar's fleet counts, refreshed on their own without rerunning the page.
 
-    The states come from the fleet's process-wide snapshot (one computation per second and
-    store version for every session), so polling is cheap. When a deployment starts or stops,
-    the page reruns so the poll takes the matching pace.
+    The counts come from the fleet's process-wide snapshot (judged once per second and store
+    version for every session), without composing each server's state, so polling is cheap.
+    When a deployment starts or stops, the page reruns so the poll takes the matching pace.
     """
     try:
         fleet = shared_fleet()
         status = fleet.deployment_status()
-        summary = summarize(fleet.states(lang()))
+        summary = fleet.now().summary
     except StoreUnavailable:
         st.caption(tr("error.store"))
         return
@@ -72,4 +81,4 @@ with shown_as_message(f"page {pages.url_path or '/'}"):
 with counts_box, shown_as_message("sidebar"):
     st.markdown(f"#### 🖥️ OpenManager\n{tr('nav.tagline')}")
     running = deployment_running()
-    live_fragment(live_counts, run_every=COUNTS_POLL_SECONDS if running else COUNTS_IDLE_SECONDS)(running)
+    live_fragment(live_counts, run_every=COUNTS_POLL_SECONDS if running else counts_idle_seconds())(running)

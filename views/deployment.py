@@ -82,15 +82,16 @@ def live_progress(drawn_for: DeploymentStatus) -> None:
 
 def live_cards() -> None:
     """A card per deployed server, newest first (top-left, so a projector shows it)."""
-    try:
-        servers = fleet.states(lang())[::-1]  # the shared snapshot: cheap to poll
+    try:  # the shared snapshot, and only the cards' servers composed: cheap to poll at any size
+        deployed = fleet.page(lang(), 0, 0).matching
+        servers = fleet.page(lang(), max(0, deployed - MAX_CARDS), MAX_CARDS).states[::-1]
     except StoreUnavailable:
         st.error(tr("error.store"))
         return
-    if len(servers) > MAX_CARDS:
-        st.caption(tr("deploy.latest_only", shown=MAX_CARDS, total=len(servers)))
+    if deployed > MAX_CARDS:
+        st.caption(tr("deploy.latest_only", shown=MAX_CARDS, total=deployed))
     grid = st.grid("auto", min_column_width=260, border=True)
-    for server in servers[:MAX_CARDS]:
+    for server in servers:
         with grid.cell():
             server_card(server, lang())
 

@@ -110,6 +110,19 @@ def test_four_charts_are_drawn(open_page: OpenPage, asked: Agent) -> None:
     assert not latency["layout"].get("shapes")  # the target line would stretch the axis to 1000 ms
 
 
+def test_the_shared_charts_follow_a_new_question(open_page: OpenPage, asked: Agent) -> None:
+    def charted(app: AppTest) -> int:
+        """Queries in the queries-over-time chart: one x value each, over its tiers' traces."""
+        spec = json.loads(app.get("plotly_chart")[0].proto.spec)
+        return sum(len(trace["x"]) for trace in spec["data"])
+
+    app = open_page(PAGE)
+    assert charted(app) == 4
+    asked.ask("CPU 사용률이 높은 서버 알려줘")
+    assert charted(app.run()) == 5  # the same session's next run
+    assert charted(open_page(PAGE)) == 5  # and a new one
+
+
 def test_logs_newest_first_with_level_filter_limit_and_csv(open_page: OpenPage, asked: Agent) -> None:
     app = open_page(PAGE)
     logs = app.dataframe[1].value

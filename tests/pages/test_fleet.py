@@ -49,6 +49,22 @@ def test_every_deployed_server_is_listed_critical_first(open_page: OpenPage, dep
     assert "🔴 위험 **1**" in texts(app) and "🟢 정상 **19**" in texts(app)
 
 
+def test_the_table_every_session_shares_shows_an_incident_at_the_next_rerun(
+        open_page: OpenPage, monkeypatch: pytest.MonkeyPatch) -> None:
+    # One refresh interval for the whole test: only the store version can make the table new.
+    monkeypatch.setenv("OPENMANAGER_REFRESH_SECONDS", "300")
+    fleet = get_fleet()
+    fleet.deploy_next(fleet.total - 1)
+    watching = open_page()
+    assert table(watching)["status"].iloc[0] == "🟢 정상"
+    fleet.inject(IncidentType.HOST_DOWN, "db-master-01", Severity.HIGH)
+    for app in (watching.run(), open_page()):  # the open tab's next rerun, and a new tab
+        no_exceptions(app)
+        first = table(app).iloc[0]
+        assert (first["hostname"], first["status"]) == ("db-master-01", "⚫ 오프라인")
+        assert "⚫ 오프라인 **1**" in texts(app)
+
+
 def test_columns_read_who_how_bad_why_then_the_numbers(open_page: OpenPage, deployed: Fleet) -> None:
     before = deployed.state("web-prod-01", "ko").metrics
     app = open_page()

@@ -35,7 +35,7 @@ TIMEOUT_SECONDS = 10.0  # one attempt on one channel
 NEVER = "0001-01-01T00:00:00Z"  # Alertmanager's endsAt of an alert still firing
 RECEIVER = "openmanager"
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("openmanager.alerts")
 
 
 class ChannelError(RuntimeError):

@@ -25,7 +25,7 @@ from .rules import builtin_rules
 TRIM_INTERVAL = timedelta(hours=1)  # alert history past retention is deleted at most this often
 MIN_WAIT_SECONDS = 0.05
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("openmanager.alerts")
 
 
 @dataclass(frozen=True)

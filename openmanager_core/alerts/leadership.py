@@ -25,7 +25,7 @@ REDIS_KEY = "openmanager:alerts:evaluator"
 LEASE_INTERVALS = 1.5  # a lease outlives one missed renewal, and lapses well within 2 intervals
 REDIS_TIMEOUT_SECONDS = 1.0
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("openmanager.alerts")
 
 # Renew or release the lease only while it is still ours: a lapsed holder must not free its successor's.
 _RENEW = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) " \

@@ -10,8 +10,9 @@ from fastapi.testclient import TestClient
 from openmanager_core import thresholds
 from openmanager_core.alerts.models import AlertRecord, AlertSeverity, AlertState, RuleKind
 from openmanager_core.fleet import Fleet
+from tests.alerts.receivers import HttpReceiver
 
-from .conftest import NOW, MakeClient
+from .conftest import LOOPBACK, NOW, MakeClient
 
 GOOD_RULE = {"id": "web-cpu", "kind": "metric", "metric": "cpu", "level": "critical", "forSeconds": 0,
              "serverType": "web"}
@@ -167,3 +168,22 @@ def test_silences_and_acknowledgements_are_stored(client: TestClient, fleet: Fle
     assert acked.status_code == 201 and acked.json()["acknowledgement"]["comment"] == "on it"
     assert [a.comment for a in fleet.store.acknowledgements([alert.id])] == ["on it"]
     assert client.post("/alerts/999/ack", json={}).status_code == 404
+
+
+def test_a_test_notification_reaches_every_channel(make_client: MakeClient) -> None:
+    good, broken = HttpReceiver(), HttpReceiver(500)
+    try:
+        client = make_client(client=LOOPBACK, notify_urls=f"{good.url('json')},{broken.url('json')}",
+                             alert_retry_seconds=0.01, alert_delivery_attempts=2, alert_language="en")
+        answer = client.post("/alert-rules/test")
+        assert answer.status_code == 200, answer.text
+        results = answer.json()["channels"]
+        assert [(r["delivered"], r["attempts"]) for r in results] == [(True, 1), (False, 2)]
+        assert "Internal server error" in results[1]["error"]
+        assert [r.body["title"] for r in good.received] == ["[OpenManager alerts] Test notification"]
+        assert len(broken.received) == 2
+    finally:
+        good.close()
+        broken.close()
+    assert make_client(client=LOOPBACK).post("/alert-rules/test").json()["error"]["code"] == "no_channels"
+    assert make_client().post("/alert-rules/test").status_code == 401

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request, status
 from pydantic import ConfigDict, Field
 
 from ...alerts import messages
+from ...alerts.delivery import Notifier
 from ...alerts.models import Acknowledgement, AlertRecord, AlertRule, AlertSeverity, AlertState, Silence
 from ...alerts.rules import RULE_ID_PATTERN, RuleInput, RuleInvalid, RulePatch, builtin_rules
 from ...fleet import Fleet, UnknownServer
@@ -146,6 +147,29 @@ def create_rule(body: RuleInput, fleet: FleetDep, _admin: Admin) -> RuleResponse
         return RuleResponse(rule=fleet.store.add_alert_rule(rule, fleet.clock()))
     except AlertRuleExists as exc:
         raise ApiError(409, "rule_exists", f"{exc}; PATCH it or pick another id.", "id") from None
+
+
+class ChannelResult(WireModel):
+    channel: str  # the URL with its secrets masked
+    delivered: bool
+    attempts: int
+    error: str | None = None
+
+
+class TestResponse(WireModel):
+    channels: list[ChannelResult]
+
+
+@router.post("/alert-rules/test", response_model=TestResponse,
+             responses={409: {"description": "No notification channel is configured."}})
+def send_test(request: Request, fleet: FleetDep, _admin: Admin) -> TestResponse:
+    """Send a test notification to every configured channel now, and say how each went."""
+    notifier = Notifier(request.app.state.settings, fleet.store, fleet.clock)
+    if not notifier.channels:
+        raise ApiError(409, "no_channels", "No notification channel is configured: set "
+                       "OPENMANAGER_NOTIFY_URLS or OPENMANAGER_ALERTMANAGER_WEBHOOK_URLS.")
+    return TestResponse(channels=[ChannelResult(channel=r.channel, delivered=r.delivered, attempts=r.attempts,
+                                                error=r.error) for r in notifier.test()])
 
 
 @router.patch("/alert-rules/{rule_id}", response_model=RuleResponse)

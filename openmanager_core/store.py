@@ -604,6 +604,15 @@ class Store:
             rows = conn.execute(query).all()
         return [_alert(row) for row in rows]
 
+    def alert_counts(self) -> dict[AlertState, int]:
+        """How many alerts are pending and firing: one cheap read for the sidebar."""
+        with self.reading() as conn:
+            rows = conn.execute(select(alerts.c.state, func.count()).where(alerts.c.active_key.is_not(None))
+                                .group_by(alerts.c.state)).all()
+        counts = dict.fromkeys((AlertState.PENDING, AlertState.FIRING), 0)
+        counts.update({AlertState(state): int(n) for state, n in rows})
+        return counts
+
     def alert(self, alert_id: int) -> AlertRecord | None:
         with self.reading() as conn:
             row = conn.execute(select(alerts).where(alerts.c.id == alert_id)).first()

@@ -13,6 +13,7 @@ from openmanager_core.i18n import NO_VALUE, t
 from openmanager_core.settings import get_settings
 from openmanager_core.store import StoreUnavailable
 from ui.access import require_admin
+from ui.alert_channels import alert_channels_panel
 from ui.charts import error_rate_figure, queries_over_time_figure, response_time_figure, tier_share_figure
 from ui.components import local_time
 from ui.state import agent_or_stop, lang, live_fragment, tr
@@ -150,6 +151,7 @@ def log_table(since: datetime | None) -> None:
 
 st.title(tr("nav.admin"))
 require_admin()
+alert_channels_panel(agent.fleet)
 try:
     empty = agent.stats().total_queries == 0
 except StoreUnavailable:

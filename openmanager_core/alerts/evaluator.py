@@ -174,7 +174,7 @@ class AlertEvaluator:
 
     def _loop(self) -> None:
         interval = self.settings.alert_interval_seconds
-        wait = 0.0
+        wait = interval  # the first look one interval after start, as every later one
         leading = False
         while not self._stopped.wait(wait):
             wait = interval

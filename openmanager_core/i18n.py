@@ -441,6 +441,7 @@ TEXT: dict[str, dict[Lang, str]] = {
     "agent.intent.forecast": {"ko": "추세 예측", "en": "forecast"},
     "agent.intent.cause": {"ko": "원인 분석", "en": "cause analysis"},
     "agent.intent.top": {"ko": "상위 서버", "en": "top servers"},
+    "agent.intent.alerts": {"ko": "발생 중인 알림", "en": "firing alerts"},
     "agent.intent.diagnose": {"ko": "이상 진단", "en": "diagnosis"},
     "agent.step.analyzing": {
         "ko": "지표 {points:,}개 읽음: {servers}대 × 최근 {minutes}분, 그리고 지난 7일의 같은 시각. 범위: "
@@ -579,6 +580,13 @@ TEXT: dict[str, dict[Lang, str]] = {
                                   "en": "**{n} offline servers**: {hosts}"},
     "agent.answer.offline_none": {"ko": "오프라인 서버는 없습니다 — {n}대 모두 메트릭을 보내고 있습니다.",
                                   "en": "No server is offline — all {n} are reporting metrics."},
+    "agent.answer.alerts": {
+        "ko": "**지금 울리는 알림 {firing}건** (대기 {pending}건, 알림 저장소 기준)",
+        "en": "**Alerts firing now: {firing}** ({pending} pending, from the alert store)"},
+    "agent.answer.alerts_none": {"ko": "지금 울리는 알림은 없습니다 (대기 {pending}건).",
+                                 "en": "No alert is firing right now ({pending} pending)."},
+    "agent.answer.alert_item": {"ko": "{icon} {host} · {rule}: {summary} ({since}부터, {age} 전)",
+                                "en": "{icon} {host} · {rule}: {summary} (since {since}, {age} ago)"},
     "agent.answer.forecast_none": {"ko": "현재 추세로 임계값에 다가가는 지표는 없습니다.",
                                    "en": "No metric is trending toward a threshold right now."},
     "agent.answer.provided_note": {

@@ -69,3 +69,14 @@ def test_filter_by_server_and_severity_in_english(open_page: OpenPage, deployed:
     app.pills(key="alert_severity").set_value([AlertSeverity.WARNING]).run()
     assert "0 firing · 0 pending" in texts(app)
     assert "Severity" in widget_texts(app)
+
+
+def test_a_server_page_links_to_its_alerts_and_the_link_filters(open_page: OpenPage,
+                                                                  deployed: Fleet) -> None:
+    _alert(deployed, "web-prod-01", "host_down", AlertState.FIRING)
+    detail = open_page(server="db-master-01")
+    [link] = [p for p in detail.get("page_link") if p.proto.label == "이 서버의 알림 기록 보기"]
+    assert link.proto.query_string == "alert_server=db-master-01"
+    filtered = open_page(PAGE, alert_server="db-master-01")
+    assert filtered.selectbox(key="alert_server").value == "db-master-01"
+    assert "발생 0건 · 대기 0건" in texts(filtered)

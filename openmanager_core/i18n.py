@@ -136,6 +136,7 @@ TEXT: dict[str, dict[Lang, str]] = {
         "ko": "무음 설정과 확인은 관리자만 할 수 있습니다 (관리자 페이지에서 키 입력).",
         "en": "Only an admin may silence or acknowledge (enter a key on the admin page)."},
     "alerts.page.rules": {"ko": "규칙", "en": "Rules"},
+    "alerts.page.rule_saved": {"ko": "규칙 {rule}을(를) 저장했습니다.", "en": "Saved rule {rule}."},
     "alerts.col.started": {"ko": "시작 (KST)", "en": "Started (KST)"},
     "alerts.col.server": {"ko": "서버", "en": "Server"},
     "alerts.col.rule": {"ko": "규칙", "en": "Rule"},

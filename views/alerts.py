@@ -11,6 +11,7 @@ import streamlit as st
 from openmanager_core.alerts import messages
 from openmanager_core.alerts.delivery import channels_from
 from openmanager_core.alerts.models import AlertRecord, AlertRule, AlertSeverity, AlertState
+from openmanager_core.alerts.rules import MAX_FOR_SECONDS, check
 from openmanager_core.i18n import t
 from openmanager_core.store import StoreUnavailable
 from ui.access import SESSION_KEY, is_admin
@@ -172,17 +173,41 @@ def scope(rule: AlertRule, names: dict[str, str]) -> str:
     return " · ".join(part for part in parts if part) or tr("alerts.page.all_servers")
 
 
-def rule_table(rules: list[AlertRule]) -> None:
+def rule_table(rules: list[AlertRule], editable: bool) -> None:
+    """Every rule; an admin switches one on or off, or changes its `for` and severity, in place."""
     st.subheader(tr("alerts.page.rules"), anchor=False)
     names = {server.id: server.hostname for server in fleet.catalogue.servers}
-    st.dataframe(pd.DataFrame([{
-        tr("alerts.col.id"): rule.id,
-        tr("alerts.col.rule"): messages.rule_title(rule, language),
-        tr("alerts.col.severity"): t(f"alerts.severity.{rule.severity.value}", language),
-        tr("alerts.col.for"): rule.for_seconds,
-        tr("alerts.col.scope"): scope(rule, names),
-        tr("alerts.col.enabled"): rule.enabled,
-    } for rule in rules]), hide_index=True, width="stretch")
+    frame = pd.DataFrame({
+        "id": [rule.id for rule in rules],
+        "rule": [messages.rule_title(rule, language) for rule in rules],
+        "severity": [rule.severity.value for rule in rules],
+        "for": [rule.for_seconds for rule in rules],
+        "scope": [scope(rule, names) for rule in rules],
+        "enabled": [rule.enabled for rule in rules],
+    })
+    columns = {
+        "id": st.column_config.TextColumn(tr("alerts.col.id")),
+        "rule": st.column_config.TextColumn(tr("alerts.col.rule")),
+        "severity": st.column_config.SelectboxColumn(
+            tr("alerts.col.severity"), options=[s.value for s in AlertSeverity], required=True),
+        "for": st.column_config.NumberColumn(tr("alerts.col.for"), min_value=0, max_value=MAX_FOR_SECONDS,
+                                             step=1, required=True),
+        "scope": st.column_config.TextColumn(tr("alerts.col.scope")),
+        "enabled": st.column_config.CheckboxColumn(tr("alerts.col.enabled")),
+    }
+    if not editable:
+        st.dataframe(frame, hide_index=True, width="stretch", column_config=columns)
+        return
+    edited = st.data_editor(frame, hide_index=True, width="stretch", column_config=columns, key="rule_editor",
+                            disabled=["id", "rule", "scope"])
+    for rule, row in zip(rules, edited.to_dict("records"), strict=True):
+        if pd.isna(row["for"]):
+            continue
+        changed = rule.model_copy(update={"enabled": bool(row["enabled"]), "for_seconds": float(row["for"]),
+                                          "severity": AlertSeverity(row["severity"])})
+        if changed != rule:
+            fleet.store.replace_alert_rule(check(changed), fleet.clock())
+            st.toast(tr("alerts.page.rule_saved", rule=rule.id), icon=":material/save:")
 
 
 st.title(tr("nav.alerts"))
@@ -204,4 +229,4 @@ if not is_admin():
 live_fragment(current, run_every=fleet.settings.refresh_seconds)(chosen_server, tuple(chosen or ()))
 if is_admin():
     new_silence(hostnames, stored_rules)
-rule_table(stored_rules)
+rule_table(stored_rules, editable=is_admin())

@@ -8,6 +8,7 @@ import pytest
 from openmanager_core.alerts.models import AlertRecord, AlertSeverity, AlertState, RuleKind
 from openmanager_core.alerts.rules import builtin_rules
 from openmanager_core.fleet import Fleet
+from tests.alerts.receivers import HttpReceiver
 from tests.pages.conftest import OpenPage
 from tests.pages.elements import no_exceptions, texts, widget_texts
 
@@ -80,3 +81,27 @@ def test_a_server_page_links_to_its_alerts_and_the_link_filters(open_page: OpenP
     filtered = open_page(PAGE, alert_server="db-master-01")
     assert filtered.selectbox(key="alert_server").value == "db-master-01"
     assert "발생 0건 · 대기 0건" in texts(filtered)
+
+
+def test_the_admin_page_sends_a_test_notification_and_lists_failures(
+        open_page: OpenPage, monkeypatch: pytest.MonkeyPatch) -> None:
+    good, broken = HttpReceiver(), HttpReceiver(500)
+    try:
+        monkeypatch.setenv("OPENMANAGER_NOTIFY_URLS", f"{good.url('json')},{broken.url('json', '/s3cr3t')}")
+        monkeypatch.setenv("OPENMANAGER_ALERT_RETRY_SECONDS", "0.01")
+        app = open_page("views/admin.py")
+        no_exceptions(app)
+        assert "알림 채널 · 설정된 채널 2개" in [e.label for e in app.expander]
+        assert "전송 실패가 없습니다." in texts(app)
+        next(b for b in app.button if b.key == "alert_test").click().run()
+        no_exceptions(app)
+        [delivered] = app.success
+        assert str(good.port) in delivered.value and delivered.value.endswith("전송됨 (1회 시도)")
+        [failed] = app.error
+        assert "실패 (3회 시도)" in failed.value and "s3cr3t" not in failed.value
+        assert [r.body["title"] for r in good.received] == ["[OpenManager 알림] 테스트 알림"]
+        table = app.dataframe[-1].value
+        assert table.iloc[0]["시도"] == 3 and "s3cr3t" not in table.iloc[0]["채널"]
+    finally:
+        good.close()
+        broken.close()

@@ -82,6 +82,8 @@ TEXT: dict[str, dict[Lang, str]] = {
     "alerts.state.firing": {"ko": "발생", "en": "firing"},
     "alerts.state.resolved": {"ko": "해결", "en": "resolved"},
     "alerts.duration.seconds": {"ko": "{s}초", "en": "{s} s"},
+    "alerts.duration.exact_minutes": {"ko": "{m}분", "en": "{m} min"},
+    "alerts.duration.exact_hours": {"ko": "{h}시간", "en": "{h} h"},
     "alerts.message.title": {"ko": "[OpenManager 알림] 발생 {firing}건 · 해결 {resolved}건",
                              "en": "[OpenManager alerts] {firing} firing · {resolved} resolved"},
     "alerts.message.firing": {

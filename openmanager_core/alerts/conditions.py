@@ -4,6 +4,7 @@ diagnosis (`findings.departures`, the engine's trend forecasts)."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -99,7 +100,8 @@ def _seen(rule: AlertRule, server: Server, judgement: thresholds.Judgement, k: i
         finding = _strongest(diagnosis, rule.metric)
         if finding is None:
             return None
-        return Observation(rule, server, finding.metric, round(finding.value, 2), round(finding.usual, 2),
+        usual = round(finding.usual, 2) if math.isfinite(finding.usual) else None  # no history yet
+        return Observation(rule, server, finding.metric, round(finding.value, 2), usual,
                            detail=f"{finding.z:.1f}")
     assert rule.kind is RuleKind.FORECAST and rule.metric is not None and rule.horizon_seconds is not None
     finding = diagnosis.findings.get(rule.metric)

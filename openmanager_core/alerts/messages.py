@@ -9,7 +9,7 @@ from datetime import datetime
 from urllib.parse import quote
 
 from ..ai import phrases
-from ..i18n import Lang, t
+from ..i18n import NO_VALUE, Lang, t
 from .models import AlertRecord, AlertRule, RuleKind
 
 DETAIL_PAGE_PARAMETER = "server"  # views/fleet.py opens the server named by ?server=
@@ -44,6 +44,13 @@ def short_duration(seconds: float, lang: Lang) -> str:
     return phrases.duration(seconds, lang)
 
 
+def horizon(seconds: int, lang: Lang) -> str:
+    """A forecast rule's horizon as set, not rounded: `1시간`, `90분`."""
+    if seconds % 3600 == 0:
+        return t("alerts.duration.exact_hours", lang, h=seconds // 3600)
+    return t("alerts.duration.exact_minutes", lang, m=round(seconds / 60))
+
+
 def rule_title(rule: AlertRule, lang: Lang) -> str:
     """`CPU 위험 임계값`, `Host down`, `디스크 약 1시간 안에 가득 참 예측`."""
     metric = phrases.metric_label(rule.metric, lang) if rule.metric else ""
@@ -55,7 +62,7 @@ def rule_title(rule: AlertRule, lang: Lang) -> str:
         return t("alerts.rule.anomaly", lang)
     if rule.kind is RuleKind.FORECAST:
         return t("alerts.rule.forecast", lang, metric=metric,
-                 horizon=short_duration(float(rule.horizon_seconds or 0), lang))
+                 horizon=horizon(rule.horizon_seconds or 0, lang))
     return t(f"alerts.rule.{rule.kind.value}", lang)
 
 
@@ -72,15 +79,14 @@ def summary(alert: AlertRecord, lang: Lang) -> str:
         return t("alerts.summary.host_down", lang)
     if alert.kind is RuleKind.SERVICE_STOPPED:
         return t("alerts.summary.service", lang, services=alert.detail or "")
-    assert metric is not None and alert.value is not None and alert.threshold is not None
+    assert metric is not None and alert.value is not None  # every metric-based kind records both
     label, value = phrases.metric_label(metric, lang), phrases.value(metric, alert.value)
+    threshold = phrases.value(metric, alert.threshold) if alert.threshold is not None else NO_VALUE
     if alert.kind is RuleKind.ANOMALY:
-        return t("alerts.summary.anomaly", lang, metric=label, value=value,
-                 usual=phrases.value(metric, alert.threshold))
+        return t("alerts.summary.anomaly", lang, metric=label, value=value, usual=threshold)
     if alert.kind is RuleKind.FORECAST:
         return t("alerts.summary.forecast", lang, metric=label, value=value,
                  eta=short_duration(float(alert.detail or 0), lang))
-    threshold = phrases.value(metric, alert.threshold)
     return t("alert.metric", lang, metric=label, value=value, threshold=threshold,
              level=t(f"agent.level.{alert.detail}", lang))  # a metric alert's detail is its level
 

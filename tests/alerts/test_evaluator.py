@@ -176,3 +176,24 @@ def test_a_rule_that_waits_0_s_fires_and_resolves_at_once(make_rig: Callable[...
     rig.fleet.clear(incident.id)
     rig.clock.advance(1)
     assert _told(rig) == ([], [HOST])
+
+
+def test_a_filling_disk_fires_its_threshold_anomaly_and_forecast_rules(make_rig: Callable[..., Rig]) -> None:
+    """Each from the one judgement or tier 1's signal: the threshold table's warning, the departure
+    from usual, and the trend's "full within the hour"."""
+    rig = make_rig()
+    rig.fleet.inject(IncidentType.DISK_FULL, HOST, started_at=rig.clock() - timedelta(minutes=30))
+    rig.evaluator.evaluate()
+    rig.clock.advance(60)
+    fired = {a.rule_id: a for a in rig.evaluator.evaluate().notification.firing if a.hostname == HOST}
+    assert {"disk_warning", "anomaly", "disk_full_forecast"} <= fired.keys()
+    assert "disk_critical" not in fired  # ~89%: under the critical 90%
+    assert fired["disk_warning"].threshold == 80
+    forecast = fired["disk_full_forecast"]
+    assert forecast.threshold == 100 and 0 < float(forecast.detail or 0) < 3600
+    [message] = rig.webhook.recorder.wait_until(lambda got: len(got) >= 1, WAIT, "the grouped message")
+    text = message.body["message"]
+    assert "디스크 경고 임계값" in text and "≥ 80%" in text
+    assert "디스크 이상 징후" not in text and "이상 징후" in text and "평소" in text
+    assert "디스크 1시간 안에 가득 참 예측" in text and "후 가득 참" in text
+    assert "AI 진단: 디스크 가득 참" in text

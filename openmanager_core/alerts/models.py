@@ -74,10 +74,6 @@ class AlertRecord(BaseModel):
     ends_at: datetime | None = None
     notified: bool = False
 
-    @property
-    def active(self) -> bool:
-        return self.state is not AlertState.RESOLVED
-
 
 class Silence(WireModel):
     id: int

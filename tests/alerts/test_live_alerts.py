@@ -114,16 +114,20 @@ def _leader(apps: tuple[LiveServer, LiveServer]) -> LiveServer:
     return found[0]
 
 
+@pytest.mark.parametrize("lock", ["advisory lock", "redis lease"])
 def test_two_replicas_on_one_postgresql_notify_once_and_take_over(
-        streamlit_app: StartApp, postgres_url: str, channels: tuple[HttpReceiver, HttpReceiver]) -> None:
-    apps = start_pair(streamlit_app, _env(channels, DATABASE_URL=postgres_url))
+        streamlit_app: StartApp, postgres_url: str, request: pytest.FixtureRequest, lock: str,
+        channels: tuple[HttpReceiver, HttpReceiver]) -> None:
+    extra = {"REDIS_URL": request.getfixturevalue("redis_url")} if lock == "redis lease" else {}
+    apps = start_pair(streamlit_app, _env(channels, DATABASE_URL=postgres_url, **extra))
     _prepare(apps[0])
     leader = _leader(apps)
+    assert lock in leader.output()  # "leading on this replica (postgresql advisory lock|redis lease)"
     other = apps[1] if leader is apps[0] else apps[0]
     # Injected on one replica, cleared on the other: still one message each way.
     _firing_then_resolved(other, leader, channels, HOSTS[0])
 
-    leader.kill()  # SIGKILL: its PostgreSQL session, and the advisory lock, die with it
+    leader.kill()  # SIGKILL: its PostgreSQL session (and lock) die with it; its Redis lease lapses
     killed_at = time.monotonic()
     wait_for(lambda: "leading on this replica" in other.output(), timeout=2 * INTERVAL + 10,
              what="the surviving replica taking over")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from openmanager_core.alerts.models import AlertState
 from openmanager_core.settings import get_settings
 from openmanager_core.store import StoreUnavailable
 from ui.access import sign_in_from_link
@@ -38,10 +39,12 @@ def live_counts(polled_running: bool) -> None:
         fleet = shared_fleet()
         status = fleet.deployment_status()
         summary = fleet.now().summary
+        firing = fleet.store.alert_counts()[AlertState.FIRING]
     except StoreUnavailable:
         st.caption(tr("error.store"))
         return
     fleet_counts(summary, lang())
+    st.page_link("views/alerts.py", label=tr("nav.alerts_firing", n=firing), icon=None)
     if status.running != polled_running:
         st.rerun()
 
@@ -67,6 +70,8 @@ pages = st.navigation({
         st.Page("views/ai.py", title=tr("nav.ai"), icon=":material/psychology:", url_path="ai"),
     ],
     tr("nav.section.operations"): [
+        st.Page("views/alerts.py", title=tr("nav.alerts"), icon=":material/notifications_active:",
+                url_path="alerts"),
         st.Page("views/incidents.py", title=tr("nav.incidents"), icon=":material/crisis_alert:",
                 url_path="incidents"),
         st.Page("views/admin.py", title=tr("nav.admin"), icon=":material/monitoring:",

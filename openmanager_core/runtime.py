@@ -7,6 +7,8 @@ from collections.abc import Callable
 from typing import Generic, TypeVar
 
 from .ai import Agent
+from .alerts.delivery import Notifier
+from .alerts.evaluator import AlertEvaluator
 from .deployment import DeploymentDriver
 from .fleet import Fleet
 from .security.keys import KeyRing, load_keyring
@@ -46,17 +48,21 @@ class _Once(Generic[T]):
 
 class _DrivenFleet(_Once[Fleet]):
     """The one Fleet of this process, shared by every page session and API request, with the
-    driver that advances a running deployment whether or not any browser watches."""
+    driver that advances a running deployment whether or not any browser watches, and the alert
+    evaluator (which evaluates while this replica holds the lead)."""
 
     def __init__(self) -> None:
         super().__init__(self._build)
         self._driver: DeploymentDriver | None = None
+        self._evaluator: AlertEvaluator | None = None
 
     def _build(self) -> Fleet:
-        """A fresh Fleet of the settings, its deployment driver started."""
+        """A fresh Fleet of the settings, its deployment driver and alert evaluator started."""
         fleet = Fleet(get_settings())
         self._driver = DeploymentDriver(fleet)
         self._driver.start()
+        self._evaluator = AlertEvaluator(fleet, Notifier(fleet.settings, fleet.store, fleet.clock))
+        self._evaluator.start()
         return fleet
 
     def cache_clear(self) -> None:
@@ -64,6 +70,9 @@ class _DrivenFleet(_Once[Fleet]):
         if self._driver is not None:
             self._driver.stop()
             self._driver = None
+        if self._evaluator is not None:
+            self._evaluator.stop()
+            self._evaluator = None
 
 
 def _build_agent() -> Agent:

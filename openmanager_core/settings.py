@@ -81,7 +81,18 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(65_536, ge=1024, le=64 * 1024 * 1024)
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
-    @field_validator("api_keys", "read_api_keys", "cors_origins", "secrets_files", mode="before")
+    # Alerts (openmanager_core/alerts/). Channel URLs carry tokens, so they are secrets too; they
+    # can also be listed in secrets.toml (`[openmanager] notify_urls = [...]`).
+    alert_interval_seconds: float = Field(15.0, gt=0, le=3600)
+    notify_urls: Annotated[list[SecretStr], NoDecode] = Field(default_factory=list)
+    alertmanager_webhook_urls: Annotated[list[SecretStr], NoDecode] = Field(default_factory=list)
+    alert_language: Literal["ko", "en"] = "ko"
+    public_url: str = "http://localhost:8501"  # where notifications link to the server's detail page
+    alert_delivery_attempts: int = Field(3, ge=1, le=10)  # per channel and message
+    alert_retry_seconds: float = Field(1.0, ge=0, le=300)  # first backoff; doubles per attempt
+
+    @field_validator("api_keys", "read_api_keys", "cors_origins", "secrets_files", "notify_urls",
+                     "alertmanager_webhook_urls", mode="before")
     @classmethod
     def _comma_separated(cls, value: Any) -> Any:
         if isinstance(value, str):

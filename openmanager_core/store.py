@@ -40,6 +40,14 @@ from sqlalchemy.engine import Connection, Row
 from sqlalchemy.exc import OperationalError
 
 from . import migrations
+from .alerts.models import (
+    Acknowledgement,
+    AlertRecord,
+    AlertRule,
+    AlertState,
+    DeliveryFailure,
+    Silence,
+)
 from .models import Incident, IncidentType, Severity
 
 READ_ONLY = "openmanager_read_only"
@@ -126,6 +134,80 @@ ai_logs = Table(
     Column("tier", String(32), nullable=True),
     Column("message", Text, nullable=False),
     Column("duration_ms", Float, nullable=True),
+)
+
+
+# -- alerts (openmanager_core/alerts/) -------------------------------------------------------------
+# Alert writes do not bump store_version: nothing the fleet shows depends on them, and every alert
+# view reads these tables directly (they are small), so no snapshot needs telling.
+
+alert_rules = Table(
+    "alert_rules", metadata,
+    Column("id", String(64), primary_key=True),
+    Column("kind", String(16), nullable=False),  # metric, host_down, service_stopped, anomaly, forecast
+    Column("metric", String(32), nullable=True),
+    Column("level", String(8), nullable=True),  # metric rules: the threshold crossed (warning/critical)
+    Column("horizon_seconds", Integer, nullable=True),  # forecast rules: how soon counts
+    Column("for_seconds", Float, nullable=False),
+    Column("severity", String(8), nullable=False),
+    Column("server_id", String(32), nullable=True),  # only this server (None: all)
+    Column("server_type", String(32), nullable=True),  # only servers of this type (None: all)
+    Column("enabled", Boolean, nullable=False),
+    Column("builtin", Boolean, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+# One row per alert episode: at most one pending or firing per (rule, server), which `active_key`
+# (NULL once resolved) enforces; resolved rows are the history, kept for `retention_days`.
+alerts = Table(
+    "alerts", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("rule_id", String(64), nullable=False, index=True),
+    Column("kind", String(16), nullable=False),  # the rule's, kept if the rule is deleted
+    Column("server_id", String(32), nullable=False, index=True),
+    Column("hostname", String(200), nullable=False),
+    Column("severity", String(8), nullable=False),
+    Column("state", String(8), nullable=False, index=True),  # pending, firing, resolved
+    Column("active_key", String(100), nullable=True, unique=True),
+    Column("metric", String(32), nullable=True),
+    Column("value", Float, nullable=True),
+    Column("threshold", Float, nullable=True),
+    Column("detail", Text, nullable=True),  # what the summary names: services, a forecast's seconds
+    Column("diagnosis", Text, nullable=True),  # tier 1's one line, in the alert language
+    Column("starts_at", DateTime(timezone=True), nullable=False),  # the condition first seen
+    Column("fired_at", DateTime(timezone=True), nullable=True),
+    Column("clear_since", DateTime(timezone=True), nullable=True),  # firing, but clear since then
+    Column("ends_at", DateTime(timezone=True), nullable=True, index=True),
+    Column("notified", Boolean, nullable=False),  # its firing was sent (not silenced)
+)
+
+alert_silences = Table(
+    "alert_silences", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("server_id", String(32), nullable=True),
+    Column("rule_id", String(64), nullable=True),
+    Column("starts_at", DateTime(timezone=True), nullable=False),
+    Column("ends_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("comment", Text, nullable=False),
+    Column("created_by", String(200), nullable=False),
+)
+
+alert_acks = Table(
+    "alert_acks", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("alert_id", Integer, nullable=False, index=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Column("comment", Text, nullable=False),
+)
+
+alert_delivery_failures = Table(
+    "alert_delivery_failures", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("created_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("channel", Text, nullable=False),  # the URL with its secrets masked
+    Column("attempts", Integer, nullable=False),
+    Column("error", Text, nullable=False),
 )
 
 
@@ -531,8 +613,215 @@ class Store:
         return result.rowcount
 
 
+    # -- alerts -----------------------------------------------------------------------
+    # None of these bump the store version: see the alert tables.
+
+    def alert_rules(self) -> list[AlertRule]:
+        with self.reading() as conn:
+            rows = conn.execute(select(alert_rules).order_by(alert_rules.c.builtin.desc(),
+                                                             alert_rules.c.id)).all()
+        return [_alert_rule(row) for row in rows]
+
+    def alert_rule(self, rule_id: str) -> AlertRule | None:
+        with self.reading() as conn:
+            row = conn.execute(select(alert_rules).where(alert_rules.c.id == rule_id)).first()
+        return _alert_rule(row) if row is not None else None
+
+    def seed_alert_rules(self, rules: Sequence[AlertRule], now: datetime) -> None:
+        """Add the built-in rules that are missing; ones already stored keep their changes."""
+        with self._tx() as conn:
+            for rule in rules:
+                conn.execute(self._insert(alert_rules).values(**_rule_values(rule, now))
+                             .on_conflict_do_nothing())
+
+    def add_alert_rule(self, rule: AlertRule, now: datetime) -> AlertRule:
+        """Store a new rule; AlertRuleExists when its id is taken."""
+        with self._tx() as conn:
+            done = conn.execute(self._insert(alert_rules).values(**_rule_values(rule, now))
+                                .on_conflict_do_nothing()).rowcount
+            if not done:
+                raise AlertRuleExists(rule.id)
+        return rule.model_copy(update={"updated_at": now})
+
+    def replace_alert_rule(self, rule: AlertRule, now: datetime) -> bool:
+        """Overwrite a stored rule with `rule` (same id) in one statement; False if it is gone."""
+        values = _rule_values(rule, now)
+        del values["id"], values["builtin"]
+        with self._tx() as conn:
+            return bool(conn.execute(update(alert_rules).where(alert_rules.c.id == rule.id)
+                                     .values(**values)).rowcount)
+
+    def delete_alert_rule(self, rule_id: str) -> bool:
+        """Delete a rule; its pending and firing alerts resolve at the next evaluation."""
+        with self._tx() as conn:
+            return bool(conn.execute(delete(alert_rules).where(alert_rules.c.id == rule_id)).rowcount)
+
+    def alerts(self, states: Sequence[AlertState] = (), server_id: str | None = None,
+               limit: int = 500) -> list[AlertRecord]:
+        """Alerts in `states` (all for none), of one server or all, newest first."""
+        query = select(alerts).order_by(alerts.c.starts_at.desc(), alerts.c.id.desc()).limit(limit)
+        if states:
+            query = query.where(alerts.c.state.in_([state.value for state in states]))
+        if server_id is not None:
+            query = query.where(alerts.c.server_id == server_id)
+        with self.reading() as conn:
+            rows = conn.execute(query).all()
+        return [_alert(row) for row in rows]
+
+    def alert_counts(self) -> dict[AlertState, int]:
+        """How many alerts are pending and firing: one cheap read for the sidebar."""
+        with self.reading() as conn:
+            rows = conn.execute(select(alerts.c.state, func.count()).where(alerts.c.active_key.is_not(None))
+                                .group_by(alerts.c.state)).all()
+        counts = dict.fromkeys((AlertState.PENDING, AlertState.FIRING), 0)
+        counts.update({AlertState(state): int(n) for state, n in rows})
+        return counts
+
+    def alert(self, alert_id: int) -> AlertRecord | None:
+        with self.reading() as conn:
+            row = conn.execute(select(alerts).where(alerts.c.id == alert_id)).first()
+        return _alert(row) if row is not None else None
+
+    def open_alert(self, record: AlertRecord) -> AlertRecord | None:
+        """Start an episode (pending, or firing when its rule waits 0 s); None when that rule
+        already has one on that server (another evaluator got there first)."""
+        values = record.model_dump(exclude={"id"})
+        values["active_key"] = _active_key(record.rule_id, record.server_id)
+        with self._tx() as conn:
+            new_id = conn.execute(self._insert(alerts).values(**values).on_conflict_do_nothing()
+                                  .returning(alerts.c.id)).scalar_one_or_none()
+        return None if new_id is None else record.model_copy(update={"id": new_id})
+
+    def update_alert(self, alert_id: int, expected: AlertState, **values: Any) -> bool:
+        """Change an episode only if it is still in `expected` (compare and set): of two
+        evaluators acting on one alert, one wins, and only the winner notifies."""
+        if values.get("state") == AlertState.RESOLVED:
+            values["active_key"] = None
+        with self._tx() as conn:
+            return bool(conn.execute(update(alerts).where(
+                (alerts.c.id == alert_id) & (alerts.c.state == expected.value)).values(**values)).rowcount)
+
+    def drop_pending_alert(self, alert_id: int) -> bool:
+        """A pending alert whose condition cleared before it fired leaves no trace (as in Prometheus)."""
+        with self._tx() as conn:
+            return bool(conn.execute(delete(alerts).where(
+                (alerts.c.id == alert_id) & (alerts.c.state == AlertState.PENDING.value))).rowcount)
+
+    def silences(self, active_at: datetime | None = None) -> list[Silence]:
+        """Every silence kept, or those in effect at `active_at`; newest first."""
+        query = select(alert_silences).order_by(alert_silences.c.id.desc())
+        if active_at is not None:
+            query = query.where((alert_silences.c.starts_at <= active_at)
+                                & (alert_silences.c.ends_at > active_at))
+        with self.reading() as conn:
+            rows = conn.execute(query).all()
+        return [Silence(id=row.id, server=row.server_id, rule=row.rule_id, starts_at=utc(row.starts_at),
+                        ends_at=utc(row.ends_at), comment=row.comment, created_by=row.created_by)
+                for row in rows]
+
+    def add_silence(self, server_id: str | None, rule_id: str | None, starts_at: datetime,
+                    ends_at: datetime, comment: str, created_by: str) -> Silence:
+        with self._tx() as conn:
+            new_id = conn.execute(insert(alert_silences).values(
+                server_id=server_id, rule_id=rule_id, starts_at=starts_at, ends_at=ends_at,
+                comment=comment, created_by=created_by).returning(alert_silences.c.id)).scalar_one()
+        return Silence(id=new_id, server=server_id, rule=rule_id, starts_at=starts_at, ends_at=ends_at,
+                       comment=comment, created_by=created_by)
+
+    def end_silence(self, silence_id: int, now: datetime) -> bool:
+        """End a silence now (it stays in the history); False if none is in effect with that id."""
+        with self._tx() as conn:
+            return bool(conn.execute(update(alert_silences).where(
+                (alert_silences.c.id == silence_id) & (alert_silences.c.ends_at > now)
+            ).values(ends_at=now)).rowcount)
+
+    def acknowledge_alert(self, alert_id: int, created_by: str, comment: str,
+                          now: datetime) -> Acknowledgement | None:
+        """Record that someone is on a firing or pending alert; None if it is not active."""
+        with self._tx() as conn:
+            active = conn.execute(select(alerts.c.id).where(
+                (alerts.c.id == alert_id) & alerts.c.active_key.is_not(None))).first()
+            if active is None:
+                return None
+            new_id = conn.execute(insert(alert_acks).values(
+                alert_id=alert_id, created_at=now, created_by=created_by, comment=comment
+            ).returning(alert_acks.c.id)).scalar_one()
+        return Acknowledgement(id=new_id, alert_id=alert_id, created_at=now, created_by=created_by,
+                               comment=comment)
+
+    def acknowledgements(self, alert_ids: Sequence[int]) -> list[Acknowledgement]:
+        if not alert_ids:
+            return []
+        with self.reading() as conn:
+            rows = conn.execute(select(alert_acks).where(alert_acks.c.alert_id.in_(list(alert_ids)))
+                                .order_by(alert_acks.c.id)).all()
+        return [Acknowledgement(id=row.id, alert_id=row.alert_id, created_at=utc(row.created_at),
+                                created_by=row.created_by, comment=row.comment) for row in rows]
+
+    def record_delivery_failure(self, channel: str, attempts: int, error: str, now: datetime) -> None:
+        with self._tx() as conn:
+            conn.execute(insert(alert_delivery_failures).values(
+                created_at=now, channel=channel, attempts=attempts, error=error))
+
+    def delivery_failures(self, limit: int = 50) -> list[DeliveryFailure]:
+        with self.reading() as conn:
+            rows = conn.execute(select(alert_delivery_failures)
+                                .order_by(alert_delivery_failures.c.id.desc()).limit(limit)).all()
+        return [DeliveryFailure(id=row.id, created_at=utc(row.created_at), channel=row.channel,
+                                attempts=row.attempts, error=row.error) for row in rows]
+
+    def trim_alerts(self, cutoff: datetime) -> int:
+        """Delete alert history older than `cutoff` (resolved episodes, their acknowledgements,
+        ended silences, delivery failures), as the AI records are; how many rows went."""
+        with self._tx() as conn:
+            old = select(alerts.c.id).where((alerts.c.state == AlertState.RESOLVED.value)
+                                            & (alerts.c.ends_at < cutoff))
+            removed = conn.execute(delete(alert_acks).where(alert_acks.c.alert_id.in_(old))).rowcount
+            removed += conn.execute(delete(alerts).where(alerts.c.id.in_(old))).rowcount
+            removed += conn.execute(delete(alert_silences).where(alert_silences.c.ends_at < cutoff)).rowcount
+            removed += conn.execute(delete(alert_delivery_failures)
+                                    .where(alert_delivery_failures.c.created_at < cutoff)).rowcount
+        return removed
+
+
 def _incident(row: Row[Any]) -> Incident:
     return Incident(id=row.id, type=IncidentType(row.type), server_id=row.server_id,
                     hostname=row.hostname, severity=Severity(row.severity),
                     started_at=utc(row.started_at), created_at=utc(row.created_at),
                     cleared_at=utc(row.cleared_at) if row.cleared_at else None)
+
+
+class AlertRuleExists(ValueError):
+    """A rule with that id is already stored."""
+
+    def __init__(self, rule_id: str) -> None:
+        super().__init__(f"an alert rule with id {rule_id!r} already exists")
+        self.rule_id = rule_id
+
+
+def _active_key(rule_id: str, server_id: str) -> str:
+    return f"{rule_id}|{server_id}"
+
+
+def _rule_values(rule: AlertRule, now: datetime) -> dict[str, Any]:
+    return {"id": rule.id, "kind": rule.kind.value, "metric": rule.metric, "level": rule.level,
+            "horizon_seconds": rule.horizon_seconds, "for_seconds": rule.for_seconds,
+            "severity": rule.severity.value, "server_id": rule.server,
+            "server_type": rule.server_type.value if rule.server_type else None,
+            "enabled": rule.enabled, "builtin": rule.builtin, "updated_at": now}
+
+
+def _alert_rule(row: Row[Any]) -> AlertRule:
+    return AlertRule(id=row.id, kind=row.kind, metric=row.metric, level=row.level,
+                     horizon_seconds=row.horizon_seconds, for_seconds=row.for_seconds, severity=row.severity,
+                     server=row.server_id, server_type=row.server_type, enabled=row.enabled,
+                     builtin=row.builtin, updated_at=utc(row.updated_at))
+
+
+def _alert(row: Row[Any]) -> AlertRecord:
+    values = dict(row._mapping)
+    del values["active_key"]
+    for key in ("starts_at", "fired_at", "clear_since", "ends_at"):
+        if values[key] is not None:
+            values[key] = utc(values[key])
+    return AlertRecord(**values)

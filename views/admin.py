@@ -14,6 +14,7 @@ from openmanager_core.i18n import NO_VALUE, Lang, t
 from openmanager_core.settings import get_settings
 from openmanager_core.store import StoreUnavailable
 from ui.access import require_admin
+from ui.alert_channels import alert_channels_panel
 from ui.charts import error_rate_figure, queries_over_time_figure, response_time_figure, tier_share_figure
 from ui.components import local_time
 from ui.state import agent_or_stop, lang, live_fragment, tr
@@ -169,6 +170,7 @@ def log_table(since: datetime | None) -> None:
 
 st.title(tr("nav.admin"))
 require_admin()
+alert_channels_panel(agent.fleet)
 try:
     overall = agent.stats()
     empty = overall.total_queries == 0 and overall.rate_limited == 0  # 429s alone are worth showing

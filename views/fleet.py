@@ -243,6 +243,8 @@ def detail(hostname: str) -> None:
             st.caption(tr("fleet.incident", type=tr(f"incident.{incident.type.value}"),
                           severity=tr(f"severity.{incident.severity.value}"),
                           since=local_time(incident.started_at)))
+        st.page_link("views/alerts.py", label=tr("fleet.open_alerts"), icon=":material/notifications:",
+                     query_params={"alert_server": state.hostname})
 
 
 def history_chart(hostname: str, minutes: int) -> None:

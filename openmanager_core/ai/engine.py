@@ -10,6 +10,8 @@ from typing import Any, Literal, Protocol
 import numpy as np
 
 from .. import thresholds
+from ..alerts import messages as alert_messages
+from ..alerts.models import AlertState
 from ..analysis import Anomaly, linear_trend
 from ..fleet import Fleet
 from ..i18n import Lang, t
@@ -55,6 +57,8 @@ class LastTier(Protocol):
 
 DEPTH: dict[str, int] = {"low": 3, "medium": 5, "high": 8}  # servers diagnosed in depth, by priority
 MAX_NAMED = 10
+MAX_ALERTS_LISTED = 10  # firing alerts an answer lists, worst first
+ALERT_ICON = {"critical": "🔴", "warning": "🟠", "info": "🔵"}
 TOP_LIST = 3
 SHOWN_METRICS = tuple(key for key, metric in METRICS.items() if metric.in_summary)
 STRONG_CORRELATION = 0.5  # below this an r is not worth quoting
@@ -419,6 +423,10 @@ class Engine:
         servers: list[str] = []
         actions: list[Action] = []
         counts = self._counts_line(ctx)
+        if "alerts" in scope.intents:
+            block, named = self._alerts_block(ctx)
+            parts.append(block)
+            servers.extend(named)
         if not ctx.named:
             if "summary" in scope.intents:
                 parts.append(counts)
@@ -478,6 +486,28 @@ class Engine:
             actions.append(make_action("watch", lang))
         servers = list(dict.fromkeys(servers))
         return Draft("\n\n".join(p for p in parts if p), _dedupe(actions)[:6], servers, self._facts(ctx))
+
+    def _alerts_block(self, ctx: _Context) -> tuple[str, list[str]]:
+        """What fires now, worst first, as the alert store holds it (the alerts page's list)."""
+        lang = ctx.lang
+        ids = {s.id for s in ctx.named}
+        active = [a for a in self.fleet.store.alerts((AlertState.FIRING, AlertState.PENDING))
+                  if not ids or a.server_id in ids]
+        firing = sorted((a for a in active if a.state is AlertState.FIRING),
+                        key=lambda a: (a.severity.rank, a.starts_at))
+        pending = len(active) - len(firing)
+        if not firing:
+            return t("agent.answer.alerts_none", lang, pending=pending), []
+        rules = {rule.id: rule for rule in self.fleet.store.alert_rules()}
+        now = self.fleet.clock()
+        items = [t("agent.answer.alert_item", lang, icon=ALERT_ICON[a.severity.value],
+                   host=escape_markdown(a.hostname), rule=alert_messages.title_of(a.rule_id, rules, lang),
+                   summary=escape_markdown(alert_messages.summary(a, lang)), since=phrases.clock(a.starts_at),
+                   age=alert_messages.short_duration((now - a.starts_at).total_seconds(), lang))
+                 for a in firing[:MAX_ALERTS_LISTED]]
+        head = t("agent.answer.alerts", lang, firing=len(firing), pending=pending)
+        return head + "\n" + "\n".join(f"- {item}" for item in items), \
+            list(dict.fromkeys(a.hostname for a in firing[:MAX_ALERTS_LISTED]))
 
     def _server_block(self, diagnosis: Diagnosis, scr: Screen, lang: Lang, headline: str) -> str:
         host = diagnosis.server.hostname

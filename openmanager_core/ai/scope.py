@@ -58,6 +58,7 @@ INTENT_WORDS: dict[str, tuple[str, ...]] = {
                  "until", "eta", "가득 차", "run out"),
     "cause": ("왜", "원인", "이유", "why", "cause", "reason", "root", "무슨 문제", "문제", "problem",
               "issue", "wrong", "이상"),
+    "alerts": ("알림", "알람", "경보", "울리", "alert", "alerts", "alarm", "alarms", "firing", "paging"),
     "top": ("높은", "높아", "많이", "많은", "부족", "가장", "최고", "high", "highest", "top", "most",
             "busiest", "low on", "full", "가득", "heavy"),
 }

@@ -31,7 +31,9 @@ def badges(app: AppTest) -> list[str]:
 
 
 def links(app: AppTest) -> list[tuple[str, str]]:
-    return [(link.proto.label, link.proto.query_string) for link in app.get("page_link")]
+    """The answer's links (not the sidebar's link to the alerts page)."""
+    return [(link.proto.label, link.proto.query_string) for link in app.get("page_link")
+            if link.proto.page != "alerts"]
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher, get_close_matches
 from itertools import pairwise
 from typing import TypeVar
+from weakref import WeakKeyDictionary
 
 from ..catalogue import Catalogue
 from ..i18n import Lang, detect_language
@@ -149,6 +150,17 @@ class _Names:
         return found[:MAX_SUGGESTIONS]
 
 
+# Built once per catalogue (a fleet keeps one), not for every question.
+_NAMES: WeakKeyDictionary[Catalogue, _Names] = WeakKeyDictionary()
+
+
+def _names(catalogue: Catalogue) -> _Names:
+    names = _NAMES.get(catalogue)
+    if names is None:
+        names = _NAMES[catalogue] = _Names(catalogue)
+    return names
+
+
 def _spans(text: str) -> list[tuple[str, int, int]]:
     return [(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(text)]
 
@@ -177,7 +189,7 @@ def parse(question: str, catalogue: Catalogue, known: Iterable[Server] = ()) -> 
     servers: list[Server] = []
     unmatched: list[Unmatched] = []
     guessed: list[tuple[str, Server]] = []
-    names = _Names(catalogue)
+    names = _names(catalogue)
     remaining = text
 
     def take(server: Server, typed: str) -> None:

@@ -296,11 +296,13 @@ class Engine:
         for unmatched in scope.unmatched:
             ctx.notes.append(t("agent.answer.not_found", lang, name=unmatched.name))
             if unmatched.close:
-                ctx.notes.append(t("agent.answer.did_you_mean", lang, hosts=", ".join(unmatched.close)))
+                offered = [f"{s.id} ({s.hostname})" if unmatched.by_id else s.hostname
+                           for s in unmatched.close]
+                ctx.notes.append(t("agent.answer.did_you_mean", lang, hosts=", ".join(offered)))
         if scope.unmatched and scope.fleet_wide:
             # The question was about a server we can't tell: say so, not answer about the whole fleet.
             emit("analyzing", ctx.notes[0])
-            return Draft("\n\n".join(ctx.notes), [], [h for u in scope.unmatched for h in u.close])
+            return Draft("\n\n".join(ctx.notes), [], [s.hostname for u in scope.unmatched for s in u.close])
         for server in scope.servers:
             if server.id not in deployed_ids:
                 ctx.notes.append(t("agent.answer.not_deployed", lang, host=server.hostname))

@@ -76,10 +76,12 @@ INTENT_WORDS: dict[str, tuple[str, ...]] = {
 
 @dataclass(frozen=True)
 class Unmatched:
-    """A hostname-like word that names no server, with the hostnames closest to it (closest first)."""
+    """A hostname-like word that names no server, with the servers spelt closest to it (closest first);
+    `by_id` when it reads like an id (`srv_999`), so they are offered by id too."""
 
     name: str
-    close: tuple[str, ...]
+    close: tuple[Server, ...]
+    by_id: bool = False
 
 
 @dataclass(frozen=True)
@@ -139,14 +141,15 @@ class _Names:
             self.by_canonical.setdefault(canonical_name(server.hostname), server)
             self.by_canonical.setdefault(canonical_name(server.id), server)
 
-    def close(self, name: str) -> list[tuple[float, Server]]:
-        """Servers whose hostname or id is spelt like `name`, closest first, each once."""
+    def close(self, name: str) -> list[tuple[float, Server, str]]:
+        """Servers whose hostname or id is spelt like `name`, closest first, each once, with how alike
+        they are and the hostname or id that is alike."""
         servers = self.catalogue.servers
         keys = {**{s.hostname: s for s in servers}, **{s.id: s for s in servers}}
-        found: list[tuple[float, Server]] = []
+        found: list[tuple[float, Server, str]] = []
         for key in get_close_matches(name, keys, n=MAX_SUGGESTIONS * 2, cutoff=CLOSE_LIKENESS):
-            if all(keys[key] is not server for _, server in found):
-                found.append((SequenceMatcher(None, name, key).ratio(), keys[key]))
+            if all(keys[key] is not server for _, server, _ in found):
+                found.append((SequenceMatcher(None, name, key).ratio(), keys[key], key))
         return found[:MAX_SUGGESTIONS]
 
 
@@ -232,7 +235,8 @@ def parse(question: str, catalogue: Catalogue, known: Iterable[Server] = ()) -> 
             take(close[0][1], token)
             continue
         if all(u.name != token for u in unmatched):
-            unmatched.append(Unmatched(token, tuple(s.hostname for _, s in close)))
+            unmatched.append(Unmatched(token, tuple(server for _, server, _ in close),
+                                       by_id=bool(close) and close[0][2] == close[0][1].id))
         remaining = remaining.replace(token, " ")
     metric_groups = _match(remaining, METRIC_WORDS)
     types = _match(remaining, TYPE_WORDS)

@@ -44,7 +44,7 @@ def test_a_misspelt_name_is_taken_as_the_closest_server_and_said_so(fleet: Fleet
 
 @pytest.mark.parametrize("question, lang, missing, close", [
     ("web-prod-99 상태 어때?", "ko", "web-prod-99", "web-prod-01"),
-    ("How is srv_999?", "en", "srv_999", "vault-secrets"),  # srv_019
+    ("How is srv_999?", "en", "srv_999", "srv_019 (vault-secrets)"),
     ("What's wrong with k8s-wrker-09?", "en", "k8s-wrker-09", "k8s-worker-01"),
 ])
 def test_a_name_that_matches_nothing_offers_close_names_not_a_fleet_report(

@@ -96,7 +96,8 @@ def test_a_misspelt_name_is_guessed_only_when_one_server_is_clearly_closest() ->
     # srv_019, srv_039 (and more) are as close to srv_999 as each other: offered, not chosen.
     unsure = parse("srv_999 상태", CATALOGUE, CATALOGUE.servers)
     assert not unsure.servers and not unsure.guessed and unsure.unknown_names == ("srv_999",)
-    assert {"vault-secrets", "vault-secrets-g0002"} <= set(unsure.unmatched[0].close)
+    assert unsure.unmatched[0].by_id
+    assert {"srv_019", "srv_039"} <= {s.id for s in unsure.unmatched[0].close}
 
 
 def test_canonical_names() -> None:

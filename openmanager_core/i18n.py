@@ -465,6 +465,7 @@ TEXT: dict[str, dict[Lang, str]] = {
     "agent.intent.cause": {"ko": "원인 분석", "en": "cause analysis"},
     "agent.intent.top": {"ko": "상위 서버", "en": "top servers"},
     "agent.intent.alerts": {"ko": "발생 중인 알림", "en": "firing alerts"},
+    "agent.intent.rank": {"ko": "1위 서버", "en": "the first-ranked server"},
     "agent.intent.diagnose": {"ko": "이상 진단", "en": "diagnosis"},
     "agent.step.analyzing": {
         "ko": "지표 {points:,}개 읽음: {servers}대 × 최근 {minutes}분, 그리고 지난 7일의 같은 시각. 범위: "
@@ -531,6 +532,10 @@ TEXT: dict[str, dict[Lang, str]] = {
     "agent.answer.headline": {"ko": "**가장 가능성 높은 원인: {host} — {cause}**",
                               "en": "**Most likely cause: {host} — {cause}**"},
     "agent.answer.server_headline": {"ko": "**{host}: {cause}**", "en": "**{host}: {cause}**"},
+    "agent.answer.ranked_headline": {"ko": "**{metric} 1위: {host} {value}** ({scope})",
+                                     "en": "**Highest {metric}: {host} {value}** ({scope})"},
+    "agent.answer.asked_headline": {"ko": "**{scope}의 {metrics} 문제: {host} — {cause}**",
+                                    "en": "**{metrics} problem in {scope}: {host} — {cause}**"},
     "agent.answer.also": {"ko": "**그 밖의 이상**", "en": "**Also found**"},
     "agent.answer.also_item": {"ko": "{host}: {cause} — {evidence}", "en": "{host}: {cause} — {evidence}"},
     "agent.answer.more": {"ko": "그 밖에 이상 징후가 보이는 서버: {hosts}",
@@ -579,6 +584,11 @@ TEXT: dict[str, dict[Lang, str]] = {
         "ko": "**질문을 이해하지 못했습니다.** 서버나 지표에 대해 물어봐 주세요. 예를 들면:",
         "en": "**I didn't understand the question.** Ask about the servers or their metrics, for example:"},
     "agent.answer.not_found": {"ko": "'{name}' 서버를 찾을 수 없습니다.", "en": "No server called '{name}'."},
+    "agent.answer.did_you_mean": {"ko": "혹시 이 서버를 찾으셨나요? {hosts}", "en": "Did you mean: {hosts}?"},
+    "agent.answer.guessed": {"ko": "'{name}'을(를) {host}(으)로 보고 답합니다. 다른 서버라면 정확한 이름으로 "
+                                   "다시 물어봐 주세요.",
+                             "en": "Taking '{name}' to mean {host}. If you meant another server, ask with "
+                                   "its exact name."},
     "agent.answer.not_deployed": {"ko": "{host} 서버는 아직 배포되지 않았습니다.",
                                   "en": "{host} is not deployed yet."},
     "agent.answer.no_servers": {"ko": "아직 배포된 서버가 없습니다. 인프라 배포를 먼저 진행하세요.",

@@ -39,7 +39,7 @@ from .findings import (
     unlinked,
 )
 from .models import Action, Impact, Priority, ProvidedMetrics, Stage
-from .scope import Scope
+from .scope import NETWORK_METRICS, Scope
 
 Emit = Callable[[Stage, str], None]
 
@@ -295,8 +295,18 @@ class Engine:
             return Draft(t("agent.answer.no_servers", lang), [], [])
         ctx = _Context(question, lang, now, deployed, len(deployed))
         deployed_ids = {s.id for s in deployed}
-        for name in scope.unknown_names:
-            ctx.notes.append(t("agent.answer.not_found", lang, name=name))
+        for as_typed, server in scope.guessed:
+            ctx.notes.append(t("agent.answer.guessed", lang, name=as_typed, host=server.hostname))
+        for unmatched in scope.unmatched:
+            ctx.notes.append(t("agent.answer.not_found", lang, name=unmatched.name))
+            if unmatched.close:
+                offered = [f"{s.id} ({s.hostname})" if unmatched.by_id else s.hostname
+                           for s in unmatched.close]
+                ctx.notes.append(t("agent.answer.did_you_mean", lang, hosts=", ".join(offered)))
+        if scope.unmatched and scope.fleet_wide:
+            # The question was about a server we can't tell: say so, not answer about the whole fleet.
+            emit("analyzing", ctx.notes[0])
+            return Draft("\n\n".join(ctx.notes), [], [s.hostname for u in scope.unmatched for s in u.close])
         for server in scope.servers:
             if server.id not in deployed_ids:
                 ctx.notes.append(t("agent.answer.not_deployed", lang, host=server.hostname))
@@ -305,7 +315,9 @@ class Engine:
             ctx.candidates = ctx.named
         elif scope.types:
             typed = [s for s in deployed if s.type in scope.types]
-            if typed:
+            if len(typed) == 1:  # "디비 서버" where one database is deployed: that server
+                ctx.named = ctx.candidates = typed
+            elif typed:
                 ctx.candidates = typed
             else:
                 ctx.notes.append(t("agent.answer.no_type", lang, types=self._types(scope.types, lang)))
@@ -318,6 +330,9 @@ class Engine:
             # Servers off on the metrics asked about are diagnosed first, whatever else is worse.
             asked = [k for k in ranked if any(ctx.scr.flagged[m][k] for m in scope.metrics)]
             ranked = asked + [k for k in ranked if k not in asked]
+            leader = self._ranked_leader(ctx)
+            if leader is not None:  # "the slowest server": the first by value is diagnosed, and first
+                ranked = [leader] + [k for k in ranked if k != leader]
         rows = list(range(len(ctx.candidates))) if ctx.named else ranked[:DEPTH[question.priority]]
         deep = [ctx.candidates[k] for k in rows]
         emit("pattern_matching", self._screened_text(ctx, ranked, deep))
@@ -400,17 +415,35 @@ class Engine:
         return t("agent.step.reasoning_none", lang)
 
     def _relevance(self, diagnosis: Diagnosis, scope: Scope) -> int:
-        """Diagnoses that involve the metrics asked about come first."""
+        """Diagnoses whose cause is about the metrics asked come first (2), then those where the metrics
+        asked are only involved, as a driver or a symptom (1): traffic driving a CPU spike is not a
+        network problem, congestion is."""
         if not scope.metrics:
             return 0
+        relevance = 0
         for cause in diagnosis.causes:
-            links = [*cause.drivers, *cause.symptoms]
-            metrics = {link.finding.metric for link in links}
-            if cause.primary is not None:
-                metrics.add(cause.primary.metric)
-            if metrics & scope.metrics:
-                return 1
-        return 0
+            about = {cause.primary.metric} if cause.primary is not None else set()
+            if cause.kind == "network_congestion":  # seen as latency with connections piling up
+                about.update(NETWORK_METRICS)
+            if about & scope.metrics:
+                return 2
+            if {link.finding.metric for link in [*cause.drivers, *cause.symptoms]} & scope.metrics:
+                relevance = 1
+        return relevance
+
+    def _ranked_metric(self, scope: Scope) -> str | None:
+        """The metric a superlative question ranks by ("응답이 제일 느린 서버는?"), if it asks one."""
+        listed = self._listed_metrics(scope)
+        return listed[0] if "rank" in scope.intents and listed else None
+
+    def _ranked_leader(self, ctx: _Context) -> int | None:
+        """The row of the server first on the ranked metric, among the servers in scope."""
+        assert ctx.scr is not None
+        metric = self._ranked_metric(ctx.question.scope)
+        if metric is None or ctx.named:
+            return None
+        values = np.nan_to_num(ctx.scr.current[metric], nan=-np.inf)
+        return int(np.argmax(values)) if np.isfinite(values).any() else None
 
     # -- composing the answer --------------------------------------------------------------
 
@@ -445,15 +478,35 @@ class Engine:
         else:
             troubled = [d for d in ctx.diagnoses if d.causes]
             relevant = [d for d in troubled if self._relevance(d, scope)] if scope.metrics else troubled
+            leader = self._ranked_leader(ctx)
+            if leader is not None:
+                server = scr.window.servers[leader]
+                relevant = [d for d in troubled if d.server.id == server.id]
+                parts.append(self._ranked_headline(ctx, leader))
             rest = [d for d in troubled if d not in relevant[:1]]
-            if relevant:
+            if leader is not None:
+                if relevant:
+                    first = relevant[0]
+                    parts.append(self._server_block(first, scr, lang, "agent.answer.server_headline"))
+                    servers.append(first.server.hostname)
+                    actions.extend(self._diagnosis_actions(first, scr, lang))
+                else:
+                    servers.append(scr.window.servers[leader].hostname)
+            elif relevant and scope.types and self._relevance(relevant[0], scope) == 2:
+                first = relevant[0]
+                parts.append(self._server_block(first, scr, lang, "agent.answer.asked_headline",
+                                                scope=self._scope_text(ctx, with_metrics=False),
+                                                metrics=self._metrics_text(scope, lang)))
+                servers.append(first.server.hostname)
+                actions.extend(self._diagnosis_actions(first, scr, lang))
+            elif relevant:
                 first = relevant[0]
                 parts.append(self._server_block(first, scr, lang, headline="agent.answer.headline"))
                 servers.append(first.server.hostname)
                 actions.extend(self._diagnosis_actions(first, scr, lang))
-            elif scope.metrics:
-                metrics = [phrases.metric_label(m, lang) for m in METRIC_KEYS if m in scope.metrics]
-                parts.append(t("agent.answer.no_anomaly_metric", lang, metrics=", ".join(metrics),
+            elif scope.metrics and leader is None:
+                parts.append(t("agent.answer.no_anomaly_metric", lang,
+                               metrics=self._metrics_text(scope, lang),
                                scope=self._scope_text(ctx, with_metrics=False)))
             else:
                 parts.append(t("agent.answer.no_anomaly_fleet", lang, scope=self._scope_text(ctx)))
@@ -509,7 +562,21 @@ class Engine:
         return head + "\n" + "\n".join(f"- {item}" for item in items), \
             list(dict.fromkeys(a.hostname for a in firing[:MAX_ALERTS_LISTED]))
 
-    def _server_block(self, diagnosis: Diagnosis, scr: Screen, lang: Lang, headline: str) -> str:
+    def _metrics_text(self, scope: Scope, lang: Lang) -> str:
+        return ", ".join(phrases.metric_label(m, lang) for m in METRIC_KEYS if m in scope.metrics)
+
+    def _ranked_headline(self, ctx: _Context, k: int) -> str:
+        """`**Highest response time: web-prod-01 3,807 ms**` (of the servers in scope)."""
+        assert ctx.scr is not None
+        metric = self._ranked_metric(ctx.question.scope)
+        assert metric is not None
+        return t("agent.answer.ranked_headline", ctx.lang, metric=phrases.metric_label(metric, ctx.lang),
+                 host=ctx.scr.window.servers[k].hostname,
+                 value=phrases.value(metric, float(ctx.scr.current[metric][k])),
+                 scope=self._scope_text(ctx, with_metrics=False))
+
+    def _server_block(self, diagnosis: Diagnosis, scr: Screen, lang: Lang, headline: str,
+                      **heading: str) -> str:
         host = diagnosis.server.hostname
         if not diagnosis.causes:
             lines = [t("agent.answer.no_anomaly_server", lang, host=host)]
@@ -521,7 +588,7 @@ class Engine:
             lines.extend(notes)
             return "\n\n".join(lines)
         cause = diagnosis.causes[0]
-        block = [t(headline, lang, host=host, cause=cause_label(cause, lang))]
+        block = [t(headline, lang, host=host, cause=cause_label(cause, lang), **heading)]
         block.extend(f"- {line}" for line in evidence(cause, diagnosis, lang))
         for other in diagnosis.causes[1:]:
             block.append(f"- **{cause_label(other, lang)}**: "

@@ -6,7 +6,10 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from difflib import SequenceMatcher, get_close_matches
+from itertools import pairwise
 from typing import TypeVar
+from weakref import WeakKeyDictionary
 
 from ..catalogue import Catalogue
 from ..i18n import Lang, detect_language
@@ -17,6 +20,12 @@ K = TypeVar("K")
 # Hostnames, ids and words made of ASCII letters/digits; Hangul particles ("web-prod-01의") fall away.
 _TOKEN = re.compile(r"[a-z0-9][a-z0-9_.-]*[a-z0-9]|[a-z0-9]")
 _HOST_LIKE = re.compile(r"^(?=.*[a-z])(?=.*\d)[a-z0-9]+(?:[-_.][a-z0-9]+)+$")
+_NAME_PART = re.compile(r"[-_. ]+")
+MAX_NAME_WORDS = 4  # "db master 01" typed with spaces: up to this many words form one hostname
+SURE_LIKENESS = 0.85  # a misspelt name this close to one hostname (and clearly closer than any other)
+CLEAR_MARGIN = 0.05  # ...is taken as that server; otherwise the close ones are offered
+CLOSE_LIKENESS = 0.6
+MAX_SUGGESTIONS = 3
 
 # Each word list is matched against the lower-cased question. English words need word edges ("ram"
 # must not fire inside "program"); Korean words are matched as substrings because particles attach.
@@ -28,7 +37,7 @@ METRIC_WORDS: dict[str, tuple[str, ...]] = {
     "network": ("네트워크", "network", "트래픽", "traffic", "대역폭", "bandwidth", "패킷", "packet",
                 "throughput", "처리량"),
     "response_time": ("응답 시간", "응답시간", "response time", "latency", "지연", "레이턴시", "느려",
-                      "느린", "느림", "느리", "slow", "sluggish", "lag"),
+                      "느린", "느림", "느리", "slow", "slowest", "sluggish", "lag"),
     "active_connections": ("연결", "connection", "connections", "접속", "세션", "session", "sessions"),
 }
 NETWORK_METRICS = ("network_in", "network_out")
@@ -59,9 +68,21 @@ INTENT_WORDS: dict[str, tuple[str, ...]] = {
     "cause": ("왜", "원인", "이유", "why", "cause", "reason", "root", "무슨 문제", "문제", "problem",
               "issue", "wrong", "이상"),
     "alerts": ("알림", "알람", "경보", "울리", "alert", "alerts", "alarm", "alarms", "firing", "paging"),
-    "top": ("높은", "높아", "많이", "많은", "부족", "가장", "최고", "high", "highest", "top", "most",
-            "busiest", "low on", "full", "가득", "heavy"),
+    "top": ("높은", "높아", "많이", "많은", "부족", "가장", "제일", "최고", "high", "highest", "top", "most",
+            "busiest", "slowest", "low on", "full", "가득", "heavy"),
+    # A superlative: the answer is the server ranked first on the metric asked about.
+    "rank": ("가장", "제일", "최고", "1위", "highest", "slowest", "busiest", "worst", "most", "top"),
 }
+
+
+@dataclass(frozen=True)
+class Unmatched:
+    """A hostname-like word that names no server, with the servers spelt closest to it (closest first);
+    `by_id` when it reads like an id (`srv_999`), so they are offered by id too."""
+
+    name: str
+    close: tuple[Server, ...]
+    by_id: bool = False
 
 
 @dataclass(frozen=True)
@@ -75,11 +96,16 @@ class Scope:
     types: frozenset[ServerType] = frozenset()
     metrics: frozenset[str] = frozenset()
     intents: frozenset[str] = frozenset()
-    unknown_names: tuple[str, ...] = ()
+    unmatched: tuple[Unmatched, ...] = ()
+    guessed: tuple[tuple[str, Server], ...] = ()  # (the name as typed, the server taken for it)
 
     @property
     def fleet_wide(self) -> bool:
         return not self.servers and not self.types
+
+    @property
+    def unknown_names(self) -> tuple[str, ...]:
+        return tuple(u.name for u in self.unmatched)
 
 
 def normalise(question: str) -> str:
@@ -99,31 +125,120 @@ def _match(text: str, table: Mapping[K, tuple[str, ...]]) -> set[K]:
     return {key for key, words in table.items() if any(_has_word(text, word) for word in words)}
 
 
+def canonical_name(name: str) -> str:
+    """`web-prod-1`, `WEB_PROD_01` and `web prod 01` all read `web-prod-1`: parts joined by one dash,
+    numbers without leading zeros."""
+    parts = [part for part in _NAME_PART.split(name.lower()) if part]
+    return "-".join(str(int(part)) if part.isdigit() else part for part in parts)
+
+
+class _Names:
+    """The catalogue's hostnames and ids, by canonical spelling and for closeness."""
+
+    def __init__(self, catalogue: Catalogue) -> None:
+        self.catalogue = catalogue
+        self.by_canonical: dict[str, Server] = {}
+        for server in catalogue.servers:
+            self.by_canonical.setdefault(canonical_name(server.hostname), server)
+            self.by_canonical.setdefault(canonical_name(server.id), server)
+
+    def close(self, name: str) -> list[tuple[float, Server, str]]:
+        """Servers whose hostname or id is spelt like `name`, closest first, each once, with how alike
+        they are and the hostname or id that is alike."""
+        servers = self.catalogue.servers
+        keys = {**{s.hostname: s for s in servers}, **{s.id: s for s in servers}}
+        found: list[tuple[float, Server, str]] = []
+        for key in get_close_matches(name, keys, n=MAX_SUGGESTIONS * 2, cutoff=CLOSE_LIKENESS):
+            if all(keys[key] is not server for _, server, _ in found):
+                found.append((SequenceMatcher(None, name, key).ratio(), keys[key], key))
+        return found[:MAX_SUGGESTIONS]
+
+
+# Built once per catalogue (a fleet keeps one), not for every question.
+_NAMES: WeakKeyDictionary[Catalogue, _Names] = WeakKeyDictionary()
+
+
+def _names(catalogue: Catalogue) -> _Names:
+    names = _NAMES.get(catalogue)
+    if names is None:
+        names = _NAMES[catalogue] = _Names(catalogue)
+    return names
+
+
+def _spans(text: str) -> list[tuple[str, int, int]]:
+    return [(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(text)]
+
+
+def _spaced_name(text: str, spans: list[tuple[str, int, int]], i: int, names: _Names
+                 ) -> tuple[Server, int] | None:
+    """A hostname typed as words ("db master 01"): the server and how many words it took."""
+    for length in range(min(MAX_NAME_WORDS, len(spans) - i), 1, -1):
+        words = spans[i:i + length]
+        if any(text[a[2]:b[1]].strip() for a, b in pairwise(words)):
+            continue  # only words separated by spaces
+        server = names.by_canonical.get(canonical_name(" ".join(w[0] for w in words)))
+        if server is not None:
+            return server, length
+    return None
+
+
 def parse(question: str, catalogue: Catalogue, known: Iterable[Server] = ()) -> Scope:
     """Find hostnames/ids, server types, metric words and intents in a Korean or English question.
 
     `known` (deployed servers) is searched by hostname prefix too, so "k8s-worker" names both workers.
+    A name spelt another way ("web-prod-1", "db master 01") is the server it spells; a misspelt one is
+    the server it is clearly closest to (said in the answer), else unmatched with the close names.
     """
     text = normalise(question)
     servers: list[Server] = []
-    unknown: list[str] = []
+    unmatched: list[Unmatched] = []
+    guessed: list[tuple[str, Server]] = []
+    names = _names(catalogue)
     remaining = text
-    for token in _TOKEN.findall(text):
-        server = catalogue.find(token)
-        if server is None and _HOST_LIKE.match(token):
-            prefixed = [s for s in known if s.hostname.startswith(token + "-") or s.hostname == token]
-            if prefixed:
-                servers.extend(s for s in prefixed if s not in servers)
-                remaining = remaining.replace(token, " ")
-                continue
-            unknown.append(token)
-            remaining = remaining.replace(token, " ")
+
+    def take(server: Server, typed: str) -> None:
+        nonlocal remaining
+        if server not in servers:
+            servers.append(server)
+        # "web-prod-01" must not also count as the word "web" (the web type).
+        remaining = remaining.replace(typed, " ")
+
+    spans = _spans(text)
+    i = 0
+    while i < len(spans):
+        token = spans[i][0]
+        spaced = _spaced_name(text, spans, i, names)
+        if spaced is not None:
+            length = spaced[1]
+            take(spaced[0], text[spans[i][1]:spans[i + length - 1][2]])
+            i += length
             continue
+        i += 1
+        server = catalogue.find(token)
         if server is not None:
-            if server not in servers:
-                servers.append(server)
-            # "web-prod-01" must not also count as the word "web" (the web type).
-            remaining = remaining.replace(token, " ")
+            take(server, token)
+            continue
+        if not _HOST_LIKE.match(token):
+            continue
+        server = names.by_canonical.get(canonical_name(token))
+        if server is not None:
+            take(server, token)
+            continue
+        prefixed = [s for s in known if s.hostname.startswith(token + "-") or s.hostname == token]
+        if prefixed:
+            for match in prefixed:
+                take(match, token)
+            continue
+        close = names.close(token)
+        if close and close[0][0] >= SURE_LIKENESS and (
+                len(close) == 1 or close[1][0] <= close[0][0] - CLEAR_MARGIN):
+            guessed.append((token, close[0][1]))
+            take(close[0][1], token)
+            continue
+        if all(u.name != token for u in unmatched):
+            unmatched.append(Unmatched(token, tuple(server for _, server, _ in close),
+                                       by_id=bool(close) and close[0][2] == close[0][1].id))
+        remaining = remaining.replace(token, " ")
     metric_groups = _match(remaining, METRIC_WORDS)
     types = _match(remaining, TYPE_WORDS)
     intents = _match(remaining, INTENT_WORDS)
@@ -133,5 +248,5 @@ def parse(question: str, catalogue: Catalogue, known: Iterable[Server] = ()) -> 
     return Scope(
         question=question, language=detect_language(question), normalised=text,
         servers=tuple(servers), types=frozenset(types), metrics=frozenset(metrics),
-        intents=frozenset(intents), unknown_names=tuple(dict.fromkeys(unknown)),
+        intents=frozenset(intents), unmatched=tuple(unmatched), guessed=tuple(guessed),
     )

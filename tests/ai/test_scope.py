@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from openmanager_core.ai.scope import normalise, parse
+from openmanager_core.ai.scope import canonical_name, normalise, parse
 from openmanager_core.catalogue import Catalogue
 from openmanager_core.models import ServerType
 
@@ -74,3 +74,38 @@ def test_language_unknown_names_and_normalisation() -> None:
     assert scope.language == "en" and scope.unknown_names == ("web-prod-99",) and scope.fleet_wide
     assert parse("ｗｅｂ 서버", CATALOGUE).language == "ko"
     assert normalise("ＣＰＵ  높음\n") == "cpu 높음"
+
+
+@pytest.mark.parametrize("question, host", [
+    ("web-prod-1 상태", "web-prod-01"),
+    ("WEB_PROD_01 cpu", "web-prod-01"),
+    ("db master 01 메모리", "db-master-01"),
+    ("srv_2 어때?", "db-master-01"),
+    ("k8s worker 02의 디스크", "k8s-worker-02"),
+])
+def test_a_name_spelt_another_way_is_that_server(question: str, host: str) -> None:
+    scope = parse(question, CATALOGUE, CATALOGUE.servers)
+    assert [s.hostname for s in scope.servers] == [host]
+    assert scope.types == frozenset() and not scope.guessed and not scope.unmatched  # "db" is the name
+
+
+def test_a_misspelt_name_is_guessed_only_when_one_server_is_clearly_closest() -> None:
+    scope = parse("db-mster-01 status", CATALOGUE, CATALOGUE.servers)
+    assert [s.hostname for s in scope.servers] == ["db-master-01"]
+    assert [(typed, s.hostname) for typed, s in scope.guessed] == [("db-mster-01", "db-master-01")]
+    # srv_019, srv_039 (and more) are as close to srv_999 as each other: offered, not chosen.
+    unsure = parse("srv_999 상태", CATALOGUE, CATALOGUE.servers)
+    assert not unsure.servers and not unsure.guessed and unsure.unknown_names == ("srv_999",)
+    assert unsure.unmatched[0].by_id
+    assert {"srv_019", "srv_039"} <= {s.id for s in unsure.unmatched[0].close}
+
+
+def test_canonical_names() -> None:
+    assert canonical_name("WEB_PROD_01") == canonical_name("web prod 1") == "web-prod-1"
+    assert canonical_name("srv_002") == "srv-2"
+
+
+@pytest.mark.parametrize("question", ["응답이 제일 느린 서버는?", "which server is the slowest?"])
+def test_a_superlative_asks_for_the_first_by_a_metric(question: str) -> None:
+    scope = parse(question, CATALOGUE)
+    assert "rank" in scope.intents and scope.metrics == {"response_time"}

@@ -452,6 +452,8 @@ TEXT: dict[str, dict[Lang, str]] = {
     "admin.col.duration": {"ko": "소요", "en": "Duration"},
     "admin.col.query": {"ko": "질의 ID", "en": "Query id"},
     # -- AI agent (openmanager_core/ai): answers, thinking steps, actions --------------------
+    "agent.clock.day": {"ko": "{m}월 {d}일 {clock}", "en": "{iso} {clock}"},
+    "agent.clock.year_day": {"ko": "{y}년 {m}월 {d}일 {clock}", "en": "{iso} {clock}"},
     "agent.duration.minutes": {"ko": "약 {m}분", "en": "~{m} min"},
     "agent.duration.hours": {"ko": "약 {h}시간", "en": "~{h}h"},
     "agent.duration.hours_minutes": {"ko": "약 {h}시간 {m}분", "en": "~{h}h {m}m"},

@@ -93,10 +93,8 @@ def reason(state: ServerState, language: Lang) -> str:
     return t("card.no_metrics", language) if state.metrics is None else ""
 
 
-def alerts_link(hostname: str, active: int) -> str | None:
-    """The link to the server's alerts on the alerts page, showing how many pend or fire; none if none."""
-    if not active:
-        return None
+def alerts_link(hostname: str, active: int) -> str:
+    """The link to the server's alerts (its history too, so even at 0), showing how many pend or fire."""
     return f"{ALERTS_PAGE}?{urlencode({'alert_server': hostname, 'active': active})}"
 
 
@@ -193,7 +191,8 @@ def overview() -> None:
             "status": st.column_config.TextColumn(tr("fleet.col.status"), width=90),
             "alert": st.column_config.TextColumn(tr("fleet.col.alert"), width=360),
             "alerts": st.column_config.LinkColumn(tr("fleet.col.alerts"), display_text=ALERT_COUNT,
-                                                  width=60, help=tr("fleet.col.alerts_help")),
+                                                  width=60, alignment="center",
+                                                  help=tr("fleet.col.alerts_help")),
             **{key: st.column_config.TextColumn(metric_title(key, lang()), width=METRIC_WIDTH,
                                                 alignment="right") for key in TABLE_METRICS},
             "type": st.column_config.TextColumn(tr("fleet.col.type")),

@@ -280,6 +280,9 @@ TEXT: dict[str, dict[Lang, str]] = {
     "fleet.col.type": {"ko": "유형", "en": "Type"},
     "fleet.col.location": {"ko": "위치", "en": "Location"},
     "fleet.col.alert": {"ko": "주요 알림", "en": "Top alert"},
+    "fleet.col.alerts": {"ko": "알림", "en": "Alerts"},
+    "fleet.col.alerts_help": {"ko": "발생 중이거나 대기 중인 알림 수. 누르면 이 서버의 알림이 열립니다",
+                              "en": "Firing and pending alerts; click to see this server's alerts"},
     "fleet.col.uptime": {"ko": "가동 시간", "en": "Uptime"},
     "fleet.col.updated": {"ko": "마지막 수집", "en": "Last updated"},
     "fleet.col.updated_help": {"ko": "이 행의 지표를 수집한 시각 (KST)",
@@ -449,6 +452,8 @@ TEXT: dict[str, dict[Lang, str]] = {
     "admin.col.duration": {"ko": "소요", "en": "Duration"},
     "admin.col.query": {"ko": "질의 ID", "en": "Query id"},
     # -- AI agent (openmanager_core/ai): answers, thinking steps, actions --------------------
+    "agent.clock.day": {"ko": "{m}월 {d}일 {clock}", "en": "{iso} {clock}"},
+    "agent.clock.year_day": {"ko": "{y}년 {m}월 {d}일 {clock}", "en": "{iso} {clock}"},
     "agent.duration.minutes": {"ko": "약 {m}분", "en": "~{m} min"},
     "agent.duration.hours": {"ko": "약 {h}시간", "en": "~{h}h"},
     "agent.duration.hours_minutes": {"ko": "약 {h}시간 {m}분", "en": "~{h}h {m}m"},

@@ -677,6 +677,15 @@ class Store:
         counts.update({AlertState(state): int(n) for state, n in rows})
         return counts
 
+    def active_alerts_by_server(self) -> dict[str, int]:
+        """How many alerts are pending or firing on each server that has any: one grouped read,
+        cheap enough for every table refresh."""
+        with self.reading() as conn:
+            rows = conn.execute(select(alerts.c.server_id, func.count())
+                                .where(alerts.c.active_key.is_not(None))
+                                .group_by(alerts.c.server_id)).all()
+        return {str(server_id): int(n) for server_id, n in rows}
+
     def alert(self, alert_id: int) -> AlertRecord | None:
         with self.reading() as conn:
             row = conn.execute(select(alerts).where(alerts.c.id == alert_id)).first()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 import pandas as pd
 import streamlit as st
@@ -37,6 +38,10 @@ ROW_HEIGHT = 35
 VISIBLE_ROWS = 20
 TABLE_METRICS = ("cpu", "memory", "disk", "response_time", "network_in", "network_out")
 METRIC_WIDTH = 95
+# The alerts page filtered to one server (its `alert_server` selectbox is bound to the query), relative
+# so it holds under any base path; `active` is only there for the cell to show the count.
+ALERTS_PAGE = "alerts"
+ALERT_COUNT = r"active=(\d+)$"
 
 fleet = fleet_or_stop()
 refresh = fleet.settings.refresh_seconds
@@ -88,12 +93,18 @@ def reason(state: ServerState, language: Lang) -> str:
     return t("card.no_metrics", language) if state.metrics is None else ""
 
 
-def table(states: list[ServerState], language: Lang) -> pd.DataFrame:
+def alerts_link(hostname: str, active: int) -> str:
+    """The link to the server's alerts (its history too, so even at 0), showing how many pend or fire."""
+    return f"{ALERTS_PAGE}?{urlencode({'alert_server': hostname, 'active': active})}"
+
+
+def table(states: list[ServerState], active: dict[str, int], language: Lang) -> pd.DataFrame:
     """Left to right in the order an operator reads a red row: who, how bad, why, then the numbers."""
     return pd.DataFrame({
         "hostname": [s.hostname for s in states],
         "status": [status_label(s.status, language) for s in states],
         "alert": [reason(s, language) for s in states],
+        "alerts": [alerts_link(s.hostname, active.get(s.id, 0)) for s in states],
         **{key: [metric_cell(s, key) for s in states] for key in TABLE_METRICS},
         "type": [type_label(s.type, language) for s in states],
         "location": [s.location for s in states],
@@ -111,9 +122,12 @@ class FleetTable:
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
-def fleet_table(interval: int, version: int | None, language: Lang) -> FleetTable:
-    """The fleet table, built once per refresh interval, store version and language for every
-    session (`interval` and `version` are only the cache key; read only, never changed).
+def fleet_table(interval: int, version: int | None, active: tuple[tuple[str, int], ...],
+                language: Lang) -> FleetTable:
+    """The fleet table, built once per refresh interval, store version, set of active alert counts
+    and language for every session (`interval` and `version` are only the cache key; read only,
+    never changed). Alerts do not bump the store version, so their counts per server (`active`)
+    are in the key: a new firing alert shows at the next rerun.
 
     Composing and formatting 1,000 rows takes ~0.4 s, and each session reruns its table every
     `refresh` seconds: built per rerun, 50 sessions would need more than a core. A session's
@@ -121,7 +135,7 @@ def fleet_table(interval: int, version: int | None, language: Lang) -> FleetTabl
     (an incident injected or cleared, a server deployed) is a new version, so it shows at once.
     """
     states = sorted(fleet.states(language), key=lambda s: (s.status.rank, s.position))
-    return FleetTable(states, table(states, language))
+    return FleetTable(states, table(states, dict(active), language))
 
 
 def filters() -> tuple[list[Status], list[ServerType], list[str], str]:
@@ -148,7 +162,8 @@ def overview() -> None:
         st.rerun()  # a row was opened: the whole page switches to the detail view
     try:
         snapshot = fleet.now()
-        whole = fleet_table(int(snapshot.at.timestamp() // refresh), snapshot.version, lang())
+        active = tuple(sorted(fleet.store.active_alerts_by_server().items()))
+        whole = fleet_table(int(snapshot.at.timestamp() // refresh), snapshot.version, active, lang())
     except StoreUnavailable:
         st.error(tr("error.store"))
         return
@@ -175,6 +190,9 @@ def overview() -> None:
                 on_click=open_clicked, width=150, help=tr("fleet.col.hostname_help")),
             "status": st.column_config.TextColumn(tr("fleet.col.status"), width=90),
             "alert": st.column_config.TextColumn(tr("fleet.col.alert"), width=360),
+            "alerts": st.column_config.LinkColumn(tr("fleet.col.alerts"), display_text=ALERT_COUNT,
+                                                  width=60, alignment="center",
+                                                  help=tr("fleet.col.alerts_help")),
             **{key: st.column_config.TextColumn(metric_title(key, lang()), width=METRIC_WIDTH,
                                                 alignment="right") for key in TABLE_METRICS},
             "type": st.column_config.TextColumn(tr("fleet.col.type")),

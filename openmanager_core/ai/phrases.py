@@ -50,6 +50,17 @@ def clock(moment: float | datetime) -> str:
     return local.strftime("%H:%M") + " KST"
 
 
+def clock_since(moment: datetime, now: datetime, lang: Lang) -> str:
+    """`14:05 KST` on the day of `now` (in Korean time); on another day with its date, so an old
+    start is not read as today's: `11월 29일 14:05 KST` (and the year if not this one) or
+    `2026-11-29 14:05 KST`."""
+    day, today = (datetime.fromtimestamp(at.timestamp(), UTC) + KST for at in (moment, now))
+    if day.date() == today.date():
+        return clock(moment)
+    key = "agent.clock.day" if day.year == today.year else "agent.clock.year_day"
+    return t(key, lang, y=day.year, m=day.month, d=day.day, iso=day.date().isoformat(), clock=clock(moment))
+
+
 def duration(seconds: float, lang: Lang) -> str:
     """`~3h 10m` / `약 3시간 10분`, rounded to what matters at that scale."""
     minutes = max(1, round(seconds / 60))

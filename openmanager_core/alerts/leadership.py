@@ -3,6 +3,7 @@
 With Redis configured, a Redis key with a lease (renewed while held, so it lapses when the holder
 dies); otherwise on PostgreSQL a session-level advisory lock held by a connection of the evaluator
 (the server frees it the moment that connection dies); on SQLite the single process evaluates.
+While a configured Redis does not answer, the lock the store offers stands in for its lease.
 """
 
 from __future__ import annotations
@@ -34,7 +35,9 @@ _RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del
 
 
 class Leadership(Protocol):
-    name: str
+    @property
+    def name(self) -> str:
+        """How the lead is held, for the log."""
 
     def hold(self) -> bool:
         """Take or keep the lead; True while this process is the one evaluator."""
@@ -117,15 +120,16 @@ class RedisLease:
                                             socket_timeout=REDIS_TIMEOUT_SECONDS,
                                             retry=Retry(NoBackoff(), 0))
         self._held = False
+        self.unreachable: Exception | None = None  # why the last hold() could not ask Redis
 
     def hold(self) -> bool:
+        self.unreachable = None
         try:
             if self._held and self._client.eval(_RENEW, 1, self.key, self.token, self.lease_ms):
                 return True
             self._held = bool(self._client.set(self.key, self.token, nx=True, px=self.lease_ms))
         except (redis.RedisError, OSError) as exc:
-            if self._held:
-                log.warning("alert evaluator: Redis unreachable, giving up the lead: %s", exc)
+            self.unreachable = exc
             self._held = False
         return self._held
 
@@ -139,10 +143,49 @@ class RedisLease:
         self._client.close()
 
 
+class RedisOrStoreLock:
+    """The Redis lease while Redis answers; while it does not, `fallback` (the PostgreSQL advisory
+    lock, or on SQLite the single process), so alerts keep flowing through a Redis outage.
+
+    Every replica falls back and returns on its own, so for an interval around a switch two may
+    evaluate at once; the store's compare-and-set on each alert keeps them from notifying twice.
+    """
+
+    def __init__(self, lease: RedisLease, fallback: Leadership) -> None:
+        self.lease, self.fallback = lease, fallback
+        self.falling_back = False
+
+    @property
+    def name(self) -> str:
+        return self.fallback.name if self.falling_back else self.lease.name
+
+    def hold(self) -> bool:
+        leading = self.lease.hold()
+        if self.lease.unreachable is None:
+            if self.falling_back:
+                log.warning("alert evaluator: Redis answers again; back to the %s", self.lease.name)
+                self.fallback.release()  # at once, so the lease's holder is the only evaluator
+                self.falling_back = False
+            return leading
+        if not self.falling_back:
+            log.warning("alert evaluator: Redis unreachable (%s); the %s decides until it answers",
+                        self.lease.unreachable, self.fallback.name)
+            self.falling_back = True
+        return self.fallback.hold()
+
+    def release(self) -> None:
+        self.lease.release()
+        self.fallback.release()
+
+
+def store_lock(store: Store) -> Leadership:
+    """The lock the store itself offers: PostgreSQL's advisory lock, or (SQLite) this process."""
+    return AdvisoryLock(store.engine) if store.engine.dialect.name == "postgresql" else SingleProcess()
+
+
 def leadership_for(settings: Settings, store: Store) -> Leadership:
-    """Redis when configured, else PostgreSQL's advisory lock, else (SQLite) this process."""
+    """Redis when configured (the store's lock while it is down), else the store's lock."""
     if settings.redis_url:
-        return RedisLease(settings.redis_url, LEASE_INTERVALS * settings.alert_interval_seconds)
-    if store.engine.dialect.name == "postgresql":
-        return AdvisoryLock(store.engine)
-    return SingleProcess()
+        lease = RedisLease(settings.redis_url, LEASE_INTERVALS * settings.alert_interval_seconds)
+        return RedisOrStoreLock(lease, store_lock(store))
+    return store_lock(store)

@@ -99,7 +99,7 @@ def compose(notification: Notification, rules: Mapping[str, AlertRule], lang: La
         block = t("alerts.message.firing", lang, severity=t(f"alerts.severity.{alert.severity.value}", lang),
                   host=alert.hostname, rule=title_of(alert.rule_id, rules, lang),
                   summary=summary(alert, lang),
-                  since=phrases.clock(alert.starts_at),
+                  since=phrases.clock_since(alert.starts_at, notification.at, lang),
                   ago=short_duration((notification.at - alert.starts_at).total_seconds(), lang),
                   link=server_link(public_url, alert.hostname))
         if alert.diagnosis:
@@ -110,7 +110,8 @@ def compose(notification: Notification, rules: Mapping[str, AlertRule], lang: La
         blocks.append(t("alerts.message.resolved", lang, host=alert.hostname,
                         rule=title_of(alert.rule_id, rules, lang),
                         duration=short_duration((ended - alert.starts_at).total_seconds(), lang),
-                        since=phrases.clock(alert.starts_at), until=phrases.clock(ended),
+                        since=phrases.clock_since(alert.starts_at, notification.at, lang),
+                        until=phrases.clock_since(ended, notification.at, lang),
                         link=server_link(public_url, alert.hostname)))
     title = t("alerts.message.title", lang, firing=len(notification.firing),
               resolved=len(notification.resolved))

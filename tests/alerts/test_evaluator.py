@@ -7,9 +7,10 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
+from openmanager_core.ai import phrases
 from openmanager_core.alerts.models import AlertState
 from openmanager_core.models import IncidentType
-from tests.alerts.conftest import HOST, Rig
+from tests.alerts.conftest import HOST, START, Rig
 from tests.alerts.receivers import HttpReceiver, Received, SmtpReceiver
 from tests.services import wait_for
 
@@ -197,3 +198,33 @@ def test_a_filling_disk_fires_its_threshold_anomaly_and_forecast_rules(make_rig:
     assert "디스크 이상 징후" not in text and "이상 징후" in text and "평소" in text
     assert "디스크 1시간 안에 가득 참 예측" in text and "후 가득 참" in text
     assert "AI 진단: 디스크 가득 참" in text
+
+
+def test_since_when_names_the_day_once_it_is_not_today(make_rig: Callable[..., Rig]) -> None:
+    rig = make_rig()  # 14:30 KST on 30 November
+    incident = rig.fleet.inject(IncidentType.HOST_DOWN, HOST)
+    rig.evaluator.evaluate()
+    rig.clock.advance(30)
+    assert _told(rig) == ([HOST], [])
+    [fired] = rig.webhook.recorder.wait_until(lambda got: len(got) >= 1, WAIT, "the firing message")
+    assert "14:30 KST부터" in fired.body["message"]  # today: the time alone
+    assert "11월 30일" not in fired.body["message"]
+    rig.clock.now = START.replace(hour=15, minute=10)  # 00:10 KST on 1 December
+    rig.evaluator.evaluate()
+    rig.fleet.clear(incident.id)
+    rig.evaluator.evaluate()
+    rig.clock.advance(30)
+    assert _told(rig) == ([], [HOST])
+    resolved = rig.webhook.recorder.wait_until(
+        lambda got: any("[해결] " + HOST in r.body["message"] for r in got), WAIT, "the resolved message")
+    text = next(r.body["message"] for r in resolved if "[해결] " + HOST in r.body["message"])
+    assert "(11월 30일 14:30 KST ~ 00:10 KST)" in text  # began yesterday; ended today
+
+
+def test_an_older_start_reads_with_its_date_and_year_in_either_language() -> None:
+    now = START.replace(hour=15, minute=10)  # 00:10 KST on 1 December 2026
+    last_year = START.replace(year=2025)
+    assert phrases.clock_since(START, now, "en") == "2026-11-30 14:30 KST"
+    assert phrases.clock_since(last_year, now, "ko") == "2025년 11월 30일 14:30 KST"
+    assert phrases.clock_since(last_year, now, "en") == "2025-11-30 14:30 KST"
+    assert phrases.clock_since(now, now, "en") == "00:10 KST"

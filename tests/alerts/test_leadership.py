@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
 
-from openmanager_core.alerts.leadership import AdvisoryLock, RedisLease
-from tests.services import wait_for
+from openmanager_core.alerts.leadership import AdvisoryLock, RedisLease, RedisOrStoreLock, leadership_for
+from openmanager_core.settings import Settings
+from openmanager_core.store import Store
+from tests.services import RedisServer, wait_for
 
 
 @pytest.fixture
@@ -48,3 +52,47 @@ def test_one_redis_lease_holder_and_a_takeover_when_it_stops_renewing(redis_url:
     second.release()
     assert first.hold()
     first.release()
+
+
+def test_with_redis_down_the_advisory_lock_elects_one_evaluator_until_redis_answers(
+        engines: tuple[Engine, Engine], redis_server: RedisServer, redis_url: str,
+        caplog: pytest.LogCaptureFixture) -> None:
+    first, second = (RedisOrStoreLock(RedisLease(redis_url, lease_seconds=30), AdvisoryLock(engine))
+                     for engine in engines)
+    assert first.hold() and not second.hold()
+    assert first.name == second.name == "redis lease"
+    caplog.set_level(logging.WARNING, logger="openmanager.alerts")
+    redis_server.stop()  # mid-run: the lease cannot be renewed nor taken
+    held = [first.hold(), second.hold()]
+    assert sorted(held) == [False, True]  # still exactly one evaluator
+    assert first.name == second.name == "postgresql advisory lock"
+    assert [first.hold(), second.hold()] == held  # kept while Redis stays down
+    assert sum("Redis unreachable" in r.getMessage() for r in caplog.records) == 2  # once per replica
+    redis_server.start()  # empty: the lease is free, and the first replica to ask takes it
+
+    def back_on_redis() -> bool:
+        return [first.hold(), second.hold()].count(True) == 1 and first.name == second.name == "redis lease"
+
+    wait_for(back_on_redis, timeout=10, what="both replicas back on the Redis lease")
+    assert sum("Redis answers again" in r.getMessage() for r in caplog.records) == 2
+    # The advisory lock was handed back: a third asker gets it.
+    third = AdvisoryLock(engines[0])
+    assert third.hold()
+    third.release()
+    first.release()
+    second.release()
+
+
+def test_redis_configured_falls_back_to_the_store_lock_of_its_dialect(
+        postgres_url: str, tmp_path: Path, redis_url: str) -> None:
+    for url, fallback in ((postgres_url, "postgresql advisory lock"),
+                          (f"sqlite:///{tmp_path}/alone.db", "single process")):
+        settings = Settings(database_url=url, redis_url="redis://127.0.0.1:9/0", data_dir=tmp_path,
+                            secrets_files=[tmp_path / "no-secrets.toml"])
+        store = Store(url)
+        leadership = leadership_for(settings, store)
+        assert isinstance(leadership, RedisOrStoreLock)
+        assert leadership.hold()  # nothing listens on port 9: the store's lock decides
+        assert leadership.name == fallback
+        leadership.release()
+        store.engine.dispose()

@@ -13,7 +13,7 @@ import pytest
 from tests.alerts.receivers import HttpReceiver
 from tests.conftest import StartApp
 from tests.reliability.apps import APP_ENV, start_pair
-from tests.services import LiveServer, wait_for
+from tests.services import LiveServer, RedisServer, wait_for
 
 INTERVAL = 0.5
 FOR = 1.0
@@ -133,3 +133,18 @@ def test_two_replicas_on_one_postgresql_notify_once_and_take_over(
              what="the surviving replica taking over")
     assert time.monotonic() - killed_at <= 2 * INTERVAL + 10
     _firing_then_resolved(other, other, channels, HOSTS[1])
+
+
+def test_two_replicas_with_redis_down_mid_run_still_notify_once_through_the_advisory_lock(
+        streamlit_app: StartApp, postgres_url: str, redis_server: RedisServer, redis_url: str,
+        channels: tuple[HttpReceiver, HttpReceiver]) -> None:
+    apps = start_pair(streamlit_app, _env(channels, DATABASE_URL=postgres_url, REDIS_URL=redis_url))
+    _prepare(apps[0])
+    # Who leads may pass between them on a busy machine; only that Redis elects one matters here.
+    wait_for(lambda: any("leading on this replica (redis lease)" in app.output() for app in apps),
+             timeout=30, what="a replica leading on the Redis lease")
+    redis_server.stop()
+    wait_for(lambda: all("Redis unreachable" in app.output() for app in apps), timeout=2 * INTERVAL + 10,
+             what="both replicas noticing Redis is down")
+    assert all(app.output().count("Redis unreachable") == 1 for app in apps)  # said once, not per look
+    _firing_then_resolved(apps[0], apps[1], channels, HOSTS[0])

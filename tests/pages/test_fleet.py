@@ -5,17 +5,21 @@ from __future__ import annotations
 import json
 import re
 from datetime import timedelta
+from urllib.parse import parse_qs, urlparse
 
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from openmanager_core.alerts.models import AlertRecord, AlertSeverity, AlertState, RuleKind
+from openmanager_core.alerts.rules import builtin_rules
 from openmanager_core.fleet import Fleet
 from openmanager_core.models import IncidentType, ServerType, Severity, Status
 from openmanager_core.runtime import get_fleet
 from tests.pages.conftest import OpenPage
 from tests.pages.elements import no_exceptions, texts
 from ui.components import local_clock
+from views.fleet import ALERT_COUNT
 
 
 def table(app: AppTest) -> pd.DataFrame:
@@ -70,8 +74,9 @@ def test_columns_read_who_how_bad_why_then_the_numbers(open_page: OpenPage, depl
     app = open_page()
     after = deployed.state("web-prod-01", "ko").metrics
     rows = table(app)
-    assert rows.columns.tolist() == ["hostname", "status", "alert", "cpu", "memory", "disk", "response_time",
-                                     "network_in", "network_out", "type", "location", "uptime", "updated"]
+    assert rows.columns.tolist() == ["hostname", "status", "alert", "alerts", "cpu", "memory", "disk",
+                                     "response_time", "network_in", "network_out", "type", "location",
+                                     "uptime", "updated"]
     row = rows[rows["hostname"] == "web-prod-01"].iloc[0]
     samples = [sample for sample in (before, after) if sample is not None]
     assert row["network_in"] in {f"{m.network_in:,.1f} Mbps" for m in samples}
@@ -186,3 +191,40 @@ def test_a_thousand_servers_stay_one_table(open_page: OpenPage, monkeypatch: pyt
     no_exceptions(app)
     assert len(app.dataframe) == 1 and len(table(app)) == 1000
     assert {m.label: m.value for m in app.sidebar.metric}["전체"] == "1000"
+
+
+def _open_alert(fleet: Fleet, host: str, rule: str, state: AlertState) -> None:
+    server = fleet.resolve(host)
+    fleet.store.seed_alert_rules(builtin_rules(), fleet.clock())
+    assert fleet.store.open_alert(AlertRecord(
+        rule_id=rule, kind=RuleKind.HOST_DOWN, server_id=server.id, hostname=host,
+        severity=AlertSeverity.CRITICAL, state=state, starts_at=fleet.clock(),
+        fired_at=fleet.clock() if state is AlertState.FIRING else None, notified=True)) is not None
+
+
+def test_a_server_with_alerts_links_to_them_by_count_and_a_new_one_shows_at_the_next_rerun(
+        open_page: OpenPage, deployed: Fleet, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The process's evaluator stays idle, and one refresh interval spans the test: alerts do not
+    # bump the store version, so only their counts in the shared table's key can make it new.
+    monkeypatch.setenv("OPENMANAGER_ALERT_INTERVAL_SECONDS", "3600")
+    monkeypatch.setenv("OPENMANAGER_REFRESH_SECONDS", "300")
+    _open_alert(deployed, "web-prod-01", "host_down", AlertState.FIRING)
+    _open_alert(deployed, "web-prod-01", "service_stopped", AlertState.PENDING)
+    app = open_page()
+    no_exceptions(app)
+    links = table(app).set_index("hostname")["alerts"]
+    assert parse_qs(urlparse(links["db-master-01"]).query)["active"] == ["0"]  # its history, and none now
+    link = urlparse(links["web-prod-01"])
+    assert link.path == "alerts"  # the alerts page's url_path, relative to the app's base
+    assert parse_qs(link.query)["alert_server"] == ["web-prod-01"]
+    shown = re.search(ALERT_COUNT, links["web-prod-01"])
+    assert shown is not None and shown.group(1) == "2"  # the cell's text: firing and pending
+    _open_alert(deployed, "db-master-01", "host_down", AlertState.FIRING)
+    links = table(app.run()).set_index("hostname")["alerts"]
+    assert parse_qs(urlparse(links["db-master-01"]).query) == {"alert_server": ["db-master-01"],
+                                                               "active": ["1"]}
+    # Followed, the link lands on the alerts page filtered to that server.
+    alerts = open_page("views/alerts.py", alert_server="db-master-01")
+    no_exceptions(alerts)
+    assert next(s for s in alerts.selectbox if s.key == "alert_server").value == "db-master-01"
+    assert "발생 1건 · 대기 0건" in texts(alerts)

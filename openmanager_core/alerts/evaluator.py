@@ -1,7 +1,8 @@
 """The alert evaluator: a process-wide thread that, while this replica leads, looks at the fleet
-every `alert_interval_seconds`, moves each alert along its lifecycle and hands what changed to the
-notifier. Every replica runs one; the leadership lets one of them evaluate at a time, and each
-transition is a compare-and-set in the store, so even two evaluators at once never send twice."""
+every `alert_interval_seconds`, moves each alert along its lifecycle, hands what changed to the
+notifier and records status changes on the event timeline. Every replica runs one; the leadership
+lets one of them evaluate at a time, and each transition is a compare-and-set in the store, so even
+two evaluators at once never send twice."""
 
 from __future__ import annotations
 
@@ -21,8 +22,9 @@ from .lifecycle import Step
 from .messages import Notification
 from .models import AlertRecord, AlertState, Silence
 from .rules import builtin_rules
+from .status_events import StatusRecorder
 
-TRIM_INTERVAL = timedelta(hours=1)  # alert history past retention is deleted at most this often
+TRIM_INTERVAL = timedelta(hours=1)  # alert history and events past retention is deleted at most this often
 MIN_WAIT_SECONDS = 0.05
 
 log = logging.getLogger("openmanager.alerts")
@@ -51,6 +53,7 @@ class AlertEvaluator:
         self.settings = fleet.settings
         self.leadership = leadership or leadership_for(self.settings, fleet.store)
         self.engine = Engine(fleet)
+        self.statuses = StatusRecorder(fleet.store)
         self.retention = timedelta(days=self.settings.retention_days)
         self._trimmed_at: datetime | None = None
         self._seeded = False
@@ -69,6 +72,7 @@ class AlertEvaluator:
         enabled = [rule for rule in rules.values() if rule.enabled]
         look = conditions.look(self.fleet, self.engine, conditions.needs_diagnoses(enabled))
         now = look.at
+        self.statuses.record(look.now)
         observed = {(o.rule.id, o.server.id): o for o in conditions.observe(enabled, look)}
         active = {(a.rule_id, a.server_id): a
                   for a in store.alerts((AlertState.PENDING, AlertState.FIRING), limit=1_000_000)}
@@ -154,9 +158,10 @@ class AlertEvaluator:
         if self._trimmed_at is not None and now - self._trimmed_at < TRIM_INTERVAL:
             return
         self._trimmed_at = now
-        removed = self.fleet.store.trim_alerts(now - self.retention)
+        cutoff = now - self.retention
+        removed = self.fleet.store.trim_alerts(cutoff) + self.fleet.store.trim_events(cutoff)
         if removed:
-            log.info("deleted %d alert rows older than %s", removed, now - self.retention)
+            log.info("deleted %d alert and event rows older than %s", removed, cutoff)
 
     # -- the thread -----------------------------------------------------------------------
 
@@ -184,6 +189,7 @@ class AlertEvaluator:
                     log.info("alert evaluator: %s this replica (%s)",
                              "leading on" if holds else "standing by on", self.leadership.name)
                     leading = holds
+                    self.statuses.forget()
                 if not holds:
                     wait = interval / 3  # a dead holder's lease is noticed well within 2 intervals
                     continue

@@ -35,7 +35,8 @@ def test_deploys_incidents_and_a_reset_round_trip_in_order(store: Store) -> None
     store.deploy_through(2, minutes(1), PLACES.__getitem__)
     incident = store.add_incident(IncidentType.MEMORY_LEAK, "srv_002", "db-master-01", Severity.HIGH,
                                   minutes(2), minutes(3), 100)
-    store.add_incident(IncidentType.CPU_SPIKE, "srv_001", "web-prod-01", Severity.LOW, minutes(4), minutes(4), 100)
+    store.add_incident(IncidentType.CPU_SPIKE, "srv_001", "web-prod-01", Severity.LOW,
+                       minutes(4), minutes(4), 100)
     assert store.clear_incident(incident.id, minutes(30))
     assert not store.clear_incident(incident.id, minutes(31))  # clearing twice records nothing
     store.reset(minutes(40))
@@ -66,7 +67,8 @@ def test_deploys_incidents_and_a_reset_round_trip_in_order(store: Store) -> None
 
 def test_last_statuses_are_the_latest_change_per_server_since_the_last_reset(store: Store) -> None:
     def change(at: datetime, server: str, before: Status, after: Status) -> Event:
-        return Event(at, EventKind.STATUS_CHANGED, server, server, {"before": before.value, "after": after.value})
+        return Event(at, EventKind.STATUS_CHANGED, server, server,
+                     {"before": before.value, "after": after.value})
 
     store.add_events([change(minutes(1), "srv_001", Status.ONLINE, Status.WARNING),
                       change(minutes(2), "srv_002", Status.ONLINE, Status.OFFLINE)])

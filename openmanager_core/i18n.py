@@ -474,6 +474,7 @@ TEXT: dict[str, dict[Lang, str]] = {
     "agent.intent.cause": {"ko": "원인 분석", "en": "cause analysis"},
     "agent.intent.top": {"ko": "상위 서버", "en": "top servers"},
     "agent.intent.alerts": {"ko": "발생 중인 알림", "en": "firing alerts"},
+    "agent.intent.history": {"ko": "지난 일", "en": "what happened"},
     "agent.intent.rank": {"ko": "1위 서버", "en": "the first-ranked server"},
     "agent.intent.diagnose": {"ko": "이상 진단", "en": "diagnosis"},
     "agent.step.analyzing": {
@@ -631,6 +632,23 @@ TEXT: dict[str, dict[Lang, str]] = {
                                  "en": "No alert is firing right now ({pending} pending)."},
     "agent.answer.alert_item": {"ko": "{icon} {host} · {rule}: {summary} ({since}부터, {age} 전)",
                                 "en": "{icon} {host} · {rule}: {summary} (since {since}, {age} ago)"},
+    "agent.answer.history": {"ko": "**지난 {span} 동안 ({since} 이후) 있었던 일 {n}건** (이벤트 기록 기준)",
+                             "en": "**What happened in the last {span} (since {since}): {n} events** "
+                                   "(from the event timeline)"},
+    "agent.answer.history_none": {
+        "ko": "지난 {span} 동안 ({since} 이후) 기록된 일이 없습니다: 장애·배포·상태 변화 없음.",
+        "en": "Nothing happened in the last {span} (since {since}): "
+              "no incident, deployment or status change."},
+    "agent.answer.history_incident": {"ko": "{when} {host} {type} (심각도 {severity}), {state}",
+                                      "en": "{when} {host} {type} ({severity} severity), {state}"},
+    "agent.answer.history_cleared": {"ko": "해제됨", "en": "cleared"},
+    "agent.answer.history_ongoing": {"ko": "진행 중", "en": "ongoing"},
+    "agent.answer.history_status": {"ko": "{when} {host} 상태 {before} → {after}",
+                                    "en": "{when} {host} status {before} → {after}"},
+    "agent.answer.history_deployed": {"ko": "{when} 서버 {n}대 배포 ({hosts})",
+                                      "en": "{when} {n} servers deployed ({hosts})"},
+    "agent.answer.history_more": {"ko": "… 외 {n}건 (GET /api/events)",
+                                  "en": "… and {n} more (GET /api/events)"},
     "agent.answer.forecast_none": {"ko": "현재 추세로 임계값에 다가가는 지표는 없습니다.",
                                    "en": "No metric is trending toward a threshold right now."},
     "agent.answer.provided_note": {

@@ -1,5 +1,6 @@
 """The event timeline: what happened to the fleet (incidents started and cleared, deployments and
-resets, status changes), stored language-neutral and worded at read time in Korean or English."""
+resets, status changes, anomalies opened and closed), stored language-neutral and worded at read
+time in Korean or English."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from enum import StrEnum
 from typing import Any
 
 from .i18n import Lang, t
+from .metrics import METRICS
 
 
 class EventKind(StrEnum):
@@ -18,6 +20,8 @@ class EventKind(StrEnum):
     DEPLOYED = "deployed"
     RESET = "reset"
     STATUS_CHANGED = "status_changed"
+    ANOMALY_OPENED = "anomaly_opened"  # the anomaly rule's alert fired
+    ANOMALY_CLOSED = "anomaly_closed"  # and resolved
 
 
 @dataclass(frozen=True)
@@ -43,6 +47,9 @@ def summary(event: Event, lang: Lang) -> str:
     if event.kind is EventKind.STATUS_CHANGED:
         return t("events.status_changed", lang, host=host, before=t(f"status.{detail['before']}", lang),
                  after=t(f"status.{detail['after']}", lang))
+    if event.kind in (EventKind.ANOMALY_OPENED, EventKind.ANOMALY_CLOSED):
+        return t(f"events.{event.kind.value}", lang, host=host, metric=METRICS[detail["metric"]].label(lang),
+                 value=detail["value"], usual=detail["usual"])
     if event.kind is EventKind.DEPLOYED:
         return t("events.deployed", lang, host=host, position=detail["position"])
     return t("events.reset", lang, servers=detail["servers"], incidents=detail["incidents"])

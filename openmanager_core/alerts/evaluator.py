@@ -12,15 +12,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
+from ..ai import phrases
 from ..ai.engine import Engine
+from ..events import Event, EventKind
 from ..fleet import Fleet
+from ..i18n import NO_VALUE
 from ..store import StoreUnavailable
 from . import conditions, lifecycle
 from .delivery import Notifier
 from .leadership import Leadership, leadership_for
 from .lifecycle import Step
 from .messages import Notification
-from .models import AlertRecord, AlertState, Silence
+from .models import AlertRecord, AlertState, RuleKind, Silence
 from .rules import builtin_rules
 from .status_events import StatusRecorder
 
@@ -114,6 +117,8 @@ class AlertEvaluator:
             if step is Step.OPEN_FIRING:
                 record = self._firing(record, now, look, silences)
             stored = store.open_alert(record)
+            if stored is not None and step is Step.OPEN_FIRING:
+                self._anomaly_event(stored, EventKind.ANOMALY_OPENED, now)
             return stored, "firing" if stored is not None and stored.notified else None
         assert alert is not None
         if step is Step.DROP:
@@ -123,6 +128,7 @@ class AlertEvaluator:
             ends = alert.clear_since or now
             if not store.update_alert(alert.id, AlertState.FIRING, state=AlertState.RESOLVED, ends_at=ends):
                 return None, None
+            self._anomaly_event(alert, EventKind.ANOMALY_CLOSED, ends)
             return alert.model_copy(update={"state": AlertState.RESOLVED, "ends_at": ends}), \
                 "resolved" if alert.notified else None
         changes: dict[str, Any] = {}
@@ -145,7 +151,19 @@ class AlertEvaluator:
                 tell = "firing"
         if changes and not store.update_alert(alert.id, alert.state, **changes):
             return None, None
+        if step is Step.FIRE:
+            self._anomaly_event(alert.model_copy(update=changes), EventKind.ANOMALY_OPENED, now)
         return alert.model_copy(update=changes), tell
+
+    def _anomaly_event(self, alert: AlertRecord, kind: EventKind, at: datetime) -> None:
+        """The anomaly rule's alerts firing and resolving are the timeline's anomalies opened and closed
+        (written by the evaluator whose compare-and-set won, so once)."""
+        if alert.kind is not RuleKind.ANOMALY or alert.metric is None:
+            return
+        value = phrases.value(alert.metric, alert.value) if alert.value is not None else NO_VALUE
+        usual = phrases.value(alert.metric, alert.threshold) if alert.threshold is not None else NO_VALUE
+        self.fleet.store.add_events([Event(at, kind, alert.server_id, alert.hostname,
+                                           {"metric": alert.metric, "value": value, "usual": usual})])
 
     def _firing(self, record: AlertRecord, now: datetime, look: conditions.FleetLook,
                 silences: list[Silence]) -> AlertRecord:

@@ -278,14 +278,18 @@ class Fleet:
             view = self._view()
             if view.deployed_through(position):
                 return DeployResult(self.catalogue.at(position), self._state(len(view.deployed)))
-            count = self.store.deploy_through(position, now)
+            count = self.store.deploy_through(position, now, self._placement)
         else:
-            claimed = self.store.deploy_next(self.total, now)
+            claimed = self.store.deploy_next(self.total, now, self._placement)
             if claimed is None:
                 return DeployResult(None, self.deployment())
             # Positions are claimed contiguously, so the one just claimed is the count.
             position = count = claimed
         return DeployResult(self.catalogue.at(position), self._state(count))
+
+    def _placement(self, position: int) -> tuple[str, str]:
+        server = self.catalogue.at(position)
+        return server.id, server.hostname
 
     def reset(self) -> DeploymentState:
         """Empty the fleet and stop its run, for every session and replica."""
@@ -308,7 +312,7 @@ class Fleet:
         self._simulated_only()
         now = self.clock()
         self.store.start_run(self.total, self.settings.deploy_interval_seconds, now)
-        self.store.step_run(self.total, now)
+        self.store.step_run(self.total, now, self._placement)
         return self.deployment_status()
 
     def pause_deployment(self) -> DeploymentStatus:
@@ -322,7 +326,7 @@ class Fleet:
         # The usual case, and only a read (a real source has no deployment to run).
         if not self.source.simulated or not self.store.deployment_run().is_due(now):
             return None
-        position = self.store.step_run(self.total, now)
+        position = self.store.step_run(self.total, now, self._placement)
         return None if position is None else self.catalogue.at(position)
 
     # -- live state -------------------------------------------------------------------

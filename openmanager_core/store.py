@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import sqlite3
@@ -48,7 +49,8 @@ from .alerts.models import (
     DeliveryFailure,
     Silence,
 )
-from .models import Incident, IncidentType, Severity
+from .events import Event, EventKind
+from .models import Incident, IncidentType, Severity, Status
 
 READ_ONLY = "openmanager_read_only"
 MIGRATION_LOCK = 0x4F4D5354  # any constant shared by every replica: 'OMST'
@@ -135,6 +137,21 @@ ai_logs = Table(
     Column("message", Text, nullable=False),
     Column("duration_ms", Float, nullable=True),
 )
+
+# The event timeline (openmanager_core/events.py): incidents, deployments and resets are written in the
+# transaction that makes them; status changes by the one alert evaluator. Kept for `retention_days`.
+events = Table(
+    "events", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", DateTime(timezone=True), nullable=False, index=True),
+    Column("kind", String(24), nullable=False),
+    Column("server_id", String(32), nullable=True, index=True),
+    Column("hostname", String(200), nullable=True),
+    Column("detail", Text, nullable=False),  # JSON: the language-neutral facts the summary names
+)
+
+# Where a deployment position puts which server: (server id, hostname).
+Placement = Callable[[int], tuple[str, str]]
 
 
 # -- alerts (openmanager_core/alerts/) -------------------------------------------------------------
@@ -459,17 +476,17 @@ class Store:
                 conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": DEPLOY_LOCK})
             yield conn
 
-    def deploy_next(self, total: int, now: datetime) -> int | None:
-        """Deploy the next position atomically; None when all `total` are deployed."""
+    def deploy_next(self, total: int, now: datetime, placement: Placement | None = None) -> int | None:
+        """Deploy the next position atomically; None when all `total` are deployed. `placement`
+        names the server each position holds, for the event timeline."""
         with self._deploying() as conn:
             position = self._next_position(conn)
             if position > total:
                 return None
-            conn.execute(insert(deployments).values(position=position, deployed_at=now))
-            self._changed(conn)
+            self._deploy(conn, [position], now, placement)
             return position
 
-    def deploy_through(self, position: int, now: datetime) -> int:
+    def deploy_through(self, position: int, now: datetime, placement: Placement | None = None) -> int:
         """Make positions 1..position deployed (ones already there keep their time); returns
         how many are deployed now."""
         with self._deploying() as conn:
@@ -478,17 +495,25 @@ class Store:
             ).scalars())
             missing = [p for p in range(1, position + 1) if p not in have]
             if missing:
-                conn.execute(insert(deployments), [{"position": p, "deployed_at": now} for p in missing])
-                self._changed(conn)
+                self._deploy(conn, missing, now, placement)
             return int(conn.execute(select(func.count()).select_from(deployments)).scalar_one())
+
+    def _deploy(self, conn: Connection, positions: Sequence[int], now: datetime,
+                placement: Placement | None) -> None:
+        conn.execute(insert(deployments), [{"position": p, "deployed_at": now} for p in positions])
+        for position in positions:
+            server_id, hostname = placement(position) if placement is not None else (None, None)
+            self._add_event(conn, Event(now, EventKind.DEPLOYED, server_id, hostname, {"position": position}))
+        self._changed(conn)
 
     def reset(self, now: datetime) -> None:
         """Empty the fleet and stop its run; its incidents end with it."""
         with self._deploying() as conn:
-            conn.execute(delete(deployments))
+            removed = conn.execute(delete(deployments)).rowcount
             self._set_running(conn, False, now)
-            conn.execute(update(incidents).where(incidents.c.cleared_at.is_(None))
-                         .values(cleared_at=now))
+            cleared = self._clear(conn, incidents.c.cleared_at.is_(None), now)
+            self._add_event(conn, Event(now, EventKind.RESET,
+                                        detail={"servers": removed, "incidents": cleared}))
 
     @staticmethod
     def _next_position(conn: Connection) -> int:
@@ -533,7 +558,7 @@ class Store:
             self._set_running(conn, False, now)
             return self._run(conn)
 
-    def step_run(self, total: int, now: datetime) -> int | None:
+    def step_run(self, total: int, now: datetime, placement: Placement | None = None) -> int | None:
         """Deploy the run's next position if it is running and due; the position, or None.
 
         Checked and done under the deployment lock, so any number of drivers on any number
@@ -548,8 +573,7 @@ class Store:
             if not run.is_due(now):
                 return None
             position = self._next_position(conn)
-            conn.execute(insert(deployments).values(position=position, deployed_at=now))
-            self._changed(conn)
+            self._deploy(conn, [position], now, placement)
             if position >= total:
                 self._set_running(conn, False, now)
             return position
@@ -580,6 +604,9 @@ class Store:
                 type=type_.value, server_id=server_id, hostname=hostname,
                 severity=severity.value, started_at=started_at, created_at=now,
             ).returning(incidents.c.id)).scalar_one()
+            self._add_event(conn, Event(now, EventKind.INCIDENT_STARTED, server_id, hostname, {
+                "incident": new_id, "type": type_.value, "severity": severity.value,
+                "started_at": started_at.isoformat()}))
             self._changed(conn)
         return Incident(id=new_id, type=type_, server_id=server_id, hostname=hostname,
                         severity=severity, started_at=started_at, created_at=now)
@@ -597,20 +624,73 @@ class Store:
 
     def clear_incident(self, incident_id: int, now: datetime) -> bool:
         with self._tx() as conn:
-            result = conn.execute(update(incidents).where(
-                (incidents.c.id == incident_id) & incidents.c.cleared_at.is_(None)
-            ).values(cleared_at=now))
-            if result.rowcount:
-                self._changed(conn)
-        return result.rowcount > 0
+            which = (incidents.c.id == incident_id) & incidents.c.cleared_at.is_(None)
+            cleared = self._clear(conn, which, now)
+        return cleared > 0
 
     def clear_incidents(self, now: datetime) -> int:
         with self._tx() as conn:
-            result = conn.execute(update(incidents).where(incidents.c.cleared_at.is_(None))
-                                  .values(cleared_at=now))
-            if result.rowcount:
-                self._changed(conn)
-        return result.rowcount
+            return self._clear(conn, incidents.c.cleared_at.is_(None), now)
+
+    def _clear(self, conn: Connection, which: ColumnElement[bool], now: datetime) -> int:
+        """Clear the incidents `which` selects, each with its event; how many."""
+        rows = conn.execute(update(incidents).where(which).values(cleared_at=now).returning(
+            incidents.c.id, incidents.c.type, incidents.c.server_id, incidents.c.hostname,
+            incidents.c.severity, incidents.c.started_at)).all()
+        for row in sorted(rows, key=lambda r: r.id):
+            self._add_event(conn, Event(now, EventKind.INCIDENT_CLEARED, row.server_id, row.hostname, {
+                "incident": row.id, "type": row.type, "severity": row.severity,
+                "started_at": utc(row.started_at).isoformat()}))
+        if rows:
+            self._changed(conn)
+        return len(rows)
+
+    # -- the event timeline -------------------------------------------------------------
+
+    @staticmethod
+    def _add_event(conn: Connection, event: Event) -> None:
+        conn.execute(insert(events).values(at=event.at, kind=event.kind.value, server_id=event.server_id,
+                                           hostname=event.hostname, detail=json.dumps(dict(event.detail))))
+
+    def add_events(self, new: Sequence[Event]) -> None:
+        """Record events no other write makes (status changes). Like alert writes, they leave the store
+        version alone: nothing the fleet shows depends on them."""
+        if not new:
+            return
+        with self._tx() as conn:
+            for event in new:
+                self._add_event(conn, event)
+
+    def events(self, since: datetime | None = None, server_id: str | None = None,
+               limit: int = 500) -> list[Event]:
+        """The latest `limit` events since `since` (of one server, or all), oldest first."""
+        query = select(events).order_by(events.c.at.desc(), events.c.id.desc()).limit(limit)
+        if since is not None:
+            query = query.where(events.c.at >= since)
+        if server_id is not None:
+            query = query.where(events.c.server_id == server_id)
+        with self.reading() as conn:
+            rows = conn.execute(query).all()
+        return [Event(at=utc(row.at), kind=EventKind(row.kind), server_id=row.server_id,
+                      hostname=row.hostname, detail=json.loads(row.detail), id=row.id)
+                for row in reversed(rows)]
+
+    def last_statuses(self) -> dict[str, Status]:
+        """Each server's status as the timeline last recorded it, since the last reset."""
+        with self.reading() as conn:
+            reset_id = conn.execute(select(func.coalesce(func.max(events.c.id), 0))
+                                    .where(events.c.kind == EventKind.RESET.value)).scalar_one()
+            latest = (select(func.max(events.c.id))
+                      .where((events.c.kind == EventKind.STATUS_CHANGED.value) & (events.c.id > reset_id))
+                      .group_by(events.c.server_id))
+            rows = conn.execute(select(events.c.server_id, events.c.detail)
+                                .where(events.c.id.in_(latest))).all()
+        return {row.server_id: Status(json.loads(row.detail)["after"]) for row in rows}
+
+    def trim_events(self, cutoff: datetime) -> int:
+        """Delete events older than `cutoff`, as the AI records are; how many went."""
+        with self._tx() as conn:
+            return int(conn.execute(delete(events).where(events.c.at < cutoff)).rowcount)
 
 
     # -- alerts -----------------------------------------------------------------------

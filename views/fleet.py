@@ -11,6 +11,7 @@ import streamlit as st
 from openmanager_core import thresholds
 from openmanager_core.ai.engine import Engine
 from openmanager_core.analysis import Anomaly
+from openmanager_core.events import summary
 from openmanager_core.fleet import NotDeployed, UnknownServer
 from openmanager_core.i18n import NO_VALUE, Lang, t
 from openmanager_core.models import ServerState, ServerType, Status
@@ -36,6 +37,7 @@ CHART_REFRESH_SECONDS = 60
 MARKED_MINUTES = max(WINDOWS)  # anomalies are found once for the longest window, drawn for any
 ROW_HEIGHT = 35
 VISIBLE_ROWS = 20
+RECENT_EVENTS = 5  # the latest timeline events of the server the detail lists
 TABLE_METRICS = ("cpu", "memory", "disk", "response_time", "network_in", "network_out")
 METRIC_WIDTH = 95
 # The alerts page filtered to one server (its `alert_server` selectbox is bound to the query), relative
@@ -220,6 +222,7 @@ def detail(hostname: str) -> None:
     try:
         state = fleet.state(hostname, lang())
         incidents = [i for i in fleet.incidents() if i.server_id == state.id]
+        events = fleet.store.events(server_id=state.id, limit=RECENT_EVENTS)
     except NotDeployed:
         st.info(tr("fleet.not_deployed", hostname=plain(hostname)))
         return
@@ -263,6 +266,9 @@ def detail(hostname: str) -> None:
                           since=local_time(incident.started_at)))
         st.page_link("views/alerts.py", label=tr("fleet.open_alerts"), icon=":material/notifications:",
                      query_params={"alert_server": state.hostname})
+        st.markdown(f"**{tr('fleet.events')}**")
+        for event in reversed(events):  # newest first
+            st.caption(plain(f"{local_time(event.at)} · {summary(event, lang())}"))
 
 
 def history_chart(hostname: str, minutes: int) -> None:

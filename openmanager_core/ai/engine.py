@@ -38,6 +38,7 @@ from .findings import (
     screen,
     unlinked,
 )
+from .history import history_block
 from .models import Action, Impact, Priority, ProvidedMetrics, Stage
 from .scope import NETWORK_METRICS, Scope
 
@@ -456,6 +457,10 @@ class Engine:
         servers: list[str] = []
         actions: list[Action] = []
         counts = self._counts_line(ctx)
+        if "history" in scope.intents:
+            block, named = history_block(self.fleet, {s.id for s in ctx.named}, scope.lookback_minutes, lang)
+            parts.append(block)
+            servers.extend(named)
         if "alerts" in scope.intents:
             block, named = self._alerts_block(ctx)
             parts.append(block)

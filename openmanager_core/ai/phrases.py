@@ -61,6 +61,11 @@ def clock_since(moment: datetime, now: datetime, lang: Lang) -> str:
     return t(key, lang, y=day.year, m=day.month, d=day.day, iso=day.date().isoformat(), clock=clock(moment))
 
 
+def span(start: datetime, end: datetime) -> str:
+    """`14:05-14:32 KST`: a stretch of time, in Korean time as `clock`."""
+    return clock(start).removesuffix(" KST") + "-" + clock(end)
+
+
 def duration(seconds: float, lang: Lang) -> str:
     """`~3h 10m` / `약 3시간 10분`, rounded to what matters at that scale."""
     minutes = max(1, round(seconds / 60))

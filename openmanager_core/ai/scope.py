@@ -68,11 +68,30 @@ INTENT_WORDS: dict[str, tuple[str, ...]] = {
     "cause": ("왜", "원인", "이유", "why", "cause", "reason", "root", "무슨 문제", "문제", "problem",
               "issue", "wrong", "이상"),
     "alerts": ("알림", "알람", "경보", "울리", "alert", "alerts", "alarm", "alarms", "firing", "paging"),
+    # The past, from the event timeline: incidents started and cleared, status changes, deployments.
+    "history": ("무슨 일", "있었", "일어난", "이력", "타임라인", "히스토리", "happened", "history",
+                "timeline", "going on earlier", "what went on"),
     "top": ("높은", "높아", "많이", "많은", "부족", "가장", "제일", "최고", "high", "highest", "top", "most",
             "busiest", "slowest", "low on", "full", "가득", "heavy"),
     # A superlative: the answer is the server ranked first on the metric asked about.
     "rank": ("가장", "제일", "최고", "1위", "highest", "slowest", "busiest", "worst", "most", "top"),
 }
+
+
+HISTORY_MINUTES = 60  # a history question that names no span asks about the last hour
+MAX_HISTORY_MINUTES = 7 * 24 * 60
+_SPAN = re.compile(r"(\d+)\s*(시간|hours?|hrs?|h\b|분|minutes?|mins?|일|days?)")
+
+
+def lookback_minutes(text: str) -> int:
+    """The span a question looks back over: `지난 2시간` / `last 30 minutes` / `3 days`; an hour when
+    it names none ("the last hour"), at most a week."""
+    found = _SPAN.search(text)
+    if found is None:
+        return HISTORY_MINUTES
+    amount, unit = int(found.group(1)), found.group(2)
+    per = 1 if unit.startswith(("분", "min")) else 24 * 60 if unit.startswith(("일", "day")) else 60
+    return max(1, min(MAX_HISTORY_MINUTES, amount * per))
 
 
 @dataclass(frozen=True)
@@ -98,6 +117,7 @@ class Scope:
     intents: frozenset[str] = frozenset()
     unmatched: tuple[Unmatched, ...] = ()
     guessed: tuple[tuple[str, Server], ...] = ()  # (the name as typed, the server taken for it)
+    lookback_minutes: int = HISTORY_MINUTES  # how far back a history question asks ("지난 2시간")
 
     @property
     def fleet_wide(self) -> bool:
@@ -249,4 +269,5 @@ def parse(question: str, catalogue: Catalogue, known: Iterable[Server] = ()) -> 
         question=question, language=detect_language(question), normalised=text,
         servers=tuple(servers), types=frozenset(types), metrics=frozenset(metrics),
         intents=frozenset(intents), unmatched=tuple(unmatched), guessed=tuple(guessed),
+        lookback_minutes=lookback_minutes(remaining),
     )

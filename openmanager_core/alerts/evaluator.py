@@ -1,7 +1,8 @@
 """The alert evaluator: a process-wide thread that, while this replica leads, looks at the fleet
-every `alert_interval_seconds`, moves each alert along its lifecycle and hands what changed to the
-notifier. Every replica runs one; the leadership lets one of them evaluate at a time, and each
-transition is a compare-and-set in the store, so even two evaluators at once never send twice."""
+every `alert_interval_seconds`, moves each alert along its lifecycle, hands what changed to the
+notifier and records status changes on the event timeline. Every replica runs one; the leadership
+lets one of them evaluate at a time, and each transition is a compare-and-set in the store, so even
+two evaluators at once never send twice."""
 
 from __future__ import annotations
 
@@ -11,18 +12,22 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
+from ..ai import phrases
 from ..ai.engine import Engine
+from ..events import Event, EventKind
 from ..fleet import Fleet
+from ..i18n import NO_VALUE
 from ..store import StoreUnavailable
 from . import conditions, lifecycle
 from .delivery import Notifier
 from .leadership import Leadership, leadership_for
 from .lifecycle import Step
 from .messages import Notification
-from .models import AlertRecord, AlertState, Silence
+from .models import AlertRecord, AlertState, RuleKind, Silence
 from .rules import builtin_rules
+from .status_events import StatusRecorder
 
-TRIM_INTERVAL = timedelta(hours=1)  # alert history past retention is deleted at most this often
+TRIM_INTERVAL = timedelta(hours=1)  # alert history and events past retention is deleted at most this often
 MIN_WAIT_SECONDS = 0.05
 
 log = logging.getLogger("openmanager.alerts")
@@ -51,6 +56,7 @@ class AlertEvaluator:
         self.settings = fleet.settings
         self.leadership = leadership or leadership_for(self.settings, fleet.store)
         self.engine = Engine(fleet)
+        self.statuses = StatusRecorder(fleet.store)
         self.retention = timedelta(days=self.settings.retention_days)
         self._trimmed_at: datetime | None = None
         self._seeded = False
@@ -69,6 +75,7 @@ class AlertEvaluator:
         enabled = [rule for rule in rules.values() if rule.enabled]
         look = conditions.look(self.fleet, self.engine, conditions.needs_diagnoses(enabled))
         now = look.at
+        self.statuses.record(look.now)
         observed = {(o.rule.id, o.server.id): o for o in conditions.observe(enabled, look)}
         active = {(a.rule_id, a.server_id): a
                   for a in store.alerts((AlertState.PENDING, AlertState.FIRING), limit=1_000_000)}
@@ -110,6 +117,8 @@ class AlertEvaluator:
             if step is Step.OPEN_FIRING:
                 record = self._firing(record, now, look, silences)
             stored = store.open_alert(record)
+            if stored is not None and step is Step.OPEN_FIRING:
+                self._anomaly_event(stored, EventKind.ANOMALY_OPENED, now)
             return stored, "firing" if stored is not None and stored.notified else None
         assert alert is not None
         if step is Step.DROP:
@@ -119,6 +128,7 @@ class AlertEvaluator:
             ends = alert.clear_since or now
             if not store.update_alert(alert.id, AlertState.FIRING, state=AlertState.RESOLVED, ends_at=ends):
                 return None, None
+            self._anomaly_event(alert, EventKind.ANOMALY_CLOSED, ends)
             return alert.model_copy(update={"state": AlertState.RESOLVED, "ends_at": ends}), \
                 "resolved" if alert.notified else None
         changes: dict[str, Any] = {}
@@ -141,7 +151,19 @@ class AlertEvaluator:
                 tell = "firing"
         if changes and not store.update_alert(alert.id, alert.state, **changes):
             return None, None
+        if step is Step.FIRE:
+            self._anomaly_event(alert.model_copy(update=changes), EventKind.ANOMALY_OPENED, now)
         return alert.model_copy(update=changes), tell
+
+    def _anomaly_event(self, alert: AlertRecord, kind: EventKind, at: datetime) -> None:
+        """The anomaly rule's alerts firing and resolving are the timeline's anomalies opened and closed
+        (written by the evaluator whose compare-and-set won, so once)."""
+        if alert.kind is not RuleKind.ANOMALY or alert.metric is None:
+            return
+        value = phrases.value(alert.metric, alert.value) if alert.value is not None else NO_VALUE
+        usual = phrases.value(alert.metric, alert.threshold) if alert.threshold is not None else NO_VALUE
+        self.fleet.store.add_events([Event(at, kind, alert.server_id, alert.hostname,
+                                           {"metric": alert.metric, "value": value, "usual": usual})])
 
     def _firing(self, record: AlertRecord, now: datetime, look: conditions.FleetLook,
                 silences: list[Silence]) -> AlertRecord:
@@ -154,9 +176,10 @@ class AlertEvaluator:
         if self._trimmed_at is not None and now - self._trimmed_at < TRIM_INTERVAL:
             return
         self._trimmed_at = now
-        removed = self.fleet.store.trim_alerts(now - self.retention)
+        cutoff = now - self.retention
+        removed = self.fleet.store.trim_alerts(cutoff) + self.fleet.store.trim_events(cutoff)
         if removed:
-            log.info("deleted %d alert rows older than %s", removed, now - self.retention)
+            log.info("deleted %d alert and event rows older than %s", removed, cutoff)
 
     # -- the thread -----------------------------------------------------------------------
 
@@ -184,6 +207,7 @@ class AlertEvaluator:
                     log.info("alert evaluator: %s this replica (%s)",
                              "leading on" if holds else "standing by on", self.leadership.name)
                     leading = holds
+                    self.statuses.forget()
                 if not holds:
                     wait = interval / 3  # a dead holder's lease is noticed well within 2 intervals
                     continue

@@ -21,7 +21,7 @@ from ..store import StoreUnavailable
 from .auth import Security, install_auth_error_handler
 from .errors import install_error_handlers
 from .middleware import install_middleware
-from .routes import admin, ai_agent, alerts, auth, health, incidents, servers
+from .routes import admin, ai_agent, alerts, auth, events, health, incidents, servers
 
 log = logging.getLogger("openmanager.security")
 
@@ -88,7 +88,7 @@ def create_api(fleet_provider: Callable[[], Fleet], settings: Settings | None = 
     api.state.ai_status = _tier_status(api.state.agent_provider)  # read by routes/health.py
     install_error_handlers(api)
     install_auth_error_handler(api)
-    for module in (servers, incidents, health, auth, ai_agent, admin, alerts):
+    for module in (servers, incidents, health, auth, ai_agent, admin, alerts, events):
         api.include_router(module.router)
     install_middleware(api, settings, api.state.security, api.state.limiter,
                        _count_refusal(api.state.agent_provider))

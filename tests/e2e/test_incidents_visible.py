@@ -53,3 +53,17 @@ def test_a_stopped_service_and_a_down_host_are_alerts_on_the_server_page(dashboa
         timeout=WAIT_MS)
     expect(page.get_by_text("up —")).to_be_visible(timeout=WAIT_MS)
     expect(page.get_by_text("None")).to_have_count(0)
+
+
+def test_the_server_page_lists_an_incident_started_and_cleared_without_a_reload(dashboard: Dashboard,
+                                                                                page: Page) -> None:
+    server, fleet = dashboard(deployed=3, env={"OPENMANAGER_REFRESH_SECONDS": "1"})
+    open_page(page, f"{server.url}/?server=db-master-01&lang=en")
+    expect(page.get_by_text("Recent events")).to_be_visible(timeout=WAIT_MS)
+    expect(page.get_by_text("db-master-01 deployed (#2)")).to_be_visible(timeout=WAIT_MS)
+
+    leak = fleet.inject(IncidentType.MEMORY_LEAK, "db-master-01", Severity.HIGH)
+    expect(page.get_by_text("db-master-01: memory leak incident started (high severity)")).to_be_visible(
+        timeout=WAIT_MS)
+    fleet.clear(leak.id)
+    expect(page.get_by_text("db-master-01: memory leak incident cleared")).to_be_visible(timeout=WAIT_MS)

@@ -141,6 +141,20 @@ def test_detail_shows_history_thresholds_services_and_alerts(open_page: OpenPage
     assert "y3" in {trace["yaxis"] for trace in marked}  # the disk panel
 
 
+def test_detail_lists_the_servers_recent_events_newest_first(open_page: OpenPage, deployed: Fleet) -> None:
+    leak = deployed.inject(IncidentType.MEMORY_LEAK, "db-master-01", Severity.HIGH)
+    deployed.clear(leak.id)
+    deployed.inject(IncidentType.CPU_SPIKE, "web-prod-01")  # another server's: not listed
+    app = open_page(server="db-master-01")
+    no_exceptions(app)
+    shown = [c.value.replace("\\", "") for c in app.caption]  # as rendered, markdown escapes gone
+    events = [c.split(" · ", 1)[1] for c in shown if re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d · ", c)]
+    assert events == ["db-master-01: 메모리 누수 장애 해제",
+                      "db-master-01: 메모리 누수 장애 시작 (심각도 높음)",
+                      "db-master-01 배포 (2번째)"], shown
+    assert "최근 이벤트" in texts(app)
+
+
 def test_a_healthy_server_has_no_anomaly_marks(open_page: OpenPage, deployed: Fleet) -> None:
     app = open_page(server="api-gateway-prod")
     spec = json.loads(app.get("plotly_chart")[0].proto.spec)

@@ -1,0 +1,90 @@
+"""What happened, from the event timeline: the answer to "지난 1시간 동안 무슨 일이 있었어?", with the
+incidents already cleared ("14:05-14:32 KST db-master-01 memory leak, cleared"), status changes,
+deployments and resets, oldest first."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import datetime, timedelta
+
+from ..events import Event, EventKind, summary
+from ..fleet import Fleet
+from ..i18n import Lang, t
+from ..markdown import escape_markdown
+from . import phrases
+
+MAX_EVENTS_READ = 2000  # the latest events a history answer reads from its span
+MAX_ITEMS = 12  # lines it lists; the rest are counted
+MAX_HOSTS_PER_DEPLOY = 5  # hostnames a grouped deployment line names
+
+
+def _incident_line(started: Event | None, cleared: Event | None, lang: Lang) -> tuple[datetime, str]:
+    event = cleared or started
+    assert event is not None
+    begun = datetime.fromisoformat(event.detail["started_at"])
+    when = phrases.span(begun, cleared.at) if cleared is not None else phrases.clock(begun)
+    state = "agent.answer.history_cleared" if cleared is not None else "agent.answer.history_ongoing"
+    return begun, t("agent.answer.history_incident", lang, when=when,
+                    host=escape_markdown(event.hostname or ""),
+                    type=t(f"incident.{event.detail['type']}", lang).lower(),
+                    severity=t(f"severity.{event.detail['severity']}", lang).lower(), state=t(state, lang))
+
+
+def _lines(found: list[Event], lang: Lang) -> list[tuple[datetime, str]]:
+    """(when it began, the line) per incident, status change, run of deployments and reset."""
+    lines: list[tuple[datetime, str]] = []
+    incidents: dict[int, dict[EventKind, Event]] = {}
+    deployed: list[Event] = []
+
+    def flush_deployed() -> None:
+        if deployed:
+            hosts = [e.hostname or "?" for e in deployed]
+            shown = ", ".join(hosts[:MAX_HOSTS_PER_DEPLOY])
+            if len(hosts) > MAX_HOSTS_PER_DEPLOY:
+                shown += ", …"
+            first, last = deployed[0].at, deployed[-1].at
+            when = phrases.clock(first) if first == last else phrases.span(first, last)
+            lines.append((deployed[0].at, t("agent.answer.history_deployed", lang, when=when, n=len(deployed),
+                                            hosts=escape_markdown(shown))))
+            deployed.clear()
+
+    for event in found:
+        if event.kind is not EventKind.DEPLOYED:
+            flush_deployed()
+        if event.kind in (EventKind.INCIDENT_STARTED, EventKind.INCIDENT_CLEARED):
+            incidents.setdefault(int(event.detail["incident"]), {})[event.kind] = event
+        elif event.kind is EventKind.DEPLOYED:
+            deployed.append(event)
+        elif event.kind is EventKind.STATUS_CHANGED:
+            lines.append((event.at, t("agent.answer.history_status", lang, when=phrases.clock(event.at),
+                                      host=escape_markdown(event.hostname or ""),
+                                      before=t(f"status.{event.detail['before']}", lang),
+                                      after=t(f"status.{event.detail['after']}", lang))))
+        else:
+            lines.append((event.at, phrases.clock(event.at) + " " + summary(event, lang)))
+    flush_deployed()
+    for pair in incidents.values():
+        started, cleared = pair.get(EventKind.INCIDENT_STARTED), pair.get(EventKind.INCIDENT_CLEARED)
+        lines.append(_incident_line(started, cleared, lang))
+    return sorted(lines, key=lambda line: line[0])
+
+
+def history_block(fleet: Fleet, server_ids: Collection[str], minutes: int,
+                  lang: Lang) -> tuple[str, list[str]]:
+    """The timeline of the last `minutes` (of `server_ids`, or the whole fleet for none), and the
+    hostnames of its incidents in the order they were recorded."""
+    now = fleet.clock()
+    since = now - timedelta(minutes=minutes)
+    found = [e for e in fleet.store.events(since=since, limit=MAX_EVENTS_READ)
+             if not server_ids or e.server_id is None or e.server_id in server_ids]
+    span = phrases.duration(minutes * 60, lang).removeprefix("약 ").removeprefix("~")
+    if not found:
+        return t("agent.answer.history_none", lang, span=span, since=phrases.clock(since)), []
+    lines = _lines(found, lang)
+    head = t("agent.answer.history", lang, span=span, since=phrases.clock(since), n=len(lines))
+    items = [f"- {line}" for _, line in lines[:MAX_ITEMS]]
+    if len(lines) > MAX_ITEMS:
+        items.append(t("agent.answer.history_more", lang, n=len(lines) - MAX_ITEMS))
+    incident_kinds = (EventKind.INCIDENT_STARTED, EventKind.INCIDENT_CLEARED)
+    hosts = [e.hostname for e in found if e.kind in incident_kinds and e.hostname]
+    return head + "\n" + "\n".join(items), list(dict.fromkeys(hosts))

@@ -1,0 +1,81 @@
+"""The AI answers "what happened in the last hour?" from the event timeline, incidents already cleared
+included, in the question's language; over a real store with a clock the test moves."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from openmanager_core.ai import Agent
+from openmanager_core.ai.scope import lookback_minutes
+from openmanager_core.alerts.delivery import Notifier
+from openmanager_core.alerts.evaluator import AlertEvaluator
+from openmanager_core.fleet import Fleet
+from openmanager_core.models import IncidentType, Severity
+from tests.ai.conftest import NOW, settings_for
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = NOW
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def at(self, minutes: float) -> None:
+        self.now = NOW + timedelta(minutes=minutes)
+
+
+def test_the_last_hour_names_the_cleared_incident_in_both_languages(tmp_path: Path) -> None:
+    clock = Clock()  # NOW is 14:30 KST
+    fleet = Fleet(settings_for(tmp_path), clock=clock)
+    evaluator = AlertEvaluator(fleet, Notifier(fleet.settings, fleet.store, fleet.clock, channels=[]))
+    clock.at(-120)
+    early = fleet.inject(IncidentType.CPU_SPIKE, "web-prod-01", Severity.LOW)  # before the hour asked
+    clock.at(-100)
+    fleet.clear(early.id)
+    clock.at(0)
+    fleet.deploy_next(fleet.total - 1)
+    clock.at(5)
+    leak = fleet.inject(IncidentType.MEMORY_LEAK, "db-master-01", Severity.HIGH)
+    clock.at(10)
+    down = fleet.inject(IncidentType.HOST_DOWN, "cache-redis-01", Severity.HIGH)
+    evaluator.evaluate()  # records cache-redis-01 going offline (and the leak warning)
+    clock.at(32)
+    fleet.clear(leak.id)
+    fleet.clear(down.id)
+    evaluator.evaluate()  # and coming back
+    clock.at(40)
+    agent = Agent(fleet, use_cache=False)
+
+    korean = agent.ask("지난 1시간 동안 무슨 일이 있었어?").response
+    assert "**지난 1시간 동안 (14:10 KST 이후) 있었던 일 7건**" in korean
+    assert "- 14:35-15:02 KST db\\-master\\-01 메모리 누수 (심각도 높음), 해제됨" in korean
+    assert "- 14:40-15:02 KST cache\\-redis\\-01 호스트 다운 (심각도 높음), 해제됨" in korean
+    assert "- 14:40 KST cache\\-redis\\-01 상태 정상 → 오프라인" in korean
+    assert "- 14:40 KST db\\-master\\-01 상태 정상 → 경고" in korean  # the leak at 5 minutes old
+    assert "- 15:02 KST cache\\-redis\\-01 상태 오프라인 → 정상" in korean
+    assert "- 14:30 KST 서버 20대 배포" in korean
+    assert "web\\-prod\\-01 CPU" not in korean  # cleared before the hour began
+    # oldest first: the deployment, then the leak, then the host down
+    assert korean.index("서버 20대 배포") < korean.index("메모리 누수") < korean.index("호스트 다운")
+
+    english = agent.ask("what happened in the last hour?")
+    assert "**What happened in the last 1h (since 14:10 KST): 7 events**" in english.response
+    assert "- 14:35-15:02 KST db\\-master\\-01 memory leak (high severity), cleared" in english.response
+    assert english.metadata.servers[:2] == ["db-master-01", "cache-redis-01"]
+
+    # One server asked about: its events only; a wider span reaches the early incident.
+    named = agent.ask("What happened to web-prod-01 in the last 3 hours?").response
+    assert "12:30-12:50 KST web\\-prod\\-01 cpu spike (low severity), cleared" in named
+    assert "memory leak" not in named and "cache\\-redis\\-01" not in named
+    quiet = agent.ask("what happened in the last 5 minutes?").response
+    assert "Nothing happened in the last 5 min (since 15:05 KST)" in quiet
+
+
+def test_the_span_asked_is_read_from_the_question() -> None:
+    assert lookback_minutes("지난 2시간 동안 무슨 일이") == 120
+    assert lookback_minutes("what happened in the last 30 minutes") == 30
+    assert lookback_minutes("what happened in the last hour") == 60
+    assert lookback_minutes("지난 3일") == 3 * 24 * 60
+    assert lookback_minutes("the last 90 days") == 7 * 24 * 60  # at most a week

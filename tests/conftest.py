@@ -19,6 +19,7 @@ from tests.services import (
     CHROMIUM_ARGS,
     PG_ENV_URL,
     LiveServer,
+    MetricsStack,
     PostgresServer,
     RedisServer,
     Runner,
@@ -26,6 +27,7 @@ from tests.services import (
     chromium_executable,
     external_postgres,
     start_app,
+    start_metrics_stack,
     start_postgres,
     start_redis,
 )
@@ -37,6 +39,22 @@ VIEWPORT: ViewportSize = {"width": 1400, "height": 900}
 def _fail(what: str, exc: BaseException) -> pytest.fail.Exception:
     """Turn a service error into a clear test failure (not a skip)."""
     return pytest.fail.Exception(f"{what}: {exc}", pytrace=False)
+
+
+# ---------------------------------------------------------------------------- prometheus
+
+
+@pytest.fixture
+def metrics_stack() -> Iterator[MetricsStack]:
+    """node_exporter and Prometheus on loopback ports, this host scraped as `node-under-test`."""
+    try:
+        stack = start_metrics_stack()
+    except ServiceError as exc:
+        raise _fail("metrics_stack", exc) from None
+    try:
+        yield stack
+    finally:
+        stack.cleanup()
 
 
 # ---------------------------------------------------------------------------- postgres

@@ -5,31 +5,21 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-from collections.abc import Iterator
 
 import httpx
 import pytest
 
 from tests.conftest import StartApp
-from tests.services import MetricsStack, ServiceError, start_metrics_stack, wait_for
+from tests.services import MetricsStack, wait_for
 
 HOST = "node-under-test"  # the instance label, relabelled from 127.0.0.1:<port>
 STRESS_SEEN_WITHIN = 60.0
 
 
-@pytest.fixture
-def stack() -> Iterator[MetricsStack]:
-    try:
-        metrics = start_metrics_stack(HOST)
-    except ServiceError as exc:
-        pytest.fail(str(exc))
-    yield metrics
-    metrics.cleanup()
 
-
-def _exported(stack: MetricsStack) -> dict[str, float]:
+def _exported(metrics_stack: MetricsStack) -> dict[str, float]:
     """node_exporter's own readings, from its /metrics page: what the app must show."""
-    text = httpx.get(f"http://127.0.0.1:{stack.exporter_port}/metrics", timeout=10).text
+    text = httpx.get(f"http://127.0.0.1:{metrics_stack.exporter_port}/metrics", timeout=10).text
     value: dict[str, float] = {}
     for line in text.splitlines():
         if line.startswith("#") or " " not in line:
@@ -55,8 +45,9 @@ def _ask(client: httpx.Client, query: str) -> str:
 
 
 def test_the_app_reads_real_metrics_from_prometheus_and_says_when_it_is_unreachable(
-        stack: MetricsStack, streamlit_app: StartApp) -> None:
-    server = streamlit_app({"OPENMANAGER_SOURCE": "prometheus", "OPENMANAGER_PROMETHEUS_URL": stack.url,
+        metrics_stack: MetricsStack, streamlit_app: StartApp) -> None:
+    server = streamlit_app({"OPENMANAGER_SOURCE": "prometheus",
+                            "OPENMANAGER_PROMETHEUS_URL": metrics_stack.url,
                             "OPENMANAGER_RATE_LIMIT_AI": "0", "OPENMANAGER_LLM_BASE_URL": ""})
     with httpx.Client(base_url=f"{server.url}/api", timeout=30) as client:
         # Prometheus has scraped the exporter at least once: the host is listed with its metrics.
@@ -64,7 +55,7 @@ def test_the_app_reads_real_metrics_from_prometheus_and_says_when_it_is_unreacha
                  and h["metrics"]["memory"] is not None, timeout=60, what="the host in /api/servers")
         host = _host(client)
         assert host is not None and host["type"] == "web" and host["location"] == "test rack"
-        metrics, exported = host["metrics"], _exported(stack)
+        metrics, exported = host["metrics"], _exported(metrics_stack)
         assert metrics["disk"] == pytest.approx(exported["disk"], abs=1.0)
         assert metrics["memory"] == pytest.approx(exported["memory"], abs=3.0)
         assert metrics["cpu"] is not None and 0.0 <= metrics["cpu"] <= 100.0
@@ -88,7 +79,7 @@ def test_the_app_reads_real_metrics_from_prometheus_and_says_when_it_is_unreacha
         for answer in (korean, english):
             assert HOST in answer and "CPU" in answer, answer
 
-        stack.stop_prometheus()
+        metrics_stack.stop_prometheus()
         wait_for(lambda: client.get("/health").json()["status"] == "degraded", timeout=30,
                  what="health degraded while Prometheus is down")
         detail = client.get("/health").json()["source"]["detail"]
@@ -97,7 +88,7 @@ def test_the_app_reads_real_metrics_from_prometheus_and_says_when_it_is_unreacha
         assert down.status_code == 503 and "Prometheus unreachable" in down.json()["error"]["message"]
         assert "Prometheus unreachable" in _ask(client, "지금 문제 있는 서버는?")
 
-        stack.start_prometheus()  # the same port and data: recovery without restarting the app
+        metrics_stack.start_prometheus()  # the same port and data: recovery without restarting the app
         wait_for(lambda: client.get("/servers").status_code == 200, timeout=60, what="recovery")
         assert client.get("/health").json()["source"]["status"] == "up"
         assert _host(client) is not None

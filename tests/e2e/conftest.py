@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
+from openmanager_core.alerts.rules import builtin_rules
 from openmanager_core.fleet import Fleet
 from openmanager_core.settings import Settings
 from tests.conftest import StartApp
@@ -36,6 +37,18 @@ def dashboard(streamlit_app: StartApp, tmp_path: Path) -> Dashboard:
         return streamlit_app(env, data_dir=data_dir), fleet
 
     return start
+
+
+def host_down_alerting(dashboard: Dashboard, deployed: int) -> tuple[LiveServer, Fleet]:
+    """A dashboard evaluating alerts every 0.5 s with one rule on, `host_down`, firing at once."""
+    server, fleet = dashboard(deployed=deployed, env={
+        "OPENMANAGER_ALERT_INTERVAL_SECONDS": "0.5", "OPENMANAGER_REFRESH_SECONDS": "1",
+        "OPENMANAGER_API_KEYS": "", "OPENMANAGER_SECRETS_FILES": ""})
+    fleet.store.seed_alert_rules(builtin_rules(), fleet.clock())
+    for rule in fleet.store.alert_rules():
+        change = {"for_seconds": 0.0} if rule.id == "host_down" else {"enabled": False}
+        fleet.store.replace_alert_rule(rule.model_copy(update=change), fleet.clock())
+    return server, fleet
 
 
 def open_page(page: Page, url: str) -> None:

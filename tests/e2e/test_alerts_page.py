@@ -7,19 +7,13 @@ from playwright.sync_api import Page, expect
 
 from openmanager_core.alerts.rules import builtin_rules
 from openmanager_core.models import IncidentType
-from tests.e2e.conftest import WAIT_MS, Dashboard, open_page
+from tests.e2e.conftest import WAIT_MS, Dashboard, host_down_alerting, open_page
 
 HOST = "web-prod-01"
 
 
 def test_the_alerts_page_shows_a_firing_alert_and_silences_it(dashboard: Dashboard, page: Page) -> None:
-    server, fleet = dashboard(deployed=5, env={"OPENMANAGER_ALERT_INTERVAL_SECONDS": "0.5",
-                                               "OPENMANAGER_REFRESH_SECONDS": "1",
-                                               "OPENMANAGER_API_KEYS": "", "OPENMANAGER_SECRETS_FILES": ""})
-    fleet.store.seed_alert_rules(builtin_rules(), fleet.clock())
-    for rule in fleet.store.alert_rules():
-        change = {"for_seconds": 0.0} if rule.id == "host_down" else {"enabled": False}
-        fleet.store.replace_alert_rule(rule.model_copy(update=change), fleet.clock())
+    server, fleet = host_down_alerting(dashboard, deployed=5)
 
     open_page(page, f"{server.url}/alerts")
     main = page.get_by_role("main")

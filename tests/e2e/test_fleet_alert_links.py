@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from playwright.sync_api import Page, expect
 
-from openmanager_core.alerts.rules import builtin_rules
 from openmanager_core.models import IncidentType
-from tests.e2e.conftest import WAIT_MS, Dashboard, open_page
+from tests.e2e.conftest import WAIT_MS, Dashboard, host_down_alerting, open_page
 
 HOST = "web-prod-01"
 LEFT_OF_ALERTS = (150, 90, 360)  # hostname, status and reason columns' widths in views/fleet.py
@@ -15,13 +14,7 @@ LEFT_OF_ALERTS = (150, 90, 360)  # hostname, status and reason columns' widths i
 
 def test_a_firing_alert_shows_in_the_fleet_table_and_opens_its_server_alerts(
         dashboard: Dashboard, page: Page) -> None:
-    server, fleet = dashboard(deployed=5, env={"OPENMANAGER_ALERT_INTERVAL_SECONDS": "0.5",
-                                               "OPENMANAGER_REFRESH_SECONDS": "1",
-                                               "OPENMANAGER_API_KEYS": "", "OPENMANAGER_SECRETS_FILES": ""})
-    fleet.store.seed_alert_rules(builtin_rules(), fleet.clock())
-    for rule in fleet.store.alert_rules():
-        change = {"for_seconds": 0.0} if rule.id == "host_down" else {"enabled": False}
-        fleet.store.replace_alert_rule(rule.model_copy(update=change), fleet.clock())
+    server, fleet = host_down_alerting(dashboard, deployed=5)
     open_page(page, server.url)
     grid = page.get_by_test_id("stDataFrame")
     # The grid lists its cells for screen readers: the alerts cell holds its link's target.

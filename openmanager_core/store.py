@@ -89,7 +89,7 @@ deployment_run = Table(
 
 # One row, bumped in the same transaction as every change to what the fleet shows (deployments, the
 # run, incidents): one cheap read tells any process on any replica whether the fleet changed since it
-# last looked. SQLite's PRAGMA data_version would not see this connection's own writes.
+# last looked (on SQLite re-read only when PRAGMA data_version says a commit happened: _SqliteChangeWatch).
 store_version = Table(
     "store_version", metadata,
     Column("id", Integer, primary_key=True, autoincrement=False),

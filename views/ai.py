@@ -10,6 +10,7 @@ import streamlit as st
 
 from openmanager_core.ai import AgentAnswer, AgentBusy, InvalidQuery, ThinkingStep
 from openmanager_core.ai.models import MAX_QUERY_CHARS, Method
+from openmanager_core.i18n import t
 from openmanager_core.runtime import get_limiter
 from openmanager_core.security.ratelimit import RatePolicy
 from openmanager_core.settings import get_settings
@@ -77,23 +78,28 @@ def show_answer(turn: Turn) -> None:
     if answer is None:
         return
     meta = answer.metadata
+
+    def said(key: str, **values: object) -> str:
+        """The answer's frame (tier, headings, links) in the answer's language, not the UI's."""
+        return t(key, meta.language, **values)
+
     with st.container(horizontal=True, vertical_alignment="center"):
-        st.badge(tr(f"ai.tier.{meta.method}"), color=TIER_COLOURS[meta.method])
-        st.caption(tr("ai.time", seconds=f"{meta.processing_time / 1000:.2f}"))
+        st.badge(said(f"ai.tier.{meta.method}"), color=TIER_COLOURS[meta.method])
+        st.caption(said("ai.time", seconds=f"{meta.processing_time / 1000:.2f}"))
         if meta.llm_used:
-            st.caption(tr("ai.llm_used"))
+            st.caption(said("ai.llm_used"))
         if meta.cached:
-            st.caption(tr("ai.cached"))
+            st.caption(said("ai.cached"))
     st.markdown(answer.response)
     if meta.fallback_used:
         st.caption(":orange[:material/warning:] "
-                   + tr("ai.fallback_reason", reason=plain(meta.original_error or tr("ai.no_reason"))))
+                   + said("ai.fallback_reason", reason=plain(meta.original_error or said("ai.no_reason"))))
     if answer.actions:
-        st.markdown(f"**{tr('ai.actions')}**\n\n" + "\n".join(
+        st.markdown(f"**{said('ai.actions')}**\n\n" + "\n".join(
             f"- {plain(action.description)} · _{plain(action.effect)}_ · "
-            f"{tr('ai.impact', level=tr(f'ai.impact.{action.impact}'))}" for action in answer.actions))
+            f"{said('ai.impact', level=said(f'ai.impact.{action.impact}'))}" for action in answer.actions))
     for hostname in meta.servers:
-        st.page_link("views/fleet.py", label=tr("ai.open_server", hostname=plain(hostname)),
+        st.page_link("views/fleet.py", label=said("ai.open_server", hostname=plain(hostname)),
                      icon=":material/dns:", query_params={"server": hostname})
 
 

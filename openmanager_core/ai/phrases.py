@@ -62,7 +62,9 @@ def clock_since(moment: datetime, now: datetime, lang: Lang) -> str:
 
 
 def span(start: datetime, end: datetime) -> str:
-    """`14:05-14:32 KST`: a stretch of time, in Korean time as `clock`."""
+    """`14:05-14:32 KST`: a stretch of time, in Korean time as `clock`; `14:05 KST` within one minute."""
+    if clock(start) == clock(end):
+        return clock(end)
     return clock(start).removesuffix(" KST") + "-" + clock(end)
 
 

@@ -3,10 +3,10 @@ included, in the question's language; over a real store with a clock the test mo
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from openmanager_core.ai import Agent
+from openmanager_core.ai import Agent, phrases
 from openmanager_core.ai.scope import lookback_minutes
 from openmanager_core.alerts.delivery import Notifier
 from openmanager_core.alerts.evaluator import AlertEvaluator
@@ -79,3 +79,9 @@ def test_the_span_asked_is_read_from_the_question() -> None:
     assert lookback_minutes("what happened in the last hour") == 60
     assert lookback_minutes("지난 3일") == 3 * 24 * 60
     assert lookback_minutes("the last 90 days") == 7 * 24 * 60  # at most a week
+
+
+def test_a_span_within_one_minute_is_one_time() -> None:
+    start = datetime(2026, 12, 1, 5, 15, 10, tzinfo=UTC)  # 14:15 KST
+    assert phrases.span(start, start + timedelta(seconds=40)) == "14:15 KST"
+    assert phrases.span(start, start + timedelta(minutes=17)) == "14:15-14:32 KST"

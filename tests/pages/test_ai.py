@@ -87,6 +87,15 @@ def test_english_question_gets_an_english_answer(open_page: OpenPage, leaking: F
     assert "memory leak" in texts(app).lower()
 
 
+def test_the_answer_frame_follows_the_question_not_the_page(open_page: OpenPage, leaking: Fleet) -> None:
+    app = ask(open_page(PAGE), "why is db-master-01 slow?")  # a Korean page, an English question
+    no_exceptions(app)
+    assert badges(app) == [":green-badge[Optimized engine]"]
+    shown = texts(app)
+    assert "Recommended actions" in shown and "권장 조치" not in shown
+    assert [label for label, _ in links(app)] == [r"Open db\-master\-01"]
+
+
 def test_refused_questions_are_messages_and_recorded(open_page: OpenPage, deployed: Fleet) -> None:
     app = open_page(PAGE)
     ask(app, "   ")

@@ -7,13 +7,16 @@ from datetime import timedelta
 
 import pandas as pd
 import streamlit as st
+from pydantic import ValidationError
 
 from openmanager_core.alerts import messages
 from openmanager_core.alerts.delivery import channels_from
-from openmanager_core.alerts.models import AlertRecord, AlertRule, AlertSeverity, AlertState
-from openmanager_core.alerts.rules import MAX_FOR_SECONDS, check
+from openmanager_core.alerts.models import AlertRecord, AlertRule, AlertSeverity, AlertState, RuleKind
+from openmanager_core.alerts.rules import MAX_FOR_SECONDS, RuleInput, RuleInvalid, check
 from openmanager_core.i18n import t
-from openmanager_core.store import StoreUnavailable
+from openmanager_core.metrics import METRICS
+from openmanager_core.models import ServerType
+from openmanager_core.store import AlertRuleExists, StoreUnavailable
 from ui.access import SESSION_KEY, is_admin
 from ui.components import local_time, plain
 from ui.state import fleet_or_stop, lang, live_fragment, tr
@@ -210,6 +213,52 @@ def rule_table(rules: list[AlertRule], editable: bool) -> None:
             st.toast(tr("alerts.page.rule_saved", rule=rule.id), icon=":material/save:")
 
 
+def new_rule(hostnames: list[str]) -> None:
+    """An admin adds a rule: validated as the API validates one, the field at fault named."""
+    with st.expander(tr("alerts.page.new_rule"), icon=":material/add_alert:"), \
+            st.form("new_rule", border=False):
+        left, right = st.columns(2)
+        rule_id = left.text_input(tr("alerts.col.id"), max_chars=64, placeholder="db_memory_critical",
+                                  key="new_rule_id")
+        kind = right.selectbox(tr("alerts.page.kind"), list(RuleKind), key="new_rule_kind",
+                               format_func=lambda k: t(f"alerts.kind.{k.value}", language))
+        metric = left.selectbox(tr("alerts.page.metric"), list(METRICS), index=None, key="new_rule_metric",
+                                placeholder=tr("alerts.page.any"),
+                                format_func=lambda m: METRICS[m].label(language))
+        level = right.selectbox(tr("alerts.page.level"), ["warning", "critical"], index=None,
+                                key="new_rule_level", placeholder=tr("alerts.page.any"),
+                                format_func=lambda v: t(f"alerts.severity.{v}", language))
+        host = left.selectbox(tr("alerts.page.server"), hostnames, index=None, key="new_rule_server",
+                              placeholder=tr("alerts.page.all_servers"))
+        server_type = right.selectbox(tr("alerts.page.server_type"), list(ServerType), index=None,
+                                      key="new_rule_type", placeholder=tr("alerts.page.any"),
+                                      format_func=lambda k: t(f"type.{k.value}", language))
+        for_seconds = left.number_input(tr("alerts.col.for"), min_value=0.0, max_value=MAX_FOR_SECONDS,
+                                        value=30.0, step=5.0)
+        severity = right.selectbox(tr("alerts.col.severity"), list(AlertSeverity), index=None,
+                                   placeholder=tr("alerts.page.default_severity"),
+                                   format_func=lambda v: t(f"alerts.severity.{v.value}", language))
+        if not st.form_submit_button(tr("alerts.page.add_rule"), icon=":material/add_alert:"):
+            return
+    try:
+        body = RuleInput(id=rule_id.strip(), kind=kind, metric=metric, level=level, for_seconds=for_seconds,
+                         severity=severity, server_type=server_type,
+                         horizon_seconds=3600 if kind is RuleKind.FORECAST else None)
+        rule = body.rule(fleet.resolve(host).id if host else None)
+        fleet.store.add_alert_rule(rule, fleet.clock())
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        field = ".".join(str(part) for part in error["loc"])
+        st.warning(tr("alerts.page.rule_invalid", field=field, reason=plain(error["msg"])))
+    except RuleInvalid as exc:
+        st.warning(tr("alerts.page.rule_invalid", field=exc.field, reason=plain(str(exc))))
+    except AlertRuleExists:
+        st.warning(tr("alerts.page.rule_exists", rule=plain(rule_id.strip())))
+    else:
+        st.toast(tr("alerts.page.rule_saved", rule=rule.id), icon=":material/save:")
+        st.rerun()
+
+
 st.title(tr("nav.alerts"))
 try:
     stored_rules = fleet.store.alert_rules()
@@ -230,3 +279,5 @@ live_fragment(current, run_every=fleet.settings.refresh_seconds)(chosen_server, 
 if is_admin():
     new_silence(hostnames, stored_rules)
 rule_table(stored_rules, editable=is_admin())
+if is_admin():
+    new_rule(hostnames)

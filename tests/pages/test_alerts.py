@@ -4,6 +4,7 @@ the page; the sidebar's firing count."""
 from __future__ import annotations
 
 import pytest
+from streamlit.testing.v1 import AppTest
 
 from openmanager_core.alerts.models import AlertRecord, AlertSeverity, AlertState, RuleKind
 from openmanager_core.alerts.rules import builtin_rules
@@ -105,3 +106,34 @@ def test_the_admin_page_sends_a_test_notification_and_lists_failures(
     finally:
         good.close()
         broken.close()
+
+
+def _submit_rule(app: AppTest, rule_id: str, kind: RuleKind, metric: str | None,
+                 level: str | None) -> AppTest:
+    app.text_input(key="new_rule_id").input(rule_id)
+    app.selectbox(key="new_rule_kind").set_value(kind)
+    app.selectbox(key="new_rule_metric").set_value(metric)
+    app.selectbox(key="new_rule_level").set_value(level)
+    next(b for b in app.button if "규칙 추가" in b.label).click()
+    return app.run()
+
+
+def test_an_admin_adds_a_rule_from_the_page_and_a_bad_one_names_its_field(open_page: OpenPage,
+                                                                         deployed: Fleet) -> None:
+    deployed.store.seed_alert_rules(builtin_rules(), deployed.clock())
+    app = _submit_rule(open_page(PAGE), "db_memory_page", RuleKind.METRIC, "memory", "critical")
+    no_exceptions(app)
+    rule = deployed.store.alert_rule("db_memory_page")
+    assert rule is not None
+    assert (rule.kind, rule.metric, rule.level) == (RuleKind.METRIC, "memory", "critical")
+    assert "db_memory_page" in app.dataframe[0].value.iloc[:, 0].tolist()  # the rules table shows it
+
+    app = _submit_rule(app, "no_metric", RuleKind.METRIC, None, "critical")  # a metric rule needs a metric
+    no_exceptions(app)
+    assert any("metric:" in w.value for w in app.warning), [w.value for w in app.warning]
+    assert deployed.store.alert_rule("no_metric") is None
+
+    app = _submit_rule(app, "db_memory_page", RuleKind.METRIC, "cpu", "warning")  # the id is taken
+    assert any("이미 있습니다" in w.value for w in app.warning)
+    stored = deployed.store.alert_rule("db_memory_page")
+    assert stored is not None and stored.metric == "memory"  # the first one, unchanged

@@ -35,13 +35,25 @@ def pause() -> None:
         st.error(tr("error.store"))
 
 
-@st.dialog(tr("deploy.reset_title"))
+CONFIRMING_RESET = "deployment_confirming_reset"
+
+
+def ask_reset() -> None:
+    st.session_state[CONFIRMING_RESET] = True
+
+
 def confirm_reset(count: int) -> None:
-    st.write(tr("deploy.reset_question", count=count))
-    with st.container(horizontal=True):
-        confirmed = st.button(tr("deploy.reset_confirm"), type="primary", icon=":material/restart_alt:")
-        cancelled = st.button(tr("deploy.reset_cancel"))
-    if confirmed and not may_change():  # the key was dropped since the dialog opened
+    """The reset question, inline under the buttons. Not a modal `st.dialog`: this page polls twice
+    a second, and Streamlit's dialogs misbehave next to `run_every` fragments (streamlit#17011,
+    #16901), closing or going dead under a presenter's click."""
+    with st.container(border=True, key="reset_confirmation"):
+        st.markdown(f"**{tr('deploy.reset_title')}**")
+        st.write(tr("deploy.reset_question", count=count))
+        with st.container(horizontal=True):
+            confirmed = st.button(tr("deploy.reset_confirm"), type="primary", icon=":material/restart_alt:",
+                                  key="reset_confirmed")
+            cancelled = st.button(tr("deploy.reset_cancel"), key="reset_cancelled")
+    if confirmed and not may_change():  # the key was dropped since the question was asked
         st.error(tr("access.reset_needs_key"))
     elif confirmed:
         try:
@@ -49,9 +61,11 @@ def confirm_reset(count: int) -> None:
         except StoreUnavailable:
             st.error(tr("error.store"))
             return
+        del st.session_state[CONFIRMING_RESET]
         st.toast(tr("reset"))
         st.rerun()
     if cancelled:
+        del st.session_state[CONFIRMING_RESET]
         st.rerun()
 
 
@@ -114,11 +128,12 @@ with st.container(horizontal=True):
               type="primary", disabled=current.running or state.is_complete, on_click=start)
     st.button(tr("deploy.pause"), icon=":material/pause:", disabled=not current.running, on_click=pause)
     allowed = may_change()
-    if st.button(tr("deploy.reset"), icon=":material/restart_alt:", disabled=not allowed,
-                 help=None if allowed else tr("access.reset_needs_key")):
-        confirm_reset(state.current_count)
+    st.button(tr("deploy.reset"), icon=":material/restart_alt:", disabled=not allowed,
+              help=None if allowed else tr("access.reset_needs_key"), on_click=ask_reset)
     if current.running:  # inside the row, so the live region below keeps its place in the page
         st.caption(tr("deploy.running"))
+if st.session_state.get(CONFIRMING_RESET):
+    confirm_reset(state.current_count)
 
 live_fragment(live_progress, run_every=POLL_SECONDS)(current)
 # The cards are the heavy part: redrawn once per deployment while it runs, else as the fleet page.

@@ -107,16 +107,16 @@ def test_reset_asks_and_stops_the_run_everywhere(dashboard: Dashboard, browser: 
         shows(admin, PROGRESS, 2)
 
         admin.get_by_role("button", name="초기화").click()
-        dialog = admin.get_by_role("dialog")
-        expect(dialog).to_contain_text("배포를 초기화할까요?", timeout=WAIT_MS)
-        dialog.get_by_role("button", name="취소").click()
-        expect(dialog).to_be_hidden(timeout=WAIT_MS)
+        question = admin.locator(".st-key-reset_confirmation")
+        expect(question).to_contain_text("배포를 초기화할까요?", timeout=WAIT_MS)
+        question.get_by_role("button", name="취소").click()
+        expect(question).to_be_hidden(timeout=WAIT_MS)
         reached = count(admin)
         assert fleet.deployment_status().running
         shows(presenter, PROGRESS, reached + 1)  # cancelled: it goes on
 
         admin.get_by_role("button", name="초기화").click()
-        admin.get_by_role("dialog").get_by_role("button", name="초기화").click()
+        question.get_by_role("button", name="초기화").click()
         for page in (presenter, admin):
             expect(page.locator(".st-key-deployment_progress")).to_contain_text("0 / 20", timeout=WAIT_MS)
             expect(page.get_by_role("button", name="배포 시작")).to_be_enabled(timeout=WAIT_MS)

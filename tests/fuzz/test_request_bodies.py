@@ -109,10 +109,14 @@ def test_api_bodies_never_get_a_5xx_and_4xx_has_the_error_shape(
         client: TestClient, method: str, path: str, data: st.DataObject) -> None:
     raw = data.draw(raw_bodies(BODIES[(method, path)], COMPONENTS))
     language = data.draw(st.sampled_from(["ko", "en", "en-US,en;q=0.9", "*", "xx", ""]))
-    response = client.request(method, MOUNT + _concrete(path, data), content=raw,
+    url = MOUNT + _concrete(path, data)
+    response = client.request(method, url, content=raw,
                               headers={"content-type": "application/json", "accept-language": language})
     event(f"status {response.status_code}")  # --hypothesis-show-statistics shows the spread
-    assert_clean_answer(response.status_code, response.headers.get("content-type", ""), response.content)
+    if reaches_api(url):
+        assert_clean_answer(response.status_code, response.headers.get("content-type", ""), response.content)
+    else:  # a newline in a path value: the mount doesn't take it, so the page server answers
+        assert response.status_code < 500, f"{method} {url} -> {response.status_code}"
 
 
 PATH_OPERATIONS = sorted((method.upper(), path) for path, item in DOCUMENT["paths"].items()

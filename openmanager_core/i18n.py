@@ -286,6 +286,17 @@ TEXT: dict[str, dict[Lang, str]] = {
                     "en": "No server is deployed yet. Start the deployment first."},
     "fleet.go_deploy": {"ko": "인프라 배포로 이동", "en": "Go to deployment"},
     "fleet.no_match": {"ko": "조건에 맞는 서버가 없습니다.", "en": "No server matches these filters."},
+    "fleet.graph.title": {"ko": "서비스 의존 관계", "en": "Service dependencies"},
+    "fleet.graph.caption": {
+        "ko": "화살표는 서버가 호출하는 서버를 가리킵니다 (사용자 → 진입점 → … → DB·캐시). 색은 상태입니다.",
+        "en": "Arrows point from a server to the ones it calls (users → entry point → … → database, cache). "
+              "Colour is status."},
+    "fleet.graph.users": {"ko": "사용자", "en": "Users"},
+    "fleet.graph.apart": {"ko": "요청 경로 밖", "en": "Not on the request path"},
+    "fleet.graph.none": {
+        "ko": "이 플릿의 서비스 의존 관계가 없습니다 (OPENMANAGER_DEPENDENCIES 또는 depends_on 라벨).",
+        "en": "No service dependencies are known for this fleet (OPENMANAGER_DEPENDENCIES or depends_on "
+              "labels)."},
     "fleet.showing": {"ko": "{shown} / {total}대 표시 · 위험 서버부터 정렬 · "
                             "호스트명을 누르면 상세 화면이 열립니다",
                       "en": "{shown} of {total} servers · critical first · click a hostname for details"},

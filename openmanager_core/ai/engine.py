@@ -758,7 +758,7 @@ class Engine:
             "serversInScope": len(ctx.candidates),
             "fleet": self._counts_line(ctx),
             "notes": ctx.notes,
-            "dependencyPath": ctx.scr and paths.path_facts(ctx.trace, ctx.scr, ctx.question.scope, lang),
+            "dependencyPath": paths.path_facts(ctx.trace, ctx.scr, ctx.question.scope, lang),
             "fixOrder": paths.order_facts(ctx.problems, ctx.now, lang),
             "diagnoses": [{
                 "hostname": d.server.hostname, "type": d.server.type.value, "status": d.status.value,

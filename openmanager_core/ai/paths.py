@@ -142,9 +142,9 @@ def traced_step(trace: Trace | None, scr: Screen, lang: Lang) -> str:
     return t("agent.step.traced", lang, path=path_text(trace, scr, lang))
 
 
-def path_facts(trace: Trace | None, scr: Screen, scope: Scope, lang: Lang) -> dict[str, object] | None:
-    """The traced path as the LLM is handed it."""
-    if trace is None:
+def path_facts(trace: Trace | None, scr: Screen | None, scope: Scope, lang: Lang) -> dict[str, object] | None:
+    """The traced path as the LLM is handed it (None when no symptom was traced)."""
+    if trace is None or scr is None:
         return None
     return {"symptom": symptom_label(scope, lang), "entryPoints": list(trace.entries),
             "path": path_text(trace, scr, lang) if trace.path else None,

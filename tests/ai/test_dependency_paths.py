@@ -4,6 +4,7 @@ related or independent and put in the order to fix them, with the reason — on 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 import pytest
 
@@ -156,8 +157,9 @@ def test_a_long_critical_database_leak_is_fixed_before_a_medium_web_spike_and_sa
     assert second.startswith("2. web-prod-01: ") and second.endswith(", 2 servers depend on it")
 
 
-def test_the_llm_is_handed_the_traced_path_and_the_fix_order(make_fleet: object, llm_stub: LlmStub) -> None:
-    fleet = make_fleet(llm_base_url=llm_stub.url)  # type: ignore[operator]
+def test_the_llm_is_handed_the_traced_path_and_the_fix_order(make_fleet: Callable[..., Fleet],
+                                                             llm_stub: LlmStub) -> None:
+    fleet = make_fleet(llm_base_url=llm_stub.url)
     inject(fleet, IncidentType.SERVICE_DOWN, "k8s-ingress-01", minutes_ago=20, severity=Severity.HIGH)
     inject(fleet, IncidentType.HOST_DOWN, "file-server-nfs", minutes_ago=25, severity=Severity.HIGH)
     Agent(fleet, use_cache=False).ask("users report 502 errors")

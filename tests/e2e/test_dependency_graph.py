@@ -4,7 +4,7 @@ without a reload."""
 
 from __future__ import annotations
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from openmanager_core.models import IncidentType, Severity, Status
 from tests.e2e.conftest import WAIT_MS, Dashboard, open_page
@@ -19,7 +19,7 @@ def test_the_fleet_page_draws_the_dependency_graph_coloured_by_status(dashboard:
     chart = page.get_by_test_id("stGraphVizChart")
     expect(chart).to_be_visible(timeout=WAIT_MS)
 
-    def box(hostname: str):  # noqa: ANN202 - a Playwright locator
+    def box(hostname: str) -> Locator:
         return chart.locator("g.node", has=page.locator(f"title:text-is('host:{hostname}')")).locator(
             "path, polygon").first
 

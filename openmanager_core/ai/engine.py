@@ -337,7 +337,7 @@ class Engine:
             if leader is not None:  # "the slowest server": the first by value is diagnosed, and first
                 ranked = [leader] + [k for k in ranked if k != leader]
         if "symptom" in scope.intents:  # the request path's deepest problem is diagnosed, and first
-            ctx.trace = paths.trace(self.fleet.dependencies(), ctx.scr)
+            ctx.trace = paths.trace(self.fleet.dependencies(), ctx.scr, scope.symptom)
             if ctx.trace is not None and ctx.trace.culprit is not None:
                 ranked = [ctx.trace.culprit] + [k for k in ranked if k != ctx.trace.culprit]
         rows = list(range(len(ctx.candidates))) if ctx.named else ranked[:DEPTH[question.priority]]

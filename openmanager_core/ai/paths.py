@@ -21,6 +21,9 @@ RELATED_SECONDS = 10 * 60  # problems on one request path that began this close 
 STATUS_WEIGHT: dict[Status, int] = {Status.CRITICAL: 3, Status.OFFLINE: 3, Status.WARNING: 2,
                                     Status.ONLINE: 1}
 DOWN_CAUSES = ("host_down", "service_down")
+# Errors come from a server that is down rather than a slow one: where request paths differ, one that
+# ends at a down server explains these first.
+ERROR_SYMPTOMS = ("http_error", "error", "login")
 GATEWAY_CODES = {"bad gateway": "502", "service unavailable": "503", "gateway timeout": "504",
                  "internal server error": "500"}
 
@@ -49,17 +52,18 @@ def _unhealthy(scr: Screen, k: int) -> bool:
     return bool(scr.score[k] >= SCREEN_MIN_SCORE)
 
 
-def trace(graph: DependencyGraph, scr: Screen) -> Trace | None:
+def trace(graph: DependencyGraph, scr: Screen, symptom: str | None) -> Trace | None:
     """Walk every request path among the screened servers from its entry point down, stopping at a
     server that is down (nothing below it gets requests), and keep the deepest server with a problem
-    (the worse one where two are as deep). None when the servers make no request path."""
+    (the worse one where two are as deep; for errors, a down one before any other). None when the
+    servers make no request path."""
     rows = {server.hostname: k for k, server in enumerate(scr.window.servers)}
     graph = graph.among(rows)
     paths = graph.paths()
     if not paths:
         return None
     best: tuple[str, ...] = ()
-    best_key: tuple[int, float] | None = None
+    best_key: tuple[bool, int, float] | None = None
     for path in paths:
         deepest: int | None = None
         for i, host in enumerate(path):
@@ -69,7 +73,8 @@ def trace(graph: DependencyGraph, scr: Screen) -> Trace | None:
                 break
         if deepest is None:
             continue
-        key = (deepest, float(scr.score[rows[path[deepest]]]))
+        culprit = rows[path[deepest]]
+        key = (symptom in ERROR_SYMPTOMS and _down(scr, culprit), deepest, float(scr.score[culprit]))
         if best_key is None or key > best_key:
             best, best_key = path[:deepest + 1], key
     on_path = len({host for path in paths for host in path})

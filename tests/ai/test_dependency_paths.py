@@ -170,3 +170,22 @@ def test_the_llm_is_handed_the_traced_path_and_the_fix_order(make_fleet: Callabl
         "deepestWithAProblem": "k8s-ingress-01", "requestsStopThere": True, "serversOnRequestPath": 8}
     assert [item["hostname"] for item in facts["fixOrder"]] == ["k8s-ingress-01", "file-server-nfs"]
     assert facts["fixOrder"][0]["reason"].startswith("k8s-ingress-01 first: ")
+
+
+def test_a_server_down_at_the_entry_hides_the_problems_below_it_from_users(fleet: Fleet) -> None:
+    inject(fleet, IncidentType.SERVICE_DOWN, "k8s-ingress-01", minutes_ago=10, severity=Severity.HIGH)
+    inject(fleet, IncidentType.MEMORY_LEAK, "db-master-01", minutes_ago=60, severity=Severity.HIGH)
+    response, _ = ask(fleet, "users report 502 errors")
+    assert response.startswith("**502 errors come from k8s-ingress-01, the entry point"), response
+    assert "- db-master-01 (independent of k8s-ingress-01): memory leak" in response
+
+
+def test_errors_are_traced_to_the_path_with_a_down_server_and_slowness_to_the_deepest_problem(
+        make_fleet: Callable[..., Fleet]) -> None:
+    fleet = make_fleet(fleet_size=40)  # two request paths, one per generation of the catalogue
+    inject(fleet, IncidentType.MEMORY_LEAK, "db-master-01", minutes_ago=40, severity=Severity.HIGH)
+    inject(fleet, IncidentType.SERVICE_DOWN, "k8s-ingress-01-g0002", minutes_ago=20, severity=Severity.HIGH)
+    errors, _ = ask(fleet, "users report 502 errors")
+    assert errors.startswith("**502 errors come from k8s-ingress-01-g0002, the entry point"), errors
+    slow, _ = ask(fleet, "the site is slow")
+    assert slow.startswith("**Slow responses come from db-master-01, 4 hops down the request path"), slow

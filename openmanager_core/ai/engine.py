@@ -508,7 +508,7 @@ class Engine:
                 relevant = [traced] if traced is not None else [p.diagnosis for p in ctx.problems]
                 troubled = [p.diagnosis for p in ctx.problems]
                 if traced is None and "symptom" in scope.intents:
-                    parts.append(paths.untraced(ctx.trace, scope, lang))
+                    parts.append(paths.untraced(ctx.trace, scr, scope, lang))
             rest = [d for d in troubled if d not in relevant[:1]]
             if leader is not None:
                 if relevant:

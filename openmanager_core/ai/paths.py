@@ -130,12 +130,15 @@ def path_line(trace: Trace, scr: Screen, lang: Lang) -> str:
              blocked=t("agent.path.blocked", lang) if trace.blocked else "")
 
 
-def untraced(trace: Trace | None, scope: Scope, lang: Lang) -> str:
-    """What the answer says of a symptom it could not pin on the request path."""
+def untraced(trace: Trace | None, scr: Screen, scope: Scope, lang: Lang) -> str:
+    """What the answer says of a symptom whose path has no diagnosed cause to lead with: that no path
+    is known, that it is healthy, or the path to the server the screen flagged."""
     if trace is None:
         return t("agent.path.unknown", lang, symptom=symptom_label(scope, lang))
-    return t("agent.path.healthy", lang, symptom=symptom_label(scope, lang), n=trace.servers,
-             entries=", ".join(trace.entries))
+    if trace.culprit is None:
+        return t("agent.path.healthy", lang, symptom=symptom_label(scope, lang), n=trace.servers,
+                 entries=", ".join(trace.entries))
+    return path_line(trace, scr, lang)
 
 
 def traced_step(trace: Trace | None, scr: Screen, lang: Lang) -> str:

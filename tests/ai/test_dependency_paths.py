@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -189,3 +190,15 @@ def test_errors_are_traced_to_the_path_with_a_down_server_and_slowness_to_the_de
     assert errors.startswith("**502 errors come from k8s-ingress-01-g0002, the entry point"), errors
     slow, _ = ask(fleet, "the site is slow")
     assert slow.startswith("**Slow responses come from db-master-01, 4 hops down the request path"), slow
+
+
+def test_a_symptom_in_a_fleet_without_dependencies_says_it_cannot_be_traced(
+        make_fleet: Callable[..., Fleet], tmp_path: Path) -> None:
+    path = tmp_path / "deps.json"
+    path.write_text('{"depends_on": {"elsewhere-01": ["elsewhere-02"]}}', encoding="utf-8")
+    fleet = make_fleet(dependencies=path)
+    inject(fleet, IncidentType.SERVICE_DOWN, "k8s-ingress-01", severity=Severity.HIGH)
+    response, _ = ask(fleet, "users report 502 errors")
+    assert response.startswith("No service dependencies are known for this fleet, so 502 errors can't be "
+                               "traced along the request path"), response
+    assert "**Most likely cause: k8s-ingress-01 — service down (ingress-nginx)**" in response

@@ -11,6 +11,7 @@ from openmanager_core.catalogue import build_catalogue, catalogue_edges
 from openmanager_core.dependencies import DependencyConfigError, DependencyGraph, label_edges
 from openmanager_core.fleet import Fleet
 from openmanager_core.settings import Settings
+from tests.services import start_metrics_stack, wait_for
 
 REQUEST_PATH = {"k8s-ingress-01", "proxy-nginx-01", "web-prod-01", "api-gateway-prod", "k8s-worker-01",
                 "k8s-worker-02", "db-master-01", "cache-redis-01"}
@@ -77,6 +78,21 @@ def test_prometheus_style_depends_on_labels_give_the_edges() -> None:
     graph = DependencyGraph.of([s.hostname for s in servers], [*edges, ("web-prod-01", "unknown-host")])
     assert graph.entry_points == ("web-prod-01",)
     assert graph.dependants("db-master-01") == ["web-prod-01", "api-gateway-prod"]
+
+
+def test_a_prometheus_fleet_takes_its_edges_from_the_targets_depends_on_labels(tmp_path: Path) -> None:
+    stack = start_metrics_stack("web-1", "db-1", "cache-1", "mail-1",
+                                labels={"web-1": {"depends_on": "db-1,cache-1"}})
+    try:
+        fleet = fleet_with(tmp_path, source="prometheus", prometheus_url=stack.url)
+        wait_for(lambda: len(fleet.deployed_servers()) == 4, timeout=60, what="four scraped targets",
+                 log=stack.log)
+        graph = fleet.dependencies()
+        assert set(graph.edges) == {("web-1", "db-1"), ("web-1", "cache-1")}
+        assert graph.entry_points == ("web-1",)
+        assert graph.apart == ("mail-1",)  # no label, and no catalogue edges for a real fleet
+    finally:
+        stack.cleanup()
 
 
 @pytest.mark.parametrize("name, text", [

@@ -90,6 +90,33 @@ _BASE: tuple[_Entry, ...] = (
 )
 
 
+# The request path, caller -> what it calls: ingress -> reverse proxy -> web / API gateway -> the API
+# on the k8s workers -> database and cache. CI, backup, mail, monitoring and the rest stand apart.
+DEPENDS_ON: dict[str, tuple[str, ...]] = {
+    "k8s-ingress-01": ("proxy-nginx-01",),
+    "proxy-nginx-01": ("web-prod-01", "api-gateway-prod"),
+    "web-prod-01": ("k8s-worker-01", "k8s-worker-02"),
+    "api-gateway-prod": ("k8s-worker-01", "k8s-worker-02"),
+    "k8s-worker-01": ("db-master-01", "cache-redis-01"),
+    "k8s-worker-02": ("db-master-01", "cache-redis-01"),
+}
+_SLOT = {entry.hostname: slot for slot, entry in enumerate(_BASE)}
+
+
+def catalogue_edges(servers: Sequence[Server]) -> list[tuple[str, str]]:
+    """(caller, callee) hostnames of the catalogue's request path among `servers`: each generation past
+    the first 20 has a request path of its own (`web-prod-01-g0002` calls `k8s-worker-01-g0002`)."""
+    by_position = {server.position: server for server in servers}
+    edges: list[tuple[str, str]] = []
+    for server in servers:
+        generation, slot = divmod(server.position - 1, len(_BASE))
+        for callee in DEPENDS_ON.get(_BASE[slot].hostname, ()):
+            target = by_position.get(generation * len(_BASE) + _SLOT[callee] + 1)
+            if target is not None:
+                edges.append((server.hostname, target.hostname))
+    return edges
+
+
 def _ip(provider: Provider, index: int) -> str:
     """On-premises hosts live in 192.168.1.x, cloud and cluster hosts in 10.0.1.x (then .2.x...)."""
     subnet, host = divmod(index - 1, 254)

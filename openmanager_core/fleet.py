@@ -17,7 +17,8 @@ from typing import Generic, TypeVar
 import numpy as np
 
 from . import thresholds
-from .catalogue import Catalogue
+from .catalogue import Catalogue, catalogue_edges
+from .dependencies import DependencyGraph, label_edges, load_dependency_file
 from .i18n import NO_VALUE, Lang, format_uptime
 from .metrics import METRICS
 from .models import (
@@ -217,6 +218,10 @@ class Fleet:
         # One server's state (the answer to a deploy), per second, store version and language.
         self._server_states: OncePerKey[tuple[datetime, int | None, str, Lang], ServerState] = \
             OncePerKey(keep=SERVER_STATES_KEPT)
+        # Read at start-up, so a broken file stops the app with its fault named (DependencyConfigError).
+        self._dependency_file = (load_dependency_file(settings.dependencies)
+                                 if settings.dependencies is not None else None)
+        self._graph: tuple[Catalogue, DependencyGraph] | None = None
 
     @property
     def total(self) -> int:
@@ -413,6 +418,21 @@ class Fleet:
             raise NotDeployed(server.hostname)
         snapshot = self._judge(at, StoreView(None, [(server, deployed_at)]))
         return self._compose(snapshot, [0], lang)[0]
+
+    def dependencies(self) -> DependencyGraph:
+        """The service dependency graph over the catalogue: the file's edges when one is configured,
+        else each server's `depends_on` label and, for the simulated fleet, the catalogue's request
+        path. Built once per catalogue (a real source's changes with its inventory)."""
+        catalogue = self.catalogue
+        graph = self._graph
+        if graph is None or graph[0] is not catalogue:
+            servers = catalogue.servers
+            if self._dependency_file is not None:
+                edges = self._dependency_file
+            else:
+                edges = label_edges(servers) + (catalogue_edges(servers) if self.source.simulated else [])
+            graph = self._graph = (catalogue, DependencyGraph.of((s.hostname for s in servers), edges))
+        return graph[1]
 
     # -- metrics: the one door --------------------------------------------------------
 

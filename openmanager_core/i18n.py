@@ -286,6 +286,17 @@ TEXT: dict[str, dict[Lang, str]] = {
                     "en": "No server is deployed yet. Start the deployment first."},
     "fleet.go_deploy": {"ko": "인프라 배포로 이동", "en": "Go to deployment"},
     "fleet.no_match": {"ko": "조건에 맞는 서버가 없습니다.", "en": "No server matches these filters."},
+    "fleet.graph.title": {"ko": "서비스 의존 관계", "en": "Service dependencies"},
+    "fleet.graph.caption": {
+        "ko": "화살표는 서버가 호출하는 서버를 가리킵니다 (사용자 → 진입점 → … → DB·캐시). 색은 상태입니다.",
+        "en": "Arrows point from a server to the ones it calls (users → entry point → … → database, cache). "
+              "Colour is status."},
+    "fleet.graph.users": {"ko": "사용자", "en": "Users"},
+    "fleet.graph.apart": {"ko": "요청 경로 밖", "en": "Not on the request path"},
+    "fleet.graph.none": {
+        "ko": "이 플릿의 서비스 의존 관계가 없습니다 (OPENMANAGER_DEPENDENCIES 또는 depends_on 라벨).",
+        "en": "No service dependencies are known for this fleet (OPENMANAGER_DEPENDENCIES or depends_on "
+              "labels)."},
     "fleet.showing": {"ko": "{shown} / {total}대 표시 · 위험 서버부터 정렬 · "
                             "호스트명을 누르면 상세 화면이 열립니다",
                       "en": "{shown} of {total} servers · critical first · click a hostname for details"},
@@ -503,6 +514,8 @@ TEXT: dict[str, dict[Lang, str]] = {
     "agent.intent.history": {"ko": "지난 일", "en": "what happened"},
     "agent.intent.rank": {"ko": "1위 서버", "en": "the first-ranked server"},
     "agent.intent.diagnose": {"ko": "이상 진단", "en": "diagnosis"},
+    "agent.intent.symptom": {"ko": "사용자 증상 (요청 경로 추적)",
+                             "en": "user symptom (request path traced)"},
     "agent.step.analyzing": {
         "ko": "지표 {points:,}개 읽음: {servers}대 × 최근 {minutes}분, 그리고 지난 7일의 같은 시각. 범위: "
               "{scope}",
@@ -516,6 +529,16 @@ TEXT: dict[str, dict[Lang, str]] = {
                         "en": " · in depth: {hosts} (3 h against the last 7 days)"},
     "agent.step.reasoning": {"ko": "가장 가능성 높은 원인: {host} — {cause} ({evidence})",
                              "en": "Most likely cause: {host} — {cause} ({evidence})"},
+    "agent.step.traced": {"ko": " · 요청 경로 추적: {path}", "en": " · request path traced: {path}"},
+    "agent.step.traced_healthy": {"ko": " · 요청 경로의 서버 {n}대 모두 정상",
+                                  "en": " · all {n} servers on the request path are healthy"},
+    "agent.step.reasoning_path": {"ko": "{symptom}: 요청 경로에서 문제가 있는 가장 깊은 서버는 {host} — "
+                                        "{cause}",
+                                  "en": "{symptom}: the deepest server with a problem on the request path is "
+                                        "{host} — {cause}"},
+    "agent.step.reasoning_independent": {
+        "ko": "서로 관계없는 문제 {n}건 — 먼저 {reason}",
+        "en": "{n} independent problems — {reason}"},
     "agent.step.reasoning_none": {
         "ko": "원인을 찾을 이상 징후 없음: 모든 지표가 이 시간대 평소 범위 안",
         "en": "No anomaly to explain: every metric is within its usual range for this hour"},
@@ -567,6 +590,35 @@ TEXT: dict[str, dict[Lang, str]] = {
     "agent.cause.traffic_drop": {"ko": "트래픽 급감", "en": "traffic drop"},
     "agent.answer.headline": {"ko": "**가장 가능성 높은 원인: {host} — {cause}**",
                               "en": "**Most likely cause: {host} — {cause}**"},
+    "agent.answer.independent_headline": {"ko": "**서로 관계없는 문제 {n}건 — 먼저: {host} — {cause}**",
+                                          "en": "**{n} independent problems — first: {host} — {cause}**"},
+    "agent.path.headline": {"ko": "**{symptom}: 요청 경로의 {host}({where})에서 비롯됩니다 — {cause}**",
+                            "en": "**{symptom} come from {host}, {where} — {cause}**"},
+    "agent.path.at_entry": {"ko": "진입점", "en": "the entry point of the request path"},
+    "agent.path.hops": {"ko": "진입점에서 {n}단계 아래", "en": "{n} hops down the request path"},
+    "agent.path.line": {"ko": "요청 경로: {path}. 이 경로에서 문제가 있는 가장 깊은 서버는 {host}입니다"
+                              "{blocked}.",
+                        "en": "Request path: {path}. {host} is the deepest server with a problem on it"
+                              "{blocked}."},
+    "agent.path.blocked": {"ko": " (다운 상태라 요청이 여기서 멈추고 그 아래로는 가지 않습니다)",
+                           "en": "; it is down, so requests stop there and never reach the servers below"},
+    "agent.path.healthy": {
+        "ko": "**{symptom}: 요청 경로({entries}부터)의 서버 {n}대는 모두 정상입니다** — 아래의 문제는 요청 "
+              "경로 밖에 있습니다.",
+        "en": "**{symptom}: all {n} servers on the request path (from {entries}) are healthy** — what "
+              "follows is off the request path."},
+    "agent.path.unknown": {
+        "ko": "이 플릿의 서비스 의존 관계가 없어 {symptom}을(를) 요청 경로로 추적할 수 없습니다 "
+              "(OPENMANAGER_DEPENDENCIES 또는 depends_on 라벨).",
+        "en": "No service dependencies are known for this fleet, so {symptom} can't be traced along the "
+              "request path (OPENMANAGER_DEPENDENCIES or depends_on labels)."},
+    "agent.path.offline": {"ko": "다운", "en": "down"},
+    "agent.path.stopped": {"ko": "{service} 중단", "en": "{service} stopped"},
+    "agent.symptom.http_error": {"ko": "{code} 오류", "en": "{code} errors"},
+    "agent.symptom.timeout": {"ko": "타임아웃", "en": "Timeouts"},
+    "agent.symptom.login": {"ko": "로그인 실패", "en": "Login failures"},
+    "agent.symptom.slow": {"ko": "사이트 느려짐", "en": "Slow responses"},
+    "agent.symptom.error": {"ko": "접속 오류", "en": "Errors"},
     "agent.answer.server_headline": {"ko": "**{host}: {cause}**", "en": "**{host}: {cause}**"},
     "agent.answer.ranked_headline": {"ko": "**{metric} 1위: {host} {value}** ({scope})",
                                      "en": "**Highest {metric}: {host} {value}** ({scope})"},
@@ -574,6 +626,24 @@ TEXT: dict[str, dict[Lang, str]] = {
                                     "en": "**{metrics} problem in {scope}: {host} — {cause}**"},
     "agent.answer.also": {"ko": "**그 밖의 이상**", "en": "**Also found**"},
     "agent.answer.also_item": {"ko": "{host}: {cause} — {evidence}", "en": "{host}: {cause} — {evidence}"},
+    "agent.answer.related": {"ko": " (관련: {root}와(과) 같은 요청 경로, 시작 {minutes}분 차이)",
+                             "en": " (related to {root}: one request path, onsets {minutes} min apart)"},
+    "agent.answer.independent": {"ko": " ({lead}와(과) 관계없음)", "en": " (independent of {lead})"},
+    "agent.order.title": {"ko": "**조치 순서** (영향 = 심각도 × 지속 시간 × 영향받는 서버 수)",
+                          "en": "**Fix order** (impact = severity × duration × servers affected)"},
+    "agent.order.first": {"ko": "{host} 먼저: {level} 상태 {duration}, {affected}",
+                          "en": "{host} first: {level} for {duration}, {affected}"},
+    "agent.order.next": {"ko": "{host}: {level} 상태 {duration}, {affected}",
+                         "en": "{host}: {level} for {duration}, {affected}"},
+    "agent.order.follows": {"ko": "{host}: {root}에서 비롯된 것으로 보임 — {root}을(를) 고치면 함께 풀릴 수 "
+                                  "있음",
+                            "en": "{host}: follows from {root} — fixing {root} may clear it"},
+    "agent.order.over": {"ko": "{duration} 이상", "en": "over {duration}"},
+    "agent.order.dependants": {"ko": "서버 {n}대가 이 서버에 의존", "en": "{n} servers depend on it"},
+    "agent.order.dependant": {"ko": "서버 1대가 이 서버에 의존", "en": "1 server depends on it"},
+    "agent.order.no_dependants": {"ko": "의존하는 서버 없음", "en": "nothing depends on it"},
+    "agent.order.cut_off": {"ko": "다운 상태라 요청 경로의 서버 {n}대가 영향받음",
+                            "en": "it is down and {n} servers on its request path are affected"},
     "agent.answer.more": {"ko": "그 밖에 이상 징후가 보이는 서버: {hosts}",
                           "en": "Anomalies also on: {hosts}"},
     "agent.answer.no_anomaly_metric": {
@@ -688,6 +758,8 @@ TEXT: dict[str, dict[Lang, str]] = {
     "agent.dir.down": {"ko": "낮음", "en": "below"},
     "agent.level.warning": {"ko": "경고", "en": "warning"},
     "agent.level.critical": {"ko": "위험", "en": "critical"},
+    "agent.level.online": {"ko": "이상 징후", "en": "anomalous"},
+    "agent.level.offline": {"ko": "오프라인", "en": "offline"},
     "agent.ev.primary": {"ko": "{metric} {value} — 이 시간대 평소({usual})보다 {z}σ {dir}, {since}",
                          "en": "{metric} {value} — {z}σ {dir} its usual {usual} for this hour, {since}"},
     "agent.ev.threshold": {"ko": "{metric} {value} — {level} 임계값 {threshold} 이상",

@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     prometheus_password: SecretStr | None = None
     prometheus_timeout_seconds: float = Field(2.0, gt=0, le=60)
     prometheus_rate_window: str = Field("1m", pattern=r"^[0-9]+(ms|s|m|h)$")
+    # The service dependency graph from a TOML/JSON file (a `depends_on` table); without one, the
+    # catalogue's request path (simulated) and each server's `depends_on` label (Prometheus).
+    dependencies: Path | None = None
     fleet_size: int = Field(20, ge=1, le=50_000)
     database_url: str = Field(
         f"sqlite:///{DEFAULT_DATA_DIR / 'openmanager.db'}",

@@ -525,7 +525,7 @@ class MetricsStack:
     """node_exporter and Prometheus on loopback ports with a throwaway config: scraped every
     second, once per name in `instances`, each scrape's `instance` relabelled to that readable
     name (so one exporter can stand for a fleet). Prometheus can be stopped and started again on
-    the same port and data, as an outage would."""
+    the same port and data, as an outage would. `labels` adds target labels per instance name."""
 
     instances: tuple[str, ...]
     exporter_port: int
@@ -533,6 +533,7 @@ class MetricsStack:
     workdir: Path
     exporter: subprocess.Popen[bytes] | None = None
     prometheus: subprocess.Popen[bytes] | None = None
+    labels: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
     @property
     def url(self) -> str:
@@ -561,7 +562,9 @@ class MetricsStack:
         binary = _require_binary(PROMETHEUS, "prometheus", METRICS_HINT)
         config = self.workdir / "prometheus.yml"
         targets = "".join(f"      - targets: ['127.0.0.1:{self.exporter_port}']\n"
-                          f"        labels: {{host: '{name}', role: web, location: 'test rack'}}\n"
+                          f"        labels: {{host: '{name}', role: web, location: 'test rack'"
+                          + "".join(f", {key}: '{value}'" for key, value in self.labels.get(name, {}).items())
+                          + "}\n"
                           for name in self.instances)
         config.write_text(
             "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n"
@@ -588,10 +591,11 @@ class MetricsStack:
         shutil.rmtree(self.workdir, ignore_errors=True)
 
 
-def start_metrics_stack(*instances: str) -> MetricsStack:
+def start_metrics_stack(*instances: str, labels: Mapping[str, Mapping[str, str]] | None = None
+                        ) -> MetricsStack:
     """node_exporter and Prometheus scraping it once per instance name, both ready."""
     stack = MetricsStack(instances=instances or ("node-under-test",), exporter_port=free_port(),
-                         prometheus_port=free_port(),
+                         prometheus_port=free_port(), labels=labels or {},
                          workdir=Path(tempfile.mkdtemp(prefix="openmanager-prometheus-")))
     try:
         stack.start_exporter()

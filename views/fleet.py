@@ -28,6 +28,7 @@ from ui.components import (
     status_label,
     type_label,
 )
+from ui.dependency_graph import dependency_dot
 from ui.state import fleet_or_stop, lang, live_fragment, tr
 
 SERVER_KEY = "server"
@@ -117,10 +118,12 @@ def table(states: list[ServerState], active: dict[str, int], language: Lang) -> 
 
 @dataclass(frozen=True)
 class FleetTable:
-    """Every deployed server critical first, and the table of them in that order."""
+    """Every deployed server critical first, the table of them in that order, and the dependency graph
+    of them coloured by status (DOT; empty when no dependencies are known)."""
 
     states: list[ServerState]
     frame: pd.DataFrame
+    graph: str
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
@@ -137,7 +140,20 @@ def fleet_table(interval: int, version: int | None, active: tuple[tuple[str, int
     (an incident injected or cleared, a server deployed) is a new version, so it shows at once.
     """
     states = sorted(fleet.states(language), key=lambda s: (s.status.rank, s.position))
-    return FleetTable(states, table(states, dict(active), language))
+    graph = fleet.dependencies()
+    statuses = {s.hostname: s.status for s in sorted(states, key=lambda s: s.position)}
+    return FleetTable(states, table(states, dict(active), language),
+                      dependency_dot(graph, statuses, language) if graph.edges else "")
+
+
+def dependency_graph(dot: str) -> None:
+    """The request path drawn, each server in its status colour."""
+    with st.expander(tr("fleet.graph.title"), expanded=True, icon=":material/account_tree:"):
+        if not dot:
+            st.caption(tr("fleet.graph.none"))
+            return
+        st.graphviz_chart(dot, width="stretch")
+        st.caption(tr("fleet.graph.caption"))
 
 
 def filters() -> tuple[list[Status], list[ServerType], list[str], str]:
@@ -204,6 +220,7 @@ def overview() -> None:
                                                    help=tr("fleet.col.updated_help")),
         },
     )
+    dependency_graph(whole.graph)
 
 
 @st.cache_data(ttl=60, show_spinner=False)

@@ -18,7 +18,7 @@ from ..i18n import Lang, t
 from ..markdown import escape_markdown
 from ..metrics import METRIC_KEYS, METRICS
 from ..models import Environment, Provider, Server, ServerType, Specs, Status
-from . import phrases
+from . import paths, phrases
 from .findings import (
     RULES,
     SCREEN_MINUTES,
@@ -274,6 +274,8 @@ class _Context:
     diagnoses: list[Diagnosis] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     named: list[Server] = field(default_factory=list)
+    trace: paths.Trace | None = None  # a symptom's request path, when the question describes one
+    problems: list[paths.Problem] = field(default_factory=list)  # in fix order
 
 
 class Engine:
@@ -334,13 +336,19 @@ class Engine:
             leader = self._ranked_leader(ctx)
             if leader is not None:  # "the slowest server": the first by value is diagnosed, and first
                 ranked = [leader] + [k for k in ranked if k != leader]
+        if "symptom" in scope.intents:  # the request path's deepest problem is diagnosed, and first
+            ctx.trace = paths.trace(self.fleet.dependencies(), ctx.scr, scope.symptom)
+            if ctx.trace is not None and ctx.trace.culprit is not None:
+                ranked = [ctx.trace.culprit] + [k for k in ranked if k != ctx.trace.culprit]
         rows = list(range(len(ctx.candidates))) if ctx.named else ranked[:DEPTH[question.priority]]
         deep = [ctx.candidates[k] for k in rows]
-        emit("pattern_matching", self._screened_text(ctx, ranked, deep))
+        emit("pattern_matching", self._screened_text(ctx, ranked, deep)
+             + paths.traced_step(ctx.trace, ctx.scr, lang))
 
         ctx.diagnoses = diagnose(self.fleet, deep, now)
         if not ctx.named:
             ctx.diagnoses.sort(key=lambda d: (-self._relevance(d, scope), -d.severity, d.server.position))
+            ctx.problems = paths.problems(ctx.diagnoses, self.fleet.dependencies(), now)
         emit("reasoning", self._reasoning_text(ctx))
         return self._compose(ctx, ranked)
 
@@ -408,6 +416,12 @@ class Engine:
 
     def _reasoning_text(self, ctx: _Context) -> str:
         lang = ctx.lang
+        traced = self._traced(ctx)
+        if traced is not None and traced.causes:
+            return t("agent.step.reasoning_path", lang, symptom=paths.symptom_label(ctx.question.scope, lang),
+                     host=traced.server.hostname, cause=cause_label(traced.causes[0], lang))
+        if not ctx.question.scope.metrics and (independent := paths.reasoning(ctx.problems, ctx.now, lang)):
+            return independent
         for diagnosis in ctx.diagnoses:
             if diagnosis.causes:
                 cause = diagnosis.causes[0]
@@ -488,6 +502,13 @@ class Engine:
                 server = scr.window.servers[leader]
                 relevant = [d for d in troubled if d.server.id == server.id]
                 parts.append(self._ranked_headline(ctx, leader))
+            traced = self._traced(ctx)
+            weighed = leader is None and (not scope.metrics or ctx.trace is not None)
+            if weighed:  # the path's deepest problem leads, else the one to fix first
+                relevant = [traced] if traced is not None else [p.diagnosis for p in ctx.problems]
+                troubled = [p.diagnosis for p in ctx.problems]
+                if traced is None and "symptom" in scope.intents:
+                    parts.append(paths.untraced(ctx.trace, scr, scope, lang))
             rest = [d for d in troubled if d not in relevant[:1]]
             if leader is not None:
                 if relevant:
@@ -497,6 +518,13 @@ class Engine:
                     actions.extend(self._diagnosis_actions(first, scr, lang))
                 else:
                     servers.append(scr.window.servers[leader].hostname)
+            elif traced is not None and ctx.trace is not None:
+                parts.append(self._server_block(traced, scr, lang, "agent.path.headline",
+                                                symptom=paths.symptom_label(scope, lang),
+                                                where=paths.where(ctx.trace, lang)))
+                parts.append(paths.path_line(ctx.trace, scr, lang))
+                servers.append(traced.server.hostname)
+                actions.extend(self._diagnosis_actions(traced, scr, lang))
             elif relevant and scope.types and self._relevance(relevant[0], scope) == 2:
                 first = relevant[0]
                 parts.append(self._server_block(first, scr, lang, "agent.answer.asked_headline",
@@ -506,7 +534,9 @@ class Engine:
                 actions.extend(self._diagnosis_actions(first, scr, lang))
             elif relevant:
                 first = relevant[0]
-                parts.append(self._server_block(first, scr, lang, headline="agent.answer.headline"))
+                independent = paths.independent(ctx.problems) if weighed else 0
+                parts.append(self._server_block(first, scr, lang, n=independent, headline=(
+                    "agent.answer.independent_headline" if independent > 1 else "agent.answer.headline")))
                 servers.append(first.server.hostname)
                 actions.extend(self._diagnosis_actions(first, scr, lang))
             elif scope.metrics and leader is None:
@@ -523,13 +553,17 @@ class Engine:
                 parts.append(block)
                 servers.extend(named)
             if rest:
-                items = [t("agent.answer.also_item", lang, host=d.server.hostname,
+                lead = relevant[0].server.hostname if relevant else ""
+                items = [t("agent.answer.also_item", lang, host=d.server.hostname + (
+                           paths.relation(d.server.hostname, ctx.problems, lead, lang) if weighed else ""),
                            cause=cause_label(d.causes[0], lang),
                            evidence=short_evidence(d.causes[0], d, lang)) for d in rest]
                 parts.append(t("agent.answer.also", lang) + "\n" + "\n".join(f"- {item}" for item in items))
                 servers.extend(d.server.hostname for d in rest)
                 for diagnosis in rest:
                     actions.extend(actions_for(diagnosis.causes[0], diagnosis.server, lang)[:1])
+            if weighed:
+                parts.append(paths.order_block(ctx.problems, ctx.now, lang))
             analysed = {d.server.id for d in ctx.diagnoses}
             more = [scr.window.servers[k].hostname for k in ranked
                     if scr.window.servers[k].id not in analysed]
@@ -544,6 +578,13 @@ class Engine:
             actions.append(make_action("watch", lang))
         servers = list(dict.fromkeys(servers))
         return Draft("\n\n".join(p for p in parts if p), _dedupe(actions)[:6], servers, self._facts(ctx))
+
+    def _traced(self, ctx: _Context) -> Diagnosis | None:
+        """The diagnosis of the deepest server with a problem on a symptom's request path."""
+        if ctx.trace is None or ctx.trace.culprit is None or ctx.scr is None:
+            return None
+        culprit = ctx.scr.window.servers[ctx.trace.culprit].id
+        return next((d for d in ctx.diagnoses if d.server.id == culprit and d.causes), None)
 
     def _alerts_block(self, ctx: _Context) -> tuple[str, list[str]]:
         """What fires now, worst first, as the alert store holds it (the alerts page's list)."""
@@ -581,7 +622,7 @@ class Engine:
                  scope=self._scope_text(ctx, with_metrics=False))
 
     def _server_block(self, diagnosis: Diagnosis, scr: Screen, lang: Lang, headline: str,
-                      **heading: str) -> str:
+                      **heading: object) -> str:
         host = diagnosis.server.hostname
         if not diagnosis.causes:
             lines = [t("agent.answer.no_anomaly_server", lang, host=host)]
@@ -717,6 +758,8 @@ class Engine:
             "serversInScope": len(ctx.candidates),
             "fleet": self._counts_line(ctx),
             "notes": ctx.notes,
+            "dependencyPath": paths.path_facts(ctx.trace, ctx.scr, ctx.question.scope, lang),
+            "fixOrder": paths.order_facts(ctx.problems, ctx.now, lang),
             "diagnoses": [{
                 "hostname": d.server.hostname, "type": d.server.type.value, "status": d.status.value,
                 "current": {k: _round(v) for k, v in d.current.items()},

@@ -77,6 +77,20 @@ INTENT_WORDS: dict[str, tuple[str, ...]] = {
     "rank": ("가장", "제일", "최고", "1위", "highest", "slowest", "busiest", "worst", "most", "top"),
 }
 
+# A symptom users see, asked about without naming a server ("users report 502 errors", "사이트가
+# 느려요"): traced along the request path. The first kind whose words occur names it.
+SYMPTOM_WORDS: dict[str, tuple[str, ...]] = {
+    "http_error": ("bad gateway", "gateway timeout", "service unavailable", "internal server error"),
+    "timeout": ("timeout", "timeouts", "timed out", "time out", "타임아웃", "시간 초과", "시간초과"),
+    "login": ("login", "log in", "sign in", "로그인"),
+    "slow": ("느려요", "느려졌", "느립니다", "느려", "slow", "slowness", "sluggish", "loading slowly"),
+    "error": ("error", "errors", "에러", "오류", "안 돼", "안돼", "안 되", "안되", "안 열", "접속이 안",
+              "can't reach", "cannot reach", "won't load", "not loading"),
+}
+HTTP_ERROR = re.compile(r"(?<![0-9])5(?:[0-9]{2}|xx)(?![0-9])")  # 502, 503s, 5xx
+_GATEWAY_PHRASES = ("bad gateway", "gateway timeout")  # an HTTP status, not the API gateway type
+_WHICH_SERVER = ("어떤 서버", "어느 서버", "which server", "which servers", "what server")  # asks a ranking
+
 
 HISTORY_MINUTES = 60  # a history question that names no span asks about the last hour
 MAX_HISTORY_MINUTES = 7 * 24 * 60
@@ -118,6 +132,7 @@ class Scope:
     unmatched: tuple[Unmatched, ...] = ()
     guessed: tuple[tuple[str, Server], ...] = ()  # (the name as typed, the server taken for it)
     lookback_minutes: int = HISTORY_MINUTES  # how far back a history question asks ("지난 2시간")
+    symptom: str | None = None  # a SYMPTOM_WORDS kind, asked about with no server named
 
     @property
     def fleet_wide(self) -> bool:
@@ -259,9 +274,19 @@ def parse(question: str, catalogue: Catalogue, known: Iterable[Server] = ()) -> 
             unmatched.append(Unmatched(token, tuple(server for _, server, _ in close),
                                        by_id=bool(close) and close[0][2] == close[0][1].id))
         remaining = remaining.replace(token, " ")
+    symptom = _symptom(remaining)
+    if symptom is not None:
+        for phrase in _GATEWAY_PHRASES:
+            remaining = remaining.replace(phrase, " ")
     metric_groups = _match(remaining, METRIC_WORDS)
     types = _match(remaining, TYPE_WORDS)
     intents = _match(remaining, INTENT_WORDS)
+    # "Which server is slowest?" ranks servers; "the site is slow" is a symptom of the whole path.
+    if (symptom is not None and not servers and not unmatched and not types
+            and not {"rank", "top"} & intents and not any(_has_word(remaining, w) for w in _WHICH_SERVER)):
+        intents.add("symptom")
+    else:
+        symptom = None
     metrics: set[str] = set()
     for group in metric_groups:
         metrics.update(NETWORK_METRICS if group == "network" else (group,))
@@ -269,5 +294,12 @@ def parse(question: str, catalogue: Catalogue, known: Iterable[Server] = ()) -> 
         question=question, language=detect_language(question), normalised=text,
         servers=tuple(servers), types=frozenset(types), metrics=frozenset(metrics),
         intents=frozenset(intents), unmatched=tuple(unmatched), guessed=tuple(guessed),
-        lookback_minutes=lookback_minutes(remaining),
+        lookback_minutes=lookback_minutes(remaining), symptom=symptom,
     )
+
+
+def _symptom(text: str) -> str | None:
+    if HTTP_ERROR.search(text):
+        return "http_error"
+    return next((kind for kind, words in SYMPTOM_WORDS.items() if any(_has_word(text, w) for w in words)),
+                None)

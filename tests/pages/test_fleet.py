@@ -19,6 +19,7 @@ from openmanager_core.runtime import get_fleet
 from tests.pages.conftest import OpenPage
 from tests.pages.elements import no_exceptions, texts
 from ui.components import local_clock
+from ui.dependency_graph import STATUS_FILL
 from views.fleet import ALERT_COUNT
 
 
@@ -98,6 +99,45 @@ def test_a_host_that_is_down_shows_dashes_and_why(open_page: OpenPage, deployed:
     state = deployed.state("mail-server-01", "ko")
     assert row["alert"] == (state.alerts[0].message if state.alerts else "응답 없음 (메트릭 없음)")
     assert row["alert"]
+
+
+def graph_source(app: AppTest) -> str:
+    (chart,) = app.get("graphviz_chart")
+    return str(chart.proto.spec)
+
+
+def node(hostname: str, status: Status, label: str) -> str:
+    fill, font = STATUS_FILL[status]
+    return (f'"host:{hostname}" [label="{hostname}\\n{label}", fillcolor="{fill}", fontcolor="{font}", '
+            f'tooltip="{hostname}"]')
+
+
+@pytest.mark.parametrize("language, offline, online, apart", [
+    ("ko", "오프라인", "정상", "요청 경로 밖"), ("en", "Offline", "Online", "Not on the request path")])
+def test_the_dependency_graph_draws_the_request_path_with_a_down_server_in_its_colour(
+        open_page: OpenPage, deployed: Fleet, language: str, offline: str, online: str, apart: str) -> None:
+    deployed.inject(IncidentType.HOST_DOWN, "db-master-01", Severity.HIGH)
+    app = open_page(lang=language)
+    no_exceptions(app)
+    dot = graph_source(app)
+    assert deployed.state("db-master-01").status is Status.OFFLINE  # the one judgement says so
+    assert node("db-master-01", Status.OFFLINE, offline) in dot
+    assert node("web-prod-01", Status.ONLINE, online) in dot
+    for caller, callee in deployed.dependencies().edges:
+        assert f'"host:{caller}" -> "host:{callee}";' in dot
+    assert '"users" -> "host:k8s-ingress-01"' in dot
+    apart_box = dot.split("subgraph cluster_apart {", 1)[1]
+    assert f'label="{apart}"' in apart_box and '"host:mail-server-01"' in apart_box
+    assert '"host:db-master-01"' not in apart_box
+
+
+def test_the_dependency_graph_follows_a_status_change_at_the_next_rerun(open_page: OpenPage,
+                                                                        deployed: Fleet) -> None:
+    app = open_page()
+    assert node("k8s-ingress-01", Status.ONLINE, "정상") in graph_source(app)
+    deployed.inject(IncidentType.HOST_DOWN, "k8s-ingress-01", Severity.HIGH)
+    app.run()
+    assert node("k8s-ingress-01", Status.OFFLINE, "오프라인") in graph_source(app)
 
 
 def test_filters_narrow_the_table(open_page: OpenPage, deployed: Fleet) -> None:

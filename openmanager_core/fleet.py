@@ -4,6 +4,7 @@ The fleet is the one door to metrics: pages, API routes, AI tiers and alerts rea
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
 from collections import OrderedDict
@@ -37,6 +38,8 @@ from .settings import Settings
 from .sources import Frame, MetricSource, SourceHealth, open_source
 from .sources.base import frames_to_samples
 from .store import DeploymentRun, Store
+
+log = logging.getLogger(__name__)
 
 MAX_HISTORY_MINUTES = 7 * 24 * 60
 MAX_HISTORY_POINTS = 1440
@@ -429,6 +432,11 @@ class Fleet:
             servers = catalogue.servers
             if self._dependency_file is not None:
                 edges = self._dependency_file
+                known = {s.hostname for s in servers}
+                unknown = sorted({name for edge in edges for name in edge} - known)
+                if unknown:  # a typo, or a host the source does not show (yet): its edges are left out
+                    log.warning("dependency file %s names hosts the fleet does not have: %s",
+                                self.settings.dependencies, ", ".join(unknown))
             else:
                 edges = label_edges(servers) + (catalogue_edges(servers) if self.source.simulated else [])
             graph = self._graph = (catalogue, DependencyGraph.of((s.hostname for s in servers), edges))

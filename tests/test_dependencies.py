@@ -3,6 +3,7 @@ clear error for a file that can't be used."""
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import pytest
@@ -134,3 +135,13 @@ def test_a_bad_configuration_file_stops_the_fleet_with_its_fault_named(
 def test_a_missing_configuration_file_is_named(tmp_path: Path) -> None:
     with pytest.raises(DependencyConfigError, match=r"deps\.toml: cannot read the file \(No such file"):
         fleet_with(tmp_path, dependencies=tmp_path / "deps.toml")
+
+
+def test_a_file_naming_a_host_the_fleet_lacks_is_logged(tmp_path: Path,
+                                                        caplog: pytest.LogCaptureFixture) -> None:
+    path = tmp_path / "deps.toml"
+    path.write_text('[depends_on]\n"web-prod-01" = ["db-mastr-01", "db-master-01"]\n', encoding="utf-8")
+    with caplog.at_level(logging.WARNING, logger="openmanager_core.fleet"):
+        graph = fleet_with(tmp_path, dependencies=path).dependencies()
+    assert graph.edges == [("web-prod-01", "db-master-01")]
+    assert "the fleet does not have: db-mastr-01" in caplog.text

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import numpy as np
 
@@ -41,6 +41,9 @@ from .findings import (
 from .history import history_block
 from .models import Action, Impact, Priority, ProvidedMetrics, Stage
 from .scope import NETWORK_METRICS, Scope
+
+if TYPE_CHECKING:
+    from .hypothesis import Verdict
 
 Emit = Callable[[Stage, str], None]
 
@@ -274,6 +277,7 @@ class _Context:
     diagnoses: list[Diagnosis] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     named: list[Server] = field(default_factory=list)
+    verdict: Verdict | None = None  # a yes/no question's answer, which leads
 
 
 class Engine:
@@ -342,6 +346,10 @@ class Engine:
         if not ctx.named:
             ctx.diagnoses.sort(key=lambda d: (-self._relevance(d, scope), -d.severity, d.server.position))
         emit("reasoning", self._reasoning_text(ctx))
+        if scope.hypothesis is not None:
+            from .hypothesis import judge_claim  # it words its evidence with this module's functions
+
+            ctx.verdict = judge_claim(self.fleet, scope.hypothesis, now, lang)
         return self._compose(ctx, ranked)
 
     def anomalies(self, limit: int) -> tuple[int, list[Diagnosis]]:
@@ -457,6 +465,10 @@ class Engine:
         servers: list[str] = []
         actions: list[Action] = []
         counts = self._counts_line(ctx)
+        if ctx.verdict is not None:
+            parts.append(ctx.verdict.text)
+            servers.extend(ctx.verdict.servers)
+            actions.extend(ctx.verdict.actions)
         if "history" in scope.intents:
             block, named = history_block(self.fleet, {s.id for s in ctx.named}, scope.lookback_minutes, lang)
             parts.append(block)
@@ -717,6 +729,7 @@ class Engine:
             "serversInScope": len(ctx.candidates),
             "fleet": self._counts_line(ctx),
             "notes": ctx.notes,
+            "verdict": ctx.verdict.text if ctx.verdict is not None else None,
             "diagnoses": [{
                 "hostname": d.server.hostname, "type": d.server.type.value, "status": d.status.value,
                 "current": {k: _round(v) for k, v in d.current.items()},

@@ -146,7 +146,9 @@ def test_a_healthy_fleet_gets_no_invented_problem(make_fleet: Callable[..., Flee
 def test_a_healthy_server_next_to_a_broken_one_stays_healthy(fleet: Fleet) -> None:
     inject(fleet, IncidentType.CPU_SPIKE, "web-prod-01", severity=Severity.HIGH)
     reply = Agent(fleet, use_cache=False).ask("db-master-01 괜찮아?").response
-    assert reply.startswith("**db-master-01: 이상 없음**")
+    verdict, block = reply.split("\n\n")[:2]  # a yes/no question: the verdict first, then the server
+    assert verdict.startswith("**예** — db-master-01: ")
+    assert block.startswith("**db-master-01: 이상 없음**")
     assert "web-prod-01" not in reply
 
 

@@ -710,6 +710,21 @@ TEXT: dict[str, dict[Lang, str]] = {
     "agent.claim.effect_and_reason": {
         "ko": "{effect} — 이 서버 자체의 CPU·메모리·디스크에는 원인이 없고, {evidence}",
         "en": "{effect} — with no cause in its own CPU, memory or disk, while {evidence}"},
+    "agent.answer.onset_at": {"ko": "{time}부터", "en": "at {time}"},
+    "agent.answer.onset_before": {"ko": "{time} 이전부터", "en": "before {time}"},
+    "agent.answer.time_before": {"ko": "{time} 이전", "en": "before {time}"},
+    "agent.answer.since_saturated": {
+        "ko": "**{host} {metric}: {time}부터 {value}로 가득 참** (위험 임계값 {threshold} 이상은 "
+              "{crossed}부터) — 차오르기 시작한 것은 {onset}",
+        "en": "**{metric} on {host}: full at {value} since {time}** (past the critical {threshold} since "
+              "{crossed}) — it started filling {onset}"},
+    "agent.answer.since_critical": {
+        "ko": "**{host} {metric} {value}: {time}부터 위험 임계값 {threshold} 이상** — 오르기 시작한 것은 "
+              "{onset}",
+        "en": "**{metric} on {host} at {value}: past the critical threshold ({threshold}) since {time}** — "
+              "it started rising {onset}"},
+    "agent.answer.since_onset": {"ko": "**{host} {metric} {value}** — 평소 수준을 벗어난 것은 {onset}",
+                                 "en": "**{metric} on {host} at {value}** — off its usual level {onset}"},
     "agent.answer.forecast_none": {"ko": "현재 추세로 임계값에 다가가는 지표는 없습니다.",
                                    "en": "No metric is trending toward a threshold right now."},
     "agent.answer.provided_note": {
@@ -745,6 +760,15 @@ TEXT: dict[str, dict[Lang, str]] = {
                        "en": "climbing steadily by {slope} a minute since {time} (r²={r2})"},
     "agent.ev.climb_long": {"ko": "분당 {slope}씩 꾸준히 증가 (r²={r2}, 3시간 넘게)",
                             "en": "climbing steadily by {slope} a minute (r²={r2}, for over 3 h)"},
+    "agent.ev.saturated": {"ko": "{time}부터 {value}에서 포화 — 상한에 붙어 더 오르지 못함",
+                           "en": "saturated at {value} since {time} — pinned at its ceiling, no longer "
+                                 "climbing"},
+    "agent.ev.saturated_long": {"ko": "{value}에서 포화 — 상한에 붙어 더 오르지 못함 (3시간 넘게)",
+                                "en": "saturated at {value} — pinned at its ceiling (for over 3 h)"},
+    "agent.ev.filled": {"ko": "그 전에는 {time}부터 분당 {slope}씩 꾸준히 증가했음 (r²={r2})",
+                        "en": "before that it climbed by {slope} a minute from {time} (r²={r2})"},
+    "agent.ev.filled_long": {"ko": "그 전에는 분당 {slope}씩 꾸준히 증가했음 (r²={r2}, 3시간 넘게 전부터)",
+                             "en": "before that it climbed by {slope} a minute (r²={r2}, from over 3 h ago)"},
     "agent.ev.forecast": {"ko": "이 추세면 {eta} 뒤 {label}", "en": "at this rate: {label} in {eta}"},
     "agent.ev.forecast.critical": {"ko": "위험 임계값 {threshold} 도달",
                                    "en": "the critical threshold ({threshold})"},

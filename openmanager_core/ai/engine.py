@@ -128,6 +128,10 @@ def _threshold_of(finding: Finding, server_type: ServerType) -> float:
 
 
 def _climb_lines(finding: Finding, lang: Lang) -> list[str]:
+    """How the metric got where it is: saturated at its ceiling since when (and the climb before), or
+    climbing and when it gets to the threshold and the ceiling; and since when it is past critical."""
+    if finding.saturated:
+        return _saturated_lines(finding, lang)
     lines: list[str] = []
     if finding.slope is not None and finding.r2 is not None and finding.steady_climb:
         slope = phrases.delta(finding.metric, finding.slope)
@@ -144,6 +148,52 @@ def _climb_lines(finding: Finding, lang: Lang) -> list[str]:
             label = t(f"agent.ev.forecast.full.{finding.metric}", lang)
         lines.append(t("agent.ev.forecast", lang, eta=phrases.duration(forecast.seconds, lang), label=label))
     return lines
+
+
+def _saturated_lines(finding: Finding, lang: Lang) -> list[str]:
+    """`saturated at 100% since 13:02 KST`, then how it filled before that: a metric pinned at its
+    ceiling is no longer climbing, however steep the way up was."""
+    value = phrases.value(finding.metric, finding.value)
+    if finding.saturated_since is not None:
+        lines = [t("agent.ev.saturated", lang, value=value, time=phrases.clock(finding.saturated_since))]
+    else:
+        lines = [t("agent.ev.saturated_long", lang, value=value)]
+    if finding.slope is not None and finding.r2 is not None and finding.steady_climb:
+        slope, r2 = phrases.delta(finding.metric, finding.slope), f"{finding.r2:.2f}"
+        lines.append(t("agent.ev.filled", lang, slope=slope, r2=r2, time=phrases.clock(finding.onset))
+                     if finding.onset is not None else t("agent.ev.filled_long", lang, slope=slope, r2=r2))
+    return lines
+
+
+def since_block(diagnoses: Sequence[Diagnosis], metrics: frozenset[str], lang: Lang) -> str:
+    """"Since when has the disk been full?": for each metric asked (else each leading cause's) that is
+    off, when it got where it is (reached its ceiling, or went past critical) and, apart, when it
+    began to move (the onset); empty when nothing asked is off."""
+    lines: list[str] = []
+    for diagnosis in diagnoses:
+        leading = {c.primary.metric for c in diagnosis.causes[:1] if c.primary is not None}
+        for key in METRIC_KEYS:
+            finding = diagnosis.findings.get(key)
+            if finding is None or key not in (metrics or leading) or not finding.dated:
+                continue
+            begun = (t("agent.answer.onset_at", lang, time=phrases.clock(finding.onset)) if finding.onset
+                     else t("agent.answer.onset_before", lang, time=phrases.clock(diagnosis.window_start)))
+            names = {"host": diagnosis.server.hostname, "metric": phrases.metric_label(key, lang),
+                     "value": phrases.value(key, finding.value), "onset": begun}
+            before = t("agent.answer.time_before", lang, time=phrases.clock(diagnosis.window_start))
+            bounds = thresholds.limits(key, diagnosis.server.type)
+            critical = phrases.value(key, bounds[1] if bounds else math.nan)
+            crossed = phrases.clock(finding.critical_since) if finding.critical_since else before
+            if finding.saturated:
+                reached = phrases.clock(finding.saturated_since) if finding.saturated_since else before
+                lines.append(t("agent.answer.since_saturated", lang, time=reached, threshold=critical,
+                               crossed=crossed, **names))
+            elif finding.level is Status.CRITICAL:
+                lines.append(t("agent.answer.since_critical", lang, time=crossed, threshold=critical,
+                               **names))
+            else:
+                lines.append(t("agent.answer.since_onset", lang, **names))
+    return "\n".join(lines)
 
 
 def _ratio_items(links: Sequence[Link], lang: Lang) -> str:
@@ -469,6 +519,8 @@ class Engine:
             parts.append(ctx.verdict.text)
             servers.extend(ctx.verdict.servers)
             actions.extend(ctx.verdict.actions)
+        if "since" in scope.intents:
+            parts.append(since_block(ctx.diagnoses, scope.metrics, lang))
         if "history" in scope.intents:
             block, named = history_block(self.fleet, {s.id for s in ctx.named}, scope.lookback_minutes, lang)
             parts.append(block)

@@ -42,6 +42,9 @@ HINGE_LEAD_MINUTES = 30  # level before a climb, looked for ahead of where the d
 STEP_MINUTES = 5  # a step up before a climb (an incident's onset) lasts at most this long
 USUAL_MINUTES = 1  # a minute back at the usual level separates two events
 USUAL_FRACTION = 0.1  # ...where "usual" is within a tenth of the current departure (or 1.5σ)
+# Within this fraction of its physical range from the top (99-100 %), a metric is pinned at its ceiling:
+# saturated, no longer climbing, however steeply it got there.
+SATURATION_BAND = 0.015
 
 
 RULES: dict[str, Rule] = {key: metric.rule for key, metric in METRICS.items()}
@@ -289,6 +292,9 @@ class Finding:
     r2: float | None = None
     forecasts: list[Forecast] = field(default_factory=list)
     dated: bool = True  # False for values handed in without history: no start time to tell
+    saturated: bool = False  # pinned at the top of its physical range now
+    saturated_since: float | None = None  # when it got there (None: before the window, or not saturated)
+    critical_since: float | None = None  # when it last went past its critical threshold, if it is past it
 
     @property
     def ratio(self) -> float:
@@ -441,11 +447,13 @@ def _finding(window: Window, k: int, key: str, server: Server, direction: Litera
     r2: float | None = None
     forecasts: list[Forecast] = []
     rule = RULES[key]
+    pinned_from = _run_start(series >= ceiling_level(key))
+    saturated = pinned_from is not None
+    limits = thresholds.limits(key, server.type)
+    critical_from = _run_start(series >= limits[1]) if limits is not None else None
     if rule.trend is not None and direction == "up" and np.isfinite(series).sum() >= 10:
         # The climb ends where it stops climbing (a full disk stays at 100%): fit only up to there.
-        reached = len(series) - 1
-        if series[-1] >= 98.0:
-            reached = int(np.flatnonzero(series >= series[-1] - 1.0)[0])
+        reached = pinned_from if pinned_from is not None else len(series) - 1
         # Search for the turn near where the departure showed: over three hours the residual
         # wanders too much for "level, then line" to fit the whole window.
         lead = max(0, (start if start is not None else 0) - HINGE_LEAD_MINUTES)
@@ -465,9 +473,8 @@ def _finding(window: Window, k: int, key: str, server: Server, direction: Litera
                 if step_r2 > r2 + 0.05:
                     per_second, r2, fit_from = step_slope, step_r2, start_at
             slope = per_second * 60.0
-            if reached >= len(series) - 3:  # still climbing: say when it gets there
+            if reached >= len(series) - 3 and not saturated:  # still climbing: say when it gets there
                 span_t, span_v = window.t[fit_from:], series[fit_from:]
-                limits = thresholds.limits(key, server.type)
                 targets: list[tuple[Literal["critical", "full"], float]] = [("full", CEILINGS[key])]
                 if limits and series[-1] < limits[1]:
                     targets.insert(0, ("critical", limits[1]))
@@ -479,7 +486,25 @@ def _finding(window: Window, k: int, key: str, server: Server, direction: Litera
     return Finding(
         metric=key, value=float(series[-1]), usual=float(usual[-1]), sigma=sigma, z=float(z[-1]),
         direction=direction, onset=onset, level=thresholds.level(key, float(series[-1]), server.type),
-        slope=slope, r2=r2, forecasts=forecasts)
+        slope=slope, r2=r2, forecasts=forecasts, saturated=saturated,
+        # A run that spans the whole window (index 0) began before it: no time to tell.
+        saturated_since=float(window.t[pinned_from]) if pinned_from else None,
+        critical_since=float(window.t[critical_from]) if critical_from else None)
+
+
+def ceiling_level(key: str) -> float:
+    """Where a metric is pinned at the top of its physical range (the registry's): 98.5 % and up."""
+    low, high = METRICS[key].physical
+    return high - SATURATION_BAND * (high - low)
+
+
+def _run_start(over: np.ndarray) -> int | None:
+    """Where the final run of True that reaches the last instant began (0: the whole window); None
+    when the last instant is False."""
+    if not over.size or not over[-1]:
+        return None
+    breaks = np.flatnonzero(~over)
+    return int(breaks[-1]) + 1 if breaks.size else 0
 
 
 def _diagnose_row(window: Window, k: int, judgement: thresholds.Judgement) -> Diagnosis:

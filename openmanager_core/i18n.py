@@ -596,6 +596,13 @@ TEXT: dict[str, dict[Lang, str]] = {
               "시각 대비).",
         "en": "**No anomaly** — every metric of {scope} is within its usual range for this hour (against "
               "the same time on the last 7 days)."},
+    "agent.answer.watch": {"ko": "**주의 관찰** — 임계값을 향해 오르는 중 (아직 이상으로 보지는 않음)",
+                           "en": "**Watch** — rising toward a threshold (not an anomaly yet)"},
+    "agent.answer.watch_item": {
+        "ko": "{host} {metric} {value} (평소 {usual}), 분당 {slope}씩 상승 중 — 이 추세면 {eta} 뒤 "
+              "{level} 임계값 {threshold} 도달",
+        "en": "{metric} on {host} {value} (usual {usual}), rising {slope} a minute — {level} ({threshold}) "
+              "in {eta} at this rate"},
     "agent.answer.no_anomaly_server": {
         "ko": "**{host}: 이상 없음** — 모든 지표가 이 시간대 평소 범위 안에 있습니다 (지난 7일 같은 시각 "
               "대비).",

@@ -29,6 +29,7 @@ from .findings import (
     Finding,
     Link,
     Screen,
+    Watch,
     Window,
     biggest_changes,
     diagnose,
@@ -194,6 +195,25 @@ def since_block(diagnoses: Sequence[Diagnosis], metrics: frozenset[str], lang: L
             else:
                 lines.append(t("agent.answer.since_onset", lang, **names))
     return "\n".join(lines)
+
+
+def watch_block(watches: Sequence[Watch], metrics: frozenset[str], skip: set[str], lang: Lang
+                ) -> tuple[str, list[str]]:
+    """`watch: disk on X 69% (usual 66%), rising +0.9%p a minute — warning (80%) in ~12 min`: young
+    climbs (of the metrics asked, if any) on servers not already diagnosed with a cause."""
+    shown = [w for w in watches if w.server.id not in skip and (not metrics or w.metric in metrics)]
+    if not shown:
+        return "", []
+    lines = [t("agent.answer.watch", lang)]
+    for w in shown[:TOP_LIST]:
+        lines.append("- " + t("agent.answer.watch_item", lang, host=w.server.hostname,
+                              metric=phrases.metric_label(w.metric, lang),
+                              value=phrases.value(w.metric, w.value),
+                              usual=phrases.value(w.metric, w.usual), slope=phrases.delta(w.metric, w.slope),
+                              level=t(f"agent.level.{w.level.value}", lang),
+                              threshold=phrases.value(w.metric, w.threshold),
+                              eta=phrases.duration(w.seconds, lang)))
+    return "\n".join(lines), [w.server.hostname for w in shown[:TOP_LIST]]
 
 
 def _ratio_items(links: Sequence[Link], lang: Lang) -> str:
@@ -521,6 +541,9 @@ class Engine:
             actions.extend(ctx.verdict.actions)
         if "since" in scope.intents:
             parts.append(since_block(ctx.diagnoses, scope.metrics, lang))
+        diagnosed = {d.server.id for d in ctx.diagnoses if d.causes}
+        watch, watched = watch_block(scr.watch, scope.metrics, diagnosed, lang)
+        servers.extend(watched)
         if "history" in scope.intents:
             block, named = history_block(self.fleet, {s.id for s in ctx.named}, scope.lookback_minutes, lang)
             parts.append(block)
@@ -574,11 +597,13 @@ class Engine:
                 servers.append(first.server.hostname)
                 actions.extend(self._diagnosis_actions(first, scr, lang))
             elif scope.metrics and leader is None:
-                parts.append(t("agent.answer.no_anomaly_metric", lang,
-                               metrics=self._metrics_text(scope, lang),
-                               scope=self._scope_text(ctx, with_metrics=False)))
+                parts.append(watch or t("agent.answer.no_anomaly_metric", lang,
+                                        metrics=self._metrics_text(scope, lang),
+                                        scope=self._scope_text(ctx, with_metrics=False)))
+                watch = ""
             else:
-                parts.append(t("agent.answer.no_anomaly_fleet", lang, scope=self._scope_text(ctx)))
+                parts.append(watch or t("agent.answer.no_anomaly_fleet", lang, scope=self._scope_text(ctx)))
+                watch = ""
                 notes, note_actions = self._usual_warnings(scr, range(len(scr.window.servers)), lang)
                 parts.extend(notes[:3])
                 actions.extend(note_actions[:2])
@@ -599,6 +624,7 @@ class Engine:
                     if scr.window.servers[k].id not in analysed]
             if more:
                 parts.append(t("agent.answer.more", lang, hosts=", ".join(more[:10])))
+        parts.append(watch)  # where it did not stand in for "no anomaly", after what was found
         forecasts = [f for d in ctx.diagnoses for f in d.findings.values() if f.forecasts]
         if "forecast" in scope.intents and not forecasts:
             parts.append(t("agent.answer.forecast_none", lang))

@@ -45,6 +45,11 @@ USUAL_FRACTION = 0.1  # ...where "usual" is within a tenth of the current depart
 # Within this fraction of its physical range from the top (99-100 %), a metric is pinned at its ceiling:
 # saturated, no longer climbing, however steeply it got there.
 SATURATION_BAND = 0.015
+# A watch: a climb too young to be a finding (not yet material) whose trend crosses a threshold within
+# the forecast horizon. Over WATCH_MINUTES it has risen by the metric's trend_rise (healthy servers
+# stray < 1 point in 3 minutes), is Z_WATCH above its usual level, and its last minute still rose.
+WATCH_MINUTES = 3
+Z_WATCH = 2.0
 
 
 RULES: dict[str, Rule] = {key: metric.rule for key, metric in METRICS.items()}
@@ -147,6 +152,20 @@ def _slopes(t: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 # -- the fleet screen ----------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Watch:
+    """A metric rising toward a threshold before it is a finding: worth watching, lower than a warning."""
+
+    server: Server
+    metric: str
+    value: float
+    usual: float
+    slope: float  # per minute, over the last WATCH_MINUTES
+    threshold: float
+    level: Status  # the threshold's: warning, or critical when it is already at warning
+    seconds: float  # until the trend reaches it
+
+
 @dataclass
 class Screen:
     """Every server in scope, scored on its last minutes; `score` ranks who to diagnose."""
@@ -159,6 +178,7 @@ class Screen:
     flagged: dict[str, np.ndarray]  # metric -> servers with a material departure or climb
     stopped: dict[str, str]  # server id -> its main service, where that is stopped
     judgement: thresholds.Judgement  # levels, statuses and alerts now, as every page has them
+    watch: list[Watch] = field(default_factory=list)  # young climbs toward a threshold, soonest first
 
     def ranked(self) -> list[int]:
         """Rows worth a diagnosis, worst first."""
@@ -203,7 +223,41 @@ def screen(fleet: Fleet, servers: Sequence[Server], now: float) -> Screen:
             score[k] = 100.0
         elif server.id in stopped:
             score[k] = max(score[k], 60.0)
-    return Screen(window, current, zs, judgement.statuses, score, flagged, stopped, judgement)
+    return Screen(window, current, zs, judgement.statuses, score, flagged, stopped, judgement,
+                  watches(window, flagged))
+
+
+def watches(window: Window, flagged: dict[str, np.ndarray]) -> list[Watch]:
+    """Metrics with a trend rule rising toward their next threshold, not yet flagged: the early warning
+    of a fill or a leak minutes old, soonest crossing first."""
+    found: list[Watch] = []
+    points = WATCH_MINUTES + 1
+    t = window.t[-points:]
+    for key, rule in RULES.items():
+        if rule.trend is None:
+            continue
+        recent = window.values[key][:, -points:]
+        steps = np.diff(recent, axis=1)
+        with np.errstate(invalid="ignore"):
+            z = (recent[:, -1] - window.usual[key][:, -1]) / window.sigma[key]
+            rising = ((recent[:, -1] - recent[:, 0] >= rule.trend_rise) & (steps[:, -1] > 0)
+                      & np.all(steps > -rule.trend_rise / 4, axis=1) & (z >= Z_WATCH))
+        for k in np.flatnonzero(np.nan_to_num(rising) & ~flagged[key]):
+            server = window.servers[k]
+            bounds = thresholds.limits(key, server.type)
+            value = float(recent[k, -1])
+            if bounds is None or value >= bounds[1]:
+                continue
+            below_warning = value < bounds[0]
+            level = Status.WARNING if below_warning else Status.CRITICAL
+            threshold = bounds[0] if below_warning else bounds[1]
+            eta = time_to_threshold(t, recent[k], threshold, horizon_seconds=FORECAST_HORIZON)
+            if eta is None or eta <= 0:
+                continue
+            slope = float(linear_trend(t, recent[k])[0]) * 60.0
+            found.append(Watch(server, key, value, float(window.usual[key][k, -1]), slope, threshold, level,
+                               eta))
+    return sorted(found, key=lambda w: w.seconds)
 
 
 def departures(window: Window, key: str) -> np.ndarray:

@@ -906,6 +906,7 @@ TEXT: dict[str, dict[Lang, str]] = {
                                    "en": "**Biggest change against an hour ago**"},
     "agent.pattern.change_item": {"ko": "{host} {metric}: {before} → {after}",
                                   "en": "{host} {metric}: {before} → {after}"},
+    "agent.pattern.not_running": {"ko": "**중단된 서비스·서버**: {items}", "en": "**Not running**: {items}"},
     "agent.pattern.note": {"ko": "_패턴 매칭 답변입니다: 현재 값만 보고 원인은 분석하지 않았습니다._",
                            "en": "_Pattern-matched answer: current values only, no cause analysis._"},
     "agent.fallback.limited": {

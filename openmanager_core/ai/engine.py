@@ -801,6 +801,7 @@ class Engine:
 
     def _facts(self, ctx: _Context) -> dict[str, Any]:
         """The grounding an LLM may use, and nothing else."""
+        assert ctx.scr is not None
         lang = ctx.lang
         return {
             "time": phrases.clock(ctx.now),
@@ -808,6 +809,7 @@ class Engine:
             "fleet": self._counts_line(ctx),
             "notes": ctx.notes,
             "verdict": ctx.verdict.text if ctx.verdict is not None else None,
+            "watch": watch_block(ctx.scr.watch, ctx.question.scope.metrics, set(), lang)[0],
             "diagnoses": [{
                 "hostname": d.server.hostname, "type": d.server.type.value, "status": d.status.value,
                 "current": {k: _round(v) for k, v in d.current.items()},

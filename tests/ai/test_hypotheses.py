@@ -3,13 +3,15 @@ the thing actually is when the claim is wrong; then the rest of the answer."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from openmanager_core.ai import Agent
 from openmanager_core.ai.scope import parse
 from openmanager_core.fleet import Fleet
 from openmanager_core.models import IncidentType, ServerType, Severity
-from tests.ai.conftest import inject
+from tests.ai.conftest import LlmStub, inject
 
 YES = {"ko": "**예** — ", "en": "**Yes** — "}
 NO = {"ko": "**아니요** — ", "en": "**No** — "}
@@ -127,3 +129,12 @@ def test_a_claim_that_a_server_is_fine_is_checked(fleet: Fleet, question: str, l
     inject(fleet, IncidentType.MEMORY_LEAK, "web-prod-01", minutes_ago=25)
     leak = {"ko": "web-prod-01: 메모리 누수 — 메모리 ", "en": "web-prod-01: memory leak — memory "}
     assert ask(fleet, question).startswith(NO[lang] + leak[lang])
+
+
+def test_the_llm_is_given_the_verdict_as_evidence(fleet: Fleet, llm_stub: LlmStub) -> None:
+    inject(fleet, IncidentType.SERVICE_DOWN, "cache-redis-01", minutes_ago=10)
+    settings = fleet.settings.model_copy(update={"llm_base_url": llm_stub.url, "llm_api_key": "sk-test"})
+    Agent(fleet, settings, use_cache=False).ask("is redis down?")
+    (request,) = llm_stub.requests
+    facts = json.loads(request["messages"][1]["content"])["facts"]
+    assert facts["verdict"].startswith("**Yes** — cache-redis-01: service down (redis)")

@@ -685,6 +685,8 @@ TEXT: dict[str, dict[Lang, str]] = {
     "agent.answer.history_more": {"ko": "… 외 {n}건 (GET /api/events)",
                                   "en": "… and {n} more (GET /api/events)"},
     "agent.claim.yes": {"ko": "**예** — {reason}", "en": "**Yes** — {reason}"},
+    "agent.claim.yes_for_now": {"ko": "**지금은 예** — {reason} (단, 아래 주의 관찰 참고)",
+                                "en": "**Yes, for now** — {reason} (but see the watch below)"},
     "agent.claim.no": {"ko": "**아니요** — {reason}", "en": "**No** — {reason}"},
     "agent.claim.likely": {"ko": "**그럴 가능성이 높습니다** — {reason}",
                            "en": "**Probably yes** — {reason}"},

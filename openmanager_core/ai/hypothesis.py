@@ -40,6 +40,7 @@ class _Evidence:
     diagnosis: Diagnosis
     label: str
     detail: str
+    kind: str | None = None  # the cause it is, where it is the leading one of the metrics claimed
 
     @property
     def host(self) -> str:
@@ -79,7 +80,7 @@ def _metric_evidence(d: Diagnosis, k: int, read: _Read, metrics: frozenset[str],
     of, or a threshold they are over (the one judgement); None when they are fine."""
     for cause in d.causes:
         if _about(cause, metrics):
-            return _Evidence(d, cause_label(cause, lang), "; ".join(evidence(cause, d, lang)[:2]))
+            return _Evidence(d, cause_label(cause, lang), "; ".join(evidence(cause, d, lang)[:2]), cause.kind)
     for cause in d.causes:
         for link in [*cause.drivers, *cause.symptoms]:
             if link.finding.metric in metrics:
@@ -178,8 +179,9 @@ def judge_claim(fleet: Fleet, claim: Hypothesis, now: float, lang: Lang) -> Verd
     hosts = [d.server.hostname for d in read.diagnoses]
     if claim.healthy:
         if not found:
-            return Verdict(t("agent.claim.yes", lang, reason=t("agent.claim.healthy", lang,
-                                                                 hosts=", ".join(hosts))), hosts)
+            # Healthy now; a young climb toward a threshold (the answer's watch) qualifies the yes.
+            key = "agent.claim.yes_for_now" if read.scr.watch else "agent.claim.yes"
+            return Verdict(t(key, lang, reason=t("agent.claim.healthy", lang, hosts=", ".join(hosts))), hosts)
         return _verdict("agent.claim.no", found, lang)
     if found:
         return _verdict("agent.claim.yes", found, lang)
@@ -197,8 +199,10 @@ def judge_claim(fleet: Fleet, claim: Hypothesis, now: float, lang: Lang) -> Verd
         return Verdict("\n".join([t("agent.claim.no", lang, reason=here[0]), *(f"- {x}" for x in here[1:])]),
                        hosts)
     # Where it actually is leads: that is the answer to "...or somewhere else?".
+    # The cause found is named unless it is the one claimed ("memory pressure", asked about a leak).
     where = [t("agent.claim.is_on", lang, what=what, host=e.host,
-               detail=e.detail if claim.cause is not None else f"{e.label} — {e.detail}") for e in elsewhere]
+               detail=e.detail if e.kind is not None and e.kind == claim.cause else f"{e.label} — {e.detail}")
+             for e in elsewhere]
     text = "\n".join([t("agent.claim.no", lang, reason=where[0]), *(f"- {x}" for x in [*where[1:], *here])])
     return Verdict(text, [e.host for e in elsewhere] + hosts, _first_actions(elsewhere, lang))
 

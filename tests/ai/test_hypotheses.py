@@ -4,6 +4,8 @@ the thing actually is when the claim is wrong; then the rest of the answer."""
 from __future__ import annotations
 
 import json
+from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
@@ -11,7 +13,7 @@ from openmanager_core.ai import Agent
 from openmanager_core.ai.scope import parse
 from openmanager_core.fleet import Fleet
 from openmanager_core.models import IncidentType, ServerType, Severity
-from tests.ai.conftest import LlmStub, inject
+from tests.ai.conftest import NOW, LlmStub, inject, settings_for
 
 YES = {"ko": "**예** — ", "en": "**Yes** — "}
 NO = {"ko": "**아니요** — ", "en": "**No** — "}
@@ -138,3 +140,19 @@ def test_the_llm_is_given_the_verdict_as_evidence(fleet: Fleet, llm_stub: LlmStu
     (request,) = llm_stub.requests
     facts = json.loads(request["messages"][1]["content"])["facts"]
     assert facts["verdict"].startswith("**Yes** — cache-redis-01: service down (redis)")
+
+
+@pytest.mark.parametrize("question, lang", [("backup-storage-01 괜찮아?", "ko"),
+                                            ("Is backup-storage-01 ok?", "en")])
+def test_a_yes_to_a_healthy_claim_is_qualified_by_a_watch(tmp_path: Path, question: str,
+                                                          lang: str) -> None:
+    clock = [NOW]
+    fleet = Fleet(settings_for(tmp_path), clock=lambda: clock[0])
+    fleet.deploy_next(fleet.total - 1)
+    fleet.inject(IncidentType.DISK_FULL, "backup-storage-01", Severity.LOW)
+    clock[0] = NOW + timedelta(seconds=90)
+    response = ask(fleet, question)
+    verdict = {"ko": "**지금은 예** — backup-storage-01: ",
+               "en": "**Yes, for now** — backup-storage-01: "}[lang]
+    watch = {"ko": "**주의 관찰**", "en": "**Watch**"}[lang]
+    assert response.startswith(verdict) and watch in response, response

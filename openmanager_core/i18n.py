@@ -513,6 +513,8 @@ TEXT: dict[str, dict[Lang, str]] = {
     "agent.intent.alerts": {"ko": "발생 중인 알림", "en": "firing alerts"},
     "agent.intent.history": {"ko": "지난 일", "en": "what happened"},
     "agent.intent.rank": {"ko": "1위 서버", "en": "the first-ranked server"},
+    "agent.intent.hypothesis": {"ko": "예/아니요 확인", "en": "yes/no check"},
+    "agent.intent.since": {"ko": "시작 시각", "en": "since when"},
     "agent.intent.diagnose": {"ko": "이상 진단", "en": "diagnosis"},
     "agent.intent.symptom": {"ko": "사용자 증상 (요청 경로 추적)",
                              "en": "user symptom (request path traced)"},
@@ -664,6 +666,13 @@ TEXT: dict[str, dict[Lang, str]] = {
               "시각 대비).",
         "en": "**No anomaly** — every metric of {scope} is within its usual range for this hour (against "
               "the same time on the last 7 days)."},
+    "agent.answer.watch": {"ko": "**주의 관찰** — 임계값을 향해 오르는 중 (아직 이상으로 보지는 않음)",
+                           "en": "**Watch** — rising toward a threshold (not an anomaly yet)"},
+    "agent.answer.watch_item": {
+        "ko": "{host} {metric} {value} (평소 {usual}), 분당 {slope}씩 상승 중 — 이 추세면 {eta} 뒤 "
+              "{level} 임계값 {threshold} 도달",
+        "en": "{metric} on {host} {value} (usual {usual}), rising {slope} a minute — {level} ({threshold}) "
+              "in {eta} at this rate"},
     "agent.answer.no_anomaly_server": {
         "ko": "**{host}: 이상 없음** — 모든 지표가 이 시간대 평소 범위 안에 있습니다 (지난 7일 같은 시각 "
               "대비).",
@@ -745,6 +754,56 @@ TEXT: dict[str, dict[Lang, str]] = {
                                       "en": "{when} {n} servers deployed ({hosts})"},
     "agent.answer.history_more": {"ko": "… 외 {n}건 (GET /api/events)",
                                   "en": "… and {n} more (GET /api/events)"},
+    "agent.claim.yes": {"ko": "**예** — {reason}", "en": "**Yes** — {reason}"},
+    "agent.claim.yes_for_now": {"ko": "**지금은 예** — {reason} (단, 아래 주의 관찰 참고)",
+                                "en": "**Yes, for now** — {reason} (but see the watch below)"},
+    "agent.claim.no": {"ko": "**아니요** — {reason}", "en": "**No** — {reason}"},
+    "agent.claim.likely": {"ko": "**그럴 가능성이 높습니다** — {reason}",
+                           "en": "**Probably yes** — {reason}"},
+    "agent.claim.metric_problem": {"ko": "{metrics} 문제", "en": "{metrics} problem"},
+    "agent.claim.a_problem": {"ko": "문제", "en": "problem"},
+    "agent.claim.none_deployed": {"ko": "배포된 서버 중 {where}에 해당하는 서버가 없습니다",
+                                  "en": "no deployed server is {where}"},
+    "agent.claim.healthy": {"ko": "{hosts}: 모든 지표가 이 시간대 평소 범위 안이고 임계값을 넘은 것도 "
+                                  "없습니다",
+                            "en": "{hosts}: every metric is within its usual range for this hour and none is "
+                                  "over a threshold"},
+    "agent.claim.not_there": {"ko": "{where}: {what} 없음", "en": "no {what} on {where}"},
+    "agent.claim.down": {"ko": "다운·서비스 중단", "en": "outage"},
+    "agent.claim.up": {"ko": "{hosts}: 호스트가 응답하고 서비스가 모두 실행 중입니다",
+                       "en": "{hosts}: the host answers and every service is running"},
+    "agent.claim.is_on": {"ko": "{what}: {host}에서 발생 중 — {detail}",
+                          "en": "the {what} is on {host}: {detail}"},
+    "agent.claim.nowhere": {"ko": "다른 서버 {n}대에서도 {what} 없음",
+                            "en": "no {what} on the other {n} servers either"},
+    "agent.claim.services": {"ko": "서비스 중단", "en": "service not running"},
+    "agent.claim.symptom": {"ko": "{cause}의 증상", "en": "a symptom of its {cause}"},
+    "agent.claim.symptom_detail": {"ko": "{metric} {value} ({ratio}); {evidence}",
+                                   "en": "{metric} {value} ({ratio}); {evidence}"},
+    "agent.claim.reason_fine": {"ko": "{where} 쪽은 정상입니다 ({hosts}: 이상 징후 없음)",
+                                "en": "{where} look fine ({hosts}: no anomaly)"},
+    "agent.claim.no_effect": {"ko": "{values} — 평소 범위 안입니다", "en": "it is not: {values}"},
+    "agent.claim.reason_anyway": {"ko": "다만 별개로 {evidence}", "en": "Separately, {evidence}"},
+    "agent.claim.own_cause": {"ko": "{host}에 자체 원인이 있습니다: {cause} — {evidence}",
+                              "en": "{host} has a cause of its own: {cause} — {evidence}"},
+    "agent.claim.effect_and_reason": {
+        "ko": "{effect} — 이 서버 자체의 CPU·메모리·디스크에는 원인이 없고, {evidence}",
+        "en": "{effect} — with no cause in its own CPU, memory or disk, while {evidence}"},
+    "agent.answer.onset_at": {"ko": "{time}부터", "en": "at {time}"},
+    "agent.answer.onset_before": {"ko": "{time} 이전부터", "en": "before {time}"},
+    "agent.answer.time_before": {"ko": "{time} 이전", "en": "before {time}"},
+    "agent.answer.since_saturated": {
+        "ko": "**{host} {metric}: {time}부터 {value}로 가득 참** (위험 임계값 {threshold} 이상은 "
+              "{crossed}부터) — 차오르기 시작한 것은 {onset}",
+        "en": "**{metric} on {host}: full at {value} since {time}** (past the critical {threshold} since "
+              "{crossed}) — it started filling {onset}"},
+    "agent.answer.since_critical": {
+        "ko": "**{host} {metric} {value}: {time}부터 위험 임계값 {threshold} 이상** — 오르기 시작한 것은 "
+              "{onset}",
+        "en": "**{metric} on {host} at {value}: past the critical threshold ({threshold}) since {time}** — "
+              "it started rising {onset}"},
+    "agent.answer.since_onset": {"ko": "**{host} {metric} {value}** — 평소 수준을 벗어난 것은 {onset}",
+                                 "en": "**{metric} on {host} at {value}** — off its usual level {onset}"},
     "agent.answer.forecast_none": {"ko": "현재 추세로 임계값에 다가가는 지표는 없습니다.",
                                    "en": "No metric is trending toward a threshold right now."},
     "agent.answer.provided_note": {
@@ -782,6 +841,15 @@ TEXT: dict[str, dict[Lang, str]] = {
                        "en": "climbing steadily by {slope} a minute since {time} (r²={r2})"},
     "agent.ev.climb_long": {"ko": "분당 {slope}씩 꾸준히 증가 (r²={r2}, 3시간 넘게)",
                             "en": "climbing steadily by {slope} a minute (r²={r2}, for over 3 h)"},
+    "agent.ev.saturated": {"ko": "{time}부터 {value}에서 포화 — 상한에 붙어 더 오르지 못함",
+                           "en": "saturated at {value} since {time} — pinned at its ceiling, no longer "
+                                 "climbing"},
+    "agent.ev.saturated_long": {"ko": "{value}에서 포화 — 상한에 붙어 더 오르지 못함 (3시간 넘게)",
+                                "en": "saturated at {value} — pinned at its ceiling (for over 3 h)"},
+    "agent.ev.filled": {"ko": "그 전에는 {time}부터 분당 {slope}씩 꾸준히 증가했음 (r²={r2})",
+                        "en": "before that it climbed by {slope} a minute from {time} (r²={r2})"},
+    "agent.ev.filled_long": {"ko": "그 전에는 분당 {slope}씩 꾸준히 증가했음 (r²={r2}, 3시간 넘게 전부터)",
+                             "en": "before that it climbed by {slope} a minute (r²={r2}, from over 3 h ago)"},
     "agent.ev.forecast": {"ko": "이 추세면 {eta} 뒤 {label}", "en": "at this rate: {label} in {eta}"},
     "agent.ev.forecast.critical": {"ko": "위험 임계값 {threshold} 도달",
                                    "en": "the critical threshold ({threshold})"},
@@ -912,6 +980,7 @@ TEXT: dict[str, dict[Lang, str]] = {
                                    "en": "**Biggest change against an hour ago**"},
     "agent.pattern.change_item": {"ko": "{host} {metric}: {before} → {after}",
                                   "en": "{host} {metric}: {before} → {after}"},
+    "agent.pattern.not_running": {"ko": "**중단된 서비스·서버**: {items}", "en": "**Not running**: {items}"},
     "agent.pattern.note": {"ko": "_패턴 매칭 답변입니다: 현재 값만 보고 원인은 분석하지 않았습니다._",
                            "en": "_Pattern-matched answer: current values only, no cause analysis._"},
     "agent.fallback.limited": {

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import numpy as np
 
@@ -41,6 +41,10 @@ from .findings import (
 from .history import history_block
 from .models import Action, Impact, Priority, ProvidedMetrics, Stage
 from .scope import NETWORK_METRICS, Scope
+from .trends import since_block, watch_block
+
+if TYPE_CHECKING:
+    from .hypothesis import Verdict
 
 Emit = Callable[[Stage, str], None]
 
@@ -125,6 +129,10 @@ def _threshold_of(finding: Finding, server_type: ServerType) -> float:
 
 
 def _climb_lines(finding: Finding, lang: Lang) -> list[str]:
+    """How the metric got where it is: saturated at its ceiling since when (and the climb before), or
+    climbing and when it gets to the threshold and the ceiling; and since when it is past critical."""
+    if finding.saturated:
+        return _saturated_lines(finding, lang)
     lines: list[str] = []
     if finding.slope is not None and finding.r2 is not None and finding.steady_climb:
         slope = phrases.delta(finding.metric, finding.slope)
@@ -140,6 +148,21 @@ def _climb_lines(finding: Finding, lang: Lang) -> list[str]:
         else:
             label = t(f"agent.ev.forecast.full.{finding.metric}", lang)
         lines.append(t("agent.ev.forecast", lang, eta=phrases.duration(forecast.seconds, lang), label=label))
+    return lines
+
+
+def _saturated_lines(finding: Finding, lang: Lang) -> list[str]:
+    """`saturated at 100% since 13:02 KST`, then how it filled before that: a metric pinned at its
+    ceiling is no longer climbing, however steep the way up was."""
+    value = phrases.value(finding.metric, finding.value)
+    if finding.saturated_since is not None:
+        lines = [t("agent.ev.saturated", lang, value=value, time=phrases.clock(finding.saturated_since))]
+    else:
+        lines = [t("agent.ev.saturated_long", lang, value=value)]
+    if finding.slope is not None and finding.r2 is not None and finding.steady_climb:
+        slope, r2 = phrases.delta(finding.metric, finding.slope), f"{finding.r2:.2f}"
+        lines.append(t("agent.ev.filled", lang, slope=slope, r2=r2, time=phrases.clock(finding.onset))
+                     if finding.onset is not None else t("agent.ev.filled_long", lang, slope=slope, r2=r2))
     return lines
 
 
@@ -276,6 +299,7 @@ class _Context:
     named: list[Server] = field(default_factory=list)
     trace: paths.Trace | None = None  # a symptom's request path, when the question describes one
     problems: list[paths.Problem] = field(default_factory=list)  # in fix order
+    verdict: Verdict | None = None  # a yes/no question's answer, which leads
 
 
 class Engine:
@@ -350,6 +374,10 @@ class Engine:
             ctx.diagnoses.sort(key=lambda d: (-self._relevance(d, scope), -d.severity, d.server.position))
             ctx.problems = paths.problems(ctx.diagnoses, self.fleet.dependencies(), now)
         emit("reasoning", self._reasoning_text(ctx))
+        if scope.hypothesis is not None:
+            from .hypothesis import judge_claim  # it words its evidence with this module's functions
+
+            ctx.verdict = judge_claim(self.fleet, scope.hypothesis, now, lang)
         return self._compose(ctx, ranked)
 
     def anomalies(self, limit: int) -> tuple[int, list[Diagnosis]]:
@@ -471,6 +499,15 @@ class Engine:
         servers: list[str] = []
         actions: list[Action] = []
         counts = self._counts_line(ctx)
+        if ctx.verdict is not None:
+            parts.append(ctx.verdict.text)
+            servers.extend(ctx.verdict.servers)
+            actions.extend(ctx.verdict.actions)
+        if "since" in scope.intents:
+            parts.append(since_block(ctx.diagnoses, scope.metrics, lang))
+        diagnosed = {d.server.id for d in ctx.diagnoses if d.causes}
+        watch, watched = watch_block(scr.watch, scope.metrics, diagnosed, lang)
+        servers.extend(watched)
         if "history" in scope.intents:
             block, named = history_block(self.fleet, {s.id for s in ctx.named}, scope.lookback_minutes, lang)
             parts.append(block)
@@ -540,11 +577,13 @@ class Engine:
                 servers.append(first.server.hostname)
                 actions.extend(self._diagnosis_actions(first, scr, lang))
             elif scope.metrics and leader is None:
-                parts.append(t("agent.answer.no_anomaly_metric", lang,
-                               metrics=self._metrics_text(scope, lang),
-                               scope=self._scope_text(ctx, with_metrics=False)))
+                parts.append(watch or t("agent.answer.no_anomaly_metric", lang,
+                                        metrics=self._metrics_text(scope, lang),
+                                        scope=self._scope_text(ctx, with_metrics=False)))
+                watch = ""
             else:
-                parts.append(t("agent.answer.no_anomaly_fleet", lang, scope=self._scope_text(ctx)))
+                parts.append(watch or t("agent.answer.no_anomaly_fleet", lang, scope=self._scope_text(ctx)))
+                watch = ""
                 notes, note_actions = self._usual_warnings(scr, range(len(scr.window.servers)), lang)
                 parts.extend(notes[:3])
                 actions.extend(note_actions[:2])
@@ -569,6 +608,7 @@ class Engine:
                     if scr.window.servers[k].id not in analysed]
             if more:
                 parts.append(t("agent.answer.more", lang, hosts=", ".join(more[:10])))
+        parts.append(watch)  # where it did not stand in for "no anomaly", after what was found
         forecasts = [f for d in ctx.diagnoses for f in d.findings.values() if f.forecasts]
         if "forecast" in scope.intents and not forecasts:
             parts.append(t("agent.answer.forecast_none", lang))
@@ -752,6 +792,7 @@ class Engine:
 
     def _facts(self, ctx: _Context) -> dict[str, Any]:
         """The grounding an LLM may use, and nothing else."""
+        assert ctx.scr is not None
         lang = ctx.lang
         return {
             "time": phrases.clock(ctx.now),
@@ -760,6 +801,8 @@ class Engine:
             "notes": ctx.notes,
             "dependencyPath": paths.path_facts(ctx.trace, ctx.scr, ctx.question.scope, lang),
             "fixOrder": paths.order_facts(ctx.problems, ctx.now, lang),
+            "verdict": ctx.verdict.text if ctx.verdict is not None else None,
+            "watch": watch_block(ctx.scr.watch, ctx.question.scope.metrics, set(), lang)[0],
             "diagnoses": [{
                 "hostname": d.server.hostname, "type": d.server.type.value, "status": d.status.value,
                 "current": {k: _round(v) for k, v in d.current.items()},

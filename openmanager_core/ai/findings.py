@@ -42,6 +42,14 @@ HINGE_LEAD_MINUTES = 30  # level before a climb, looked for ahead of where the d
 STEP_MINUTES = 5  # a step up before a climb (an incident's onset) lasts at most this long
 USUAL_MINUTES = 1  # a minute back at the usual level separates two events
 USUAL_FRACTION = 0.1  # ...where "usual" is within a tenth of the current departure (or 1.5σ)
+# Within this fraction of its physical range from the top (99-100 %), a metric is pinned at its ceiling:
+# saturated, no longer climbing, however steeply it got there.
+SATURATION_BAND = 0.015
+# A watch: a climb too young to be a finding (not yet material) whose trend crosses a threshold within
+# the forecast horizon. Over WATCH_MINUTES it has risen by the metric's trend_rise (healthy servers
+# stray < 1 point in 3 minutes), is Z_WATCH above its usual level, and its last minute still rose.
+WATCH_MINUTES = 3
+Z_WATCH = 2.0
 
 
 RULES: dict[str, Rule] = {key: metric.rule for key, metric in METRICS.items()}
@@ -144,6 +152,20 @@ def _slopes(t: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 # -- the fleet screen ----------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Watch:
+    """A metric rising toward a threshold before it is a finding: worth watching, lower than a warning."""
+
+    server: Server
+    metric: str
+    value: float
+    usual: float
+    slope: float  # per minute, over the last WATCH_MINUTES
+    threshold: float
+    level: Status  # the threshold's: warning, or critical when it is already at warning
+    seconds: float  # until the trend reaches it
+
+
 @dataclass
 class Screen:
     """Every server in scope, scored on its last minutes; `score` ranks who to diagnose."""
@@ -156,6 +178,7 @@ class Screen:
     flagged: dict[str, np.ndarray]  # metric -> servers with a material departure or climb
     stopped: dict[str, str]  # server id -> its main service, where that is stopped
     judgement: thresholds.Judgement  # levels, statuses and alerts now, as every page has them
+    watch: list[Watch] = field(default_factory=list)  # young climbs toward a threshold, soonest first
 
     def ranked(self) -> list[int]:
         """Rows worth a diagnosis, worst first."""
@@ -200,7 +223,41 @@ def screen(fleet: Fleet, servers: Sequence[Server], now: float) -> Screen:
             score[k] = 100.0
         elif server.id in stopped:
             score[k] = max(score[k], 60.0)
-    return Screen(window, current, zs, judgement.statuses, score, flagged, stopped, judgement)
+    return Screen(window, current, zs, judgement.statuses, score, flagged, stopped, judgement,
+                  watches(window, flagged))
+
+
+def watches(window: Window, flagged: dict[str, np.ndarray]) -> list[Watch]:
+    """Metrics with a trend rule rising toward their next threshold, not yet flagged: the early warning
+    of a fill or a leak minutes old, soonest crossing first."""
+    found: list[Watch] = []
+    points = WATCH_MINUTES + 1
+    t = window.t[-points:]
+    for key, rule in RULES.items():
+        if rule.trend is None:
+            continue
+        recent = window.values[key][:, -points:]
+        steps = np.diff(recent, axis=1)
+        with np.errstate(invalid="ignore"):
+            z = (recent[:, -1] - window.usual[key][:, -1]) / window.sigma[key]
+            rising = ((recent[:, -1] - recent[:, 0] >= rule.trend_rise) & (steps[:, -1] > 0)
+                      & np.all(steps > -rule.trend_rise / 4, axis=1) & (z >= Z_WATCH))
+        for k in np.flatnonzero(np.nan_to_num(rising) & ~flagged[key]):
+            server = window.servers[k]
+            bounds = thresholds.limits(key, server.type)
+            value = float(recent[k, -1])
+            if bounds is None or value >= bounds[1]:
+                continue
+            below_warning = value < bounds[0]
+            level = Status.WARNING if below_warning else Status.CRITICAL
+            threshold = bounds[0] if below_warning else bounds[1]
+            eta = time_to_threshold(t, recent[k], threshold, horizon_seconds=FORECAST_HORIZON)
+            if eta is None or eta <= 0:
+                continue
+            slope = float(linear_trend(t, recent[k])[0]) * 60.0
+            found.append(Watch(server, key, value, float(window.usual[key][k, -1]), slope, threshold, level,
+                               eta))
+    return sorted(found, key=lambda w: w.seconds)
 
 
 def departures(window: Window, key: str) -> np.ndarray:
@@ -289,6 +346,9 @@ class Finding:
     r2: float | None = None
     forecasts: list[Forecast] = field(default_factory=list)
     dated: bool = True  # False for values handed in without history: no start time to tell
+    saturated: bool = False  # pinned at the top of its physical range now
+    saturated_since: float | None = None  # when it got there (None: before the window, or not saturated)
+    critical_since: float | None = None  # when it last went past its critical threshold, if it is past it
 
     @property
     def ratio(self) -> float:
@@ -441,11 +501,13 @@ def _finding(window: Window, k: int, key: str, server: Server, direction: Litera
     r2: float | None = None
     forecasts: list[Forecast] = []
     rule = RULES[key]
+    pinned_from = _run_start(series >= ceiling_level(key))
+    saturated = pinned_from is not None
+    limits = thresholds.limits(key, server.type)
+    critical_from = _run_start(series >= limits[1]) if limits is not None else None
     if rule.trend is not None and direction == "up" and np.isfinite(series).sum() >= 10:
         # The climb ends where it stops climbing (a full disk stays at 100%): fit only up to there.
-        reached = len(series) - 1
-        if series[-1] >= 98.0:
-            reached = int(np.flatnonzero(series >= series[-1] - 1.0)[0])
+        reached = pinned_from if pinned_from is not None else len(series) - 1
         # Search for the turn near where the departure showed: over three hours the residual
         # wanders too much for "level, then line" to fit the whole window.
         lead = max(0, (start if start is not None else 0) - HINGE_LEAD_MINUTES)
@@ -465,9 +527,8 @@ def _finding(window: Window, k: int, key: str, server: Server, direction: Litera
                 if step_r2 > r2 + 0.05:
                     per_second, r2, fit_from = step_slope, step_r2, start_at
             slope = per_second * 60.0
-            if reached >= len(series) - 3:  # still climbing: say when it gets there
+            if reached >= len(series) - 3 and not saturated:  # still climbing: say when it gets there
                 span_t, span_v = window.t[fit_from:], series[fit_from:]
-                limits = thresholds.limits(key, server.type)
                 targets: list[tuple[Literal["critical", "full"], float]] = [("full", CEILINGS[key])]
                 if limits and series[-1] < limits[1]:
                     targets.insert(0, ("critical", limits[1]))
@@ -479,7 +540,25 @@ def _finding(window: Window, k: int, key: str, server: Server, direction: Litera
     return Finding(
         metric=key, value=float(series[-1]), usual=float(usual[-1]), sigma=sigma, z=float(z[-1]),
         direction=direction, onset=onset, level=thresholds.level(key, float(series[-1]), server.type),
-        slope=slope, r2=r2, forecasts=forecasts)
+        slope=slope, r2=r2, forecasts=forecasts, saturated=saturated,
+        # A run that spans the whole window (index 0) began before it: no time to tell.
+        saturated_since=float(window.t[pinned_from]) if pinned_from else None,
+        critical_since=float(window.t[critical_from]) if critical_from else None)
+
+
+def ceiling_level(key: str) -> float:
+    """Where a metric is pinned at the top of its physical range (the registry's): 98.5 % and up."""
+    low, high = METRICS[key].physical
+    return high - SATURATION_BAND * (high - low)
+
+
+def _run_start(over: np.ndarray) -> int | None:
+    """Where the final run of True that reaches the last instant began (0: the whole window); None
+    when the last instant is False."""
+    if not over.size or not over[-1]:
+        return None
+    breaks = np.flatnonzero(~over)
+    return int(breaks[-1]) + 1 if breaks.size else 0
 
 
 def _diagnose_row(window: Window, k: int, judgement: thresholds.Judgement) -> Diagnosis:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,6 +14,7 @@ from ..metrics import METRIC_KEYS
 from ..models import Alert, AlertKind, Server, Status
 from . import phrases
 from .engine import Draft, Emit, Question, make_action
+from .scope import Scope
 
 TOP = 5
 TOP_METRIC_SHORT = 3  # per metric when two are listed together
@@ -94,22 +94,30 @@ class Patterns:
         if found is None:
             return None
         intent, words = found
-        now = self._read(scope.servers)
+        now = self._read(scope)
         emit("pattern_matching", t("agent.step.pattern", lang, intent=t(f"agent.pattern.{intent}", lang),
                                    word=words, n=len(now.servers)))
         if not now.servers:
             return Draft(t("agent.answer.no_servers", lang), [], [])
         body, named = self._body(intent, now, lang)
+        if intent not in ("offline", "status_summary"):  # those list them already
+            # A server down or a service stopped is said whatever was asked: never hidden.
+            troubles = self._not_running(now, lang)
+            if troubles:
+                body.append(self._not_running_line(troubles, lang))
+                named = list(dict.fromkeys(named + [host for host, _ in troubles]))
         actions = [make_action("check_alerts", lang, host=host, alert=alert)
                    for host, alert in self._alerts(now, lang)[:3]]
         return Draft("\n\n".join([*body, t("agent.pattern.note", lang)]),
                      actions or [make_action("watch", lang)], named)
 
-    def _read(self, named: Sequence[Server]) -> _Now:
+    def _read(self, scope: Scope) -> _Now:
+        """The servers named, else those of the types named, else every deployed one."""
         clock = self.fleet.clock()
         deployed = [s for s, _ in self.fleet.deployed_servers()]
-        ids = {s.id for s in named}
-        servers = [s for s in deployed if s.id in ids] or deployed
+        ids = {s.id for s in scope.servers}
+        servers = ([s for s in deployed if s.id in ids] or [s for s in deployed if s.type in scope.types]
+                   or deployed)
         if not servers:
             return _Now([], {}, {}, np.zeros(0, dtype=bool), thresholds.judge({}, []))
         now = clock.timestamp()
@@ -134,9 +142,13 @@ class Patterns:
             return [*lines, *cpu, *memory], list(dict.fromkeys(both + cpu_named + memory_named))
         if intent == "offline":
             down = [s.hostname for k, s in enumerate(now.servers) if not now.up[k]]
+            stopped = self._not_running(now, lang, hosts=False)
+            lines = [self._not_running_line(stopped, lang)] if stopped else []
+            named = list(dict.fromkeys(host for host, _ in stopped))
             if not down:
-                return [t("agent.answer.offline_none", lang, n=len(now.servers))], []
-            return [t("agent.answer.offline_list", lang, n=len(down), hosts=", ".join(down))], down
+                return [*lines, t("agent.answer.offline_none", lang, n=len(now.servers))], named
+            listed = t("agent.answer.offline_list", lang, n=len(down), hosts=", ".join(down))
+            return [listed, *lines], down + named
         if intent == "biggest_change":
             return self._changes(now, lang)
         return self._summary(now, lang)
@@ -195,6 +207,18 @@ class Patterns:
         alerts = self._alerts(now, lang)
         lines.extend(f"- {host}: {alert}" for host, alert in alerts[:TOP])
         return ["\n".join(lines)], [host for host, _ in alerts[:TOP]]
+
+    def _not_running(self, now: _Now, lang: Lang, hosts: bool = True) -> list[tuple[str, str]]:
+        """(hostname, `redis stopped, port 6379`): services stopped or degraded (and, with `hosts`,
+        hosts down), as the one judgement has them."""
+        kinds = (AlertKind.SERVICE, AlertKind.HOST) if hosts else (AlertKind.SERVICE,)
+        return [(server.hostname, self._alert_text(now, k, alert, lang))
+                for k, server in enumerate(now.servers)
+                for alert in now.judgement.alerts(k, lang) if alert.kind in kinds]
+
+    def _not_running_line(self, troubles: list[tuple[str, str]], lang: Lang) -> str:
+        items = "; ".join(f"{host}: {text}" for host, text in troubles)
+        return t("agent.pattern.not_running", lang, items=items)
 
     def _alerts(self, now: _Now, lang: Lang) -> list[tuple[str, str]]:
         """(hostname, its worst alert), worst servers first: the alerts the fleet page shows."""

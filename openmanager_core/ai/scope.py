@@ -71,6 +71,9 @@ INTENT_WORDS: dict[str, tuple[str, ...]] = {
     # The past, from the event timeline: incidents started and cleared, status changes, deployments.
     "history": ("무슨 일", "있었", "일어난", "이력", "타임라인", "히스토리", "happened", "history",
                 "timeline", "going on earlier", "what went on"),
+    # Since when a metric has been where it is ("디스크 언제부터 찼어?"): when it started, crossed, filled.
+    "since": ("언제부터", "since when", "how long has", "how long have", "when did", "얼마나 됐",
+              "얼마나 오래"),
     "top": ("높은", "높아", "많이", "많은", "부족", "가장", "제일", "최고", "high", "highest", "top", "most",
             "busiest", "slowest", "low on", "full", "가득", "heavy"),
     # A superlative: the answer is the server ranked first on the metric asked about.
@@ -91,6 +94,28 @@ HTTP_ERROR = re.compile(r"(?<![0-9])5(?:[0-9]{2}|xx)(?![0-9])")  # 502, 503s, 5x
 _GATEWAY_PHRASES = ("bad gateway", "gateway timeout")  # an HTTP status, not the API gateway type
 _WHICH_SERVER = ("어떤 서버", "어느 서버", "which server", "which servers", "what server")  # asks a ranking
 
+
+# A yes/no question puts forward a claim ("is redis down?", "web-prod-01 느린 거 DB 때문이야?"): it
+# starts with an auxiliary verb in English, or ends as a yes/no question in Korean with no question word.
+_YES_NO_EN = re.compile(r"^(?:is|are|was|were|does|do|did|has|have|can|could|should|will|would|isn't|aren't|"
+                        r"doesn't|didn't)\b|\bor (?:somewhere|anywhere|something) else\b|\bor not\b")
+_YES_NO_KO = re.compile(r"(?:아|야|이야|니|나|나요|까|까요|인가|인가요|가요|지|죠|냐|어|어요|맞아|맞나요|"
+                        r"거야|건가|됐어|됐나|있어|없어|있나|있나요|없나|있니)\s*[?？]*$")
+_WH_KO = ("왜", "언제", "어디", "무엇", "뭐", "뭘", "어느", "어떤", "얼마", "몇", "누구", "어때", "어떻게",
+          "어떠")
+# "X 때문이야?" / "because of X": X is offered as the reason for the rest of the question.
+_BECAUSE_KO = re.compile(r"(때문|탓)")
+_BECAUSE_EN = re.compile(r"\b(?:because of|because|due to|caused by)\b")
+_FILLER = ("서버", "server", "servers", "the", "a", "쪽", "서버들")
+# Cause words: what a claim says is wrong, as the metric it is about and the cause it names.
+CAUSE_WORDS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "memory_leak": ("memory", ("memory leak", "leak", "leaking", "누수")),
+    "disk_full": ("disk", ("disk full", "full disk", "디스크 가득", "디스크 꽉", "디스크가 꽉")),
+    "network_congestion": ("response_time", ("congestion", "packet loss", "혼잡", "패킷 손실")),
+}
+DOWN_WORDS = ("down", "다운", "죽었", "죽은", "offline", "오프라인", "stopped", "중지", "멈췄", "not running",
+              "꺼졌", "꺼진", "dead", "unreachable", "나갔")
+HEALTHY_WORDS = ("ok", "okay", "fine", "healthy", "괜찮", "정상", "문제없", "문제 없")
 
 HISTORY_MINUTES = 60  # a history question that names no span asks about the last hour
 MAX_HISTORY_MINUTES = 7 * 24 * 60
@@ -119,6 +144,28 @@ class Unmatched:
 
 
 @dataclass(frozen=True)
+class Hypothesis:
+    """The claim a yes/no question puts forward: what is wrong (`metrics`, a `cause` it names, the
+    server `down`, or just "a problem"; nothing at all when `healthy`), and where (`servers`, or
+    servers of `types`). With `effect_*` the claim is offered as the reason for something else:
+    in "web-prod-01 느린 거 DB 때문이야?" the databases are the claim, web-prod-01's response time
+    the effect."""
+
+    servers: tuple[Server, ...] = ()
+    types: frozenset[ServerType] = frozenset()
+    metrics: frozenset[str] = frozenset()
+    cause: str | None = None
+    down: bool = False
+    healthy: bool = False
+    effect_servers: tuple[Server, ...] = ()
+    effect_metrics: frozenset[str] = frozenset()
+
+    @property
+    def explains(self) -> bool:
+        return bool(self.effect_servers or self.effect_metrics)
+
+
+@dataclass(frozen=True)
 class Scope:
     """The parsed question. `servers` are named ones; none named means the whole fleet (or `types`)."""
 
@@ -133,6 +180,7 @@ class Scope:
     guessed: tuple[tuple[str, Server], ...] = ()  # (the name as typed, the server taken for it)
     lookback_minutes: int = HISTORY_MINUTES  # how far back a history question asks ("지난 2시간")
     symptom: str | None = None  # a SYMPTOM_WORDS kind, asked about with no server named
+    hypothesis: Hypothesis | None = None  # the claim of a yes/no question, to be answered first
 
     @property
     def fleet_wide(self) -> bool:
@@ -287,14 +335,18 @@ def parse(question: str, catalogue: Catalogue, known: Iterable[Server] = ()) -> 
         intents.add("symptom")
     else:
         symptom = None
-    metrics: set[str] = set()
-    for group in metric_groups:
-        metrics.update(NETWORK_METRICS if group == "network" else (group,))
+    metrics = _metrics(metric_groups)
+    if "since" in intents:
+        intents.discard("forecast")  # "언제부터" asks when it began, not when it will get there
+    hypothesis = _hypothesis(text, remaining, tuple(servers), frozenset(types), frozenset(metrics),
+                             catalogue, known)
+    if hypothesis is not None:
+        intents.add("hypothesis")
     return Scope(
         question=question, language=detect_language(question), normalised=text,
         servers=tuple(servers), types=frozenset(types), metrics=frozenset(metrics),
         intents=frozenset(intents), unmatched=tuple(unmatched), guessed=tuple(guessed),
-        lookback_minutes=lookback_minutes(remaining), symptom=symptom,
+        lookback_minutes=lookback_minutes(remaining), symptom=symptom, hypothesis=hypothesis,
     )
 
 
@@ -303,3 +355,65 @@ def _symptom(text: str) -> str | None:
         return "http_error"
     return next((kind for kind, words in SYMPTOM_WORDS.items() if any(_has_word(text, w) for w in words)),
                 None)
+
+
+def _metrics(groups: Iterable[str]) -> set[str]:
+    metrics: set[str] = set()
+    for group in groups:
+        metrics.update(NETWORK_METRICS if group == "network" else (group,))
+    return metrics
+
+
+def is_yes_no(text: str) -> bool:
+    """A question answered by yes or no: "is redis down?", "db-master-01 CPU 문제 있어?"."""
+    if _YES_NO_EN.search(text):
+        return True
+    return bool(_YES_NO_KO.search(text)) and not any(word in text for word in _WH_KO)
+
+
+def _reason_segment(text: str) -> str | None:
+    """The words a "because" puts forward as the reason: the names just before "때문"/"탓", or
+    what follows "because of"/"due to"; None when the question gives no reason."""
+    korean = _BECAUSE_KO.search(text)
+    if korean is not None:
+        words = text[:korean.start()].split()
+        taken: list[str] = []
+        for word in reversed(words):
+            names = bool(_TOKEN.fullmatch(word)) or bool(_match(word, TYPE_WORDS)) or bool(
+                _match(word, METRIC_WORDS))
+            if word not in _FILLER and not names:
+                break
+            taken.insert(0, word)
+        return " ".join(taken) or None
+    english = _BECAUSE_EN.search(text)
+    if english is None:
+        return None
+    return text[english.end():].strip(" ?？.") or None
+
+
+def _hypothesis(text: str, remaining: str, servers: tuple[Server, ...], types: frozenset[ServerType],
+                metrics: frozenset[str], catalogue: Catalogue, known: Iterable[Server]) -> Hypothesis | None:
+    """The claim of a yes/no question that names where (a server or a server type), else None."""
+    if not is_yes_no(text):
+        return None
+    causes = [kind for kind, (_, words) in CAUSE_WORDS.items() if any(_has_word(remaining, w) for w in words)]
+    down = any(_has_word(remaining, word) for word in DOWN_WORDS)
+    healthy = any(_has_word(remaining, word) for word in HEALTHY_WORDS)
+    segment = _reason_segment(text)
+    if segment is not None:
+        reason = parse(segment, catalogue, known)
+        if not reason.servers and not reason.types:
+            return None
+        reason_causes = [kind for kind, (_, words) in CAUSE_WORDS.items()
+                         if any(_has_word(segment, w) for w in words)]
+        claimed = set(reason.metrics) | {CAUSE_WORDS[kind][0] for kind in reason_causes}
+        return Hypothesis(
+            servers=reason.servers, types=reason.types, metrics=frozenset(claimed),
+            cause=reason_causes[0] if reason_causes else None,
+            effect_servers=tuple(s for s in servers if s not in reason.servers),
+            effect_metrics=frozenset(metrics - reason.metrics))
+    if not servers and not types:
+        return None
+    return Hypothesis(servers=servers, types=types,
+                      metrics=frozenset(metrics | {CAUSE_WORDS[kind][0] for kind in causes}),
+                      cause=causes[0] if causes else None, down=down, healthy=healthy and not down)

@@ -146,7 +146,9 @@ def test_a_healthy_fleet_gets_no_invented_problem(make_fleet: Callable[..., Flee
 def test_a_healthy_server_next_to_a_broken_one_stays_healthy(fleet: Fleet) -> None:
     inject(fleet, IncidentType.CPU_SPIKE, "web-prod-01", severity=Severity.HIGH)
     reply = Agent(fleet, use_cache=False).ask("db-master-01 괜찮아?").response
-    assert reply.startswith("**db-master-01: 이상 없음**")
+    verdict, block = reply.split("\n\n")[:2]  # a yes/no question: the verdict first, then the server
+    assert verdict.startswith("**예** — db-master-01: ")
+    assert block.startswith("**db-master-01: 이상 없음**")
     assert "web-prod-01" not in reply
 
 
@@ -284,12 +286,12 @@ def test_a_value_handed_in_for_an_undeployed_server_names_its_type_s_threshold(
     assert "memory 90% — above the warning threshold of 85%" in draft.response, draft.response
 
 
-def test_a_thousand_servers_answer_well_under_a_second(make_fleet: Callable[..., Fleet]) -> None:
+def test_a_thousand_servers_are_answered_by_tier_one_and_the_leak_found(
+        make_fleet: Callable[..., Fleet]) -> None:
+    """At 1,000 servers tier 1 still answers inside its budget and finds the one leak among them;
+    how fast is bench/'s figure (no timing here)."""
     fleet = make_fleet(fleet_size=1000)
     inject(fleet, IncidentType.MEMORY_LEAK, "db-master-01-g0031")
-    agent = Agent(fleet, use_cache=False)
-    agent.ask("warm-up")  # imports and first-call costs are not what this measures
-    answer = agent.ask("현재 서버 상태 요약해줘")
+    answer = Agent(fleet, use_cache=False).ask("현재 서버 상태 요약해줘")
     assert answer.metadata.method == "optimized_ai_engine"
     assert "db-master-01-g0031 — 메모리 누수" in answer.response
-    assert answer.metadata.processing_time < 500, answer.metadata.processing_time

@@ -6,6 +6,7 @@ import re
 from datetime import timedelta
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from openmanager_core.ai import Agent
@@ -100,3 +101,33 @@ def test_once_the_fleet_page_shows_a_breach_the_ai_does_not_call_it_usual(
         assert "db-master-01" in answer.split("\n")[0], (seconds, answer)
         assert "No anomaly" not in answer and "usual level for this hour" not in answer, (seconds, answer)
     assert checked
+
+
+@pytest.mark.parametrize("question, lang", [("Which servers have a problem right now?", "en"),
+                                            ("지금 문제 있는 서버는?", "ko")])
+def test_a_fill_too_young_to_be_a_finding_is_a_watch_not_healthy(tmp_path: Path, question: str,
+                                                                 lang: str) -> None:
+    """90 s into a low-severity disk fill: 71 % against a usual 67 %, rising. Not yet an anomaly, but
+    its trend reaches the warning line within minutes: a watch. Once it is a finding, it is that."""
+    clock = [NOW]
+    fleet = Fleet(settings_for(tmp_path), clock=lambda: clock[0])
+    fleet.deploy_next(fleet.total - 1)
+    fleet.inject(IncidentType.DISK_FULL, "backup-storage-01", Severity.LOW)
+    clock[0] = NOW + timedelta(seconds=90)
+    assert fleet.state("backup-storage-01").status is Status.ONLINE
+    t = clock[0].timestamp() - np.arange(3, -1, -1, dtype=np.float64) * 60.0
+    disk = fleet.frame([fleet.resolve("backup-storage-01")], t).values["disk"][0]
+    slope = np.polyfit((t - t[0]) / 60.0, disk, 1)[0]
+    response = Agent(fleet, use_cache=False).ask(question).response
+    heading = {"en": "**Watch** — rising toward a threshold (not an anomaly yet)",
+               "ko": "**주의 관찰** — 임계값을 향해 오르는 중 (아직 이상으로 보지는 않음)"}[lang]
+    item = {"en": f"- disk on backup-storage-01 {disk[-1]:.0f}% (usual 67%), rising +{slope:.1f}%p a minute"
+                  " — warning (80%) in ~",
+            "ko": f"- backup-storage-01 디스크 {disk[-1]:.0f}% (평소 67%), 분당 +{slope:.1f}%p씩 상승 중"
+                  " — 이 추세면 약 "}[lang]
+    watch = f"{heading}\n{item}"
+    assert response.startswith(watch), response
+    clock[0] = NOW + timedelta(minutes=3)
+    response = Agent(fleet, use_cache=False).ask(question).response
+    assert "backup-storage-01" in response.split("\n")[0], response
+    assert heading not in response

@@ -63,3 +63,22 @@ def test_templates_are_filled_from_current_values(fleet: Fleet) -> None:
     assert answer(fleet, "what changed?").split("\n")[1].startswith("- web-prod-01 ")
     note = "_패턴 매칭 답변입니다: 현재 값만 보고 원인은 분석하지 않았습니다._"
     assert answer(fleet, "메모리 상태").endswith(note)
+
+
+@pytest.mark.parametrize("question, lang", [("is redis down?", "en"), ("레디스 다운됐어?", "ko"),
+                                            ("Which servers are down?", "en"), ("오프라인 서버 있어?", "ko"),
+                                            ("CPU 높은 서버?", "ko"),
+                                            ("which servers burn the most CPU?", "en")])
+def test_a_stopped_redis_is_never_hidden(fleet: Fleet, question: str, lang: str) -> None:
+    """The host is up, its main service is stopped: the fleet page shows a warning, and so does every
+    pattern answer, whatever it was asked (the one judgement's service alerts)."""
+    inject(fleet, IncidentType.SERVICE_DOWN, "cache-redis-01")
+    alert = next(a for a in fleet.state("cache-redis-01", lang).alerts if a.service == "redis")
+    heading = {"en": "**Not running**: ", "ko": "**중단된 서비스·서버**: "}[lang]
+    said = f"{heading}cache-redis-01: {alert.message}"
+    response = answer(fleet, question)
+    assert said in response, response
+    if "down" in question or "다운" in question or "오프라인" in question:
+        assert response.startswith(said), response
+    fleet.clear()
+    assert "cache-redis-01" not in answer(fleet, question)

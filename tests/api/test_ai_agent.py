@@ -44,7 +44,7 @@ def test_smart_query_answers_with_the_guides_fields(api: TestClient) -> None:
     meta = body["metadata"]
     assert meta["method"] == "optimized_ai_engine" and meta["analysisDepth"] == "advanced"
     assert meta["fallbackUsed"] is False and meta["originalError"] is None and meta["language"] == "ko"
-    assert 0 < meta["processingTime"] < 1000 and meta["servers"][0] == "web-prod-01"
+    assert meta["processingTime"] > 0 and meta["servers"][0] == "web-prod-01"
     assert body["response"].startswith("**가장 가능성 높은 원인: web-prod-01 — CPU 급증")
     assert {"type", "description", "impact", "effect"} == set(body["actions"][0])
     assert body["actions"][0]["impact"] in {"high", "medium", "low"}  # the guide's words

@@ -1,0 +1,81 @@
+"""Honest trends and dates: a metric pinned at its ceiling is saturated since a time, not still climbing;
+"since when is the disk full?" gives when it got full and, apart, when it started filling."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import numpy as np
+import pytest
+
+from openmanager_core.ai import Agent
+from openmanager_core.ai.findings import ceiling_level
+from openmanager_core.ai.phrases import clock
+from openmanager_core.fleet import Fleet
+from openmanager_core.models import IncidentType, Severity
+from tests.ai.conftest import NOW, inject
+
+MINUTES = 180
+
+
+def _first_of_last_run(fleet: Fleet, host: str, metric: str, level: float) -> float:
+    """The first minute of the run, up to now, where the metric is at `level` or above: read from the
+    fleet's own data, apart from the engine."""
+    t = NOW.timestamp() - np.arange(MINUTES, -1, -1, dtype=np.float64) * 60.0
+    series = fleet.frame([fleet.resolve(host)], t).values[metric][0]
+    assert series[-1] >= level
+    below = np.flatnonzero(series < level)
+    return float(t[below[-1] + 1])
+
+
+@pytest.mark.parametrize("question, lang", [("What's wrong with web-prod-01?", "en"),
+                                            ("web-prod-01 무슨 문제야?", "ko")])
+def test_a_full_disk_is_saturated_since_it_got_there_not_still_climbing(fleet: Fleet, question: str,
+                                                                       lang: str) -> None:
+    inject(fleet, IncidentType.DISK_FULL, "web-prod-01", severity=Severity.HIGH, minutes_ago=150)
+    full = clock(_first_of_last_run(fleet, "web-prod-01", "disk", ceiling_level("disk")))
+    started = clock(NOW - timedelta(minutes=150) + timedelta(minutes=1))
+    response = Agent(fleet, use_cache=False).ask(question).response
+    saturated = {"en": f"saturated at 100% since {full}", "ko": f"{full}부터 100%에서 포화"}[lang]
+    climbed = {"en": f"before that it climbed by +0.3%p a minute from {started}",
+               "ko": f"그 전에는 {started}부터 분당 +0.3%p씩 꾸준히 증가했음"}[lang]
+    assert saturated in response and climbed in response, response
+    assert "climbing steadily" not in response and "꾸준히 증가 (r²" not in response, response
+    assert "at this rate" not in response and "이 추세면" not in response  # a full disk gets no fuller
+
+
+def test_memory_pinned_for_hours_is_saturated_not_climbing_for_over_three_hours(fleet: Fleet) -> None:
+    inject(fleet, IncidentType.MEMORY_LEAK, "db-master-01", severity=Severity.HIGH, minutes_ago=240)
+    response = Agent(fleet, use_cache=False).ask("What's wrong with db-master-01?").response
+    assert "saturated at 99% — pinned at its ceiling (for over 3 h)" in response, response
+    assert "climbing steadily" not in response
+
+
+@pytest.mark.parametrize("question, lang", [("since when has the disk been full?", "en"),
+                                            ("디스크 언제부터 찼어?", "ko")])
+def test_since_when_gives_when_it_got_full_and_when_it_started_filling(fleet: Fleet, question: str,
+                                                                      lang: str) -> None:
+    inject(fleet, IncidentType.DISK_FULL, "web-prod-01", severity=Severity.HIGH, minutes_ago=150)
+    full = clock(_first_of_last_run(fleet, "web-prod-01", "disk", ceiling_level("disk")))
+    critical = clock(_first_of_last_run(fleet, "web-prod-01", "disk", 90.0))
+    started = clock(NOW - timedelta(minutes=149))
+    first = Agent(fleet, use_cache=False).ask(question).response.split("\n")[0]
+    said = {"en": f"**disk on web-prod-01: full at 100% since {full}** (past the critical 90% since "
+                  f"{critical}) — it started filling at {started}",
+            "ko": f"**web-prod-01 디스크: {full}부터 100%로 가득 참** (위험 임계값 90% 이상은 {critical}부터)"
+                  f" — 차오르기 시작한 것은 {started}부터"}[lang]
+    assert first == said
+    assert full != critical != started
+
+
+@pytest.mark.parametrize("question, lang", [("since when has db-master-01 memory been high?", "en"),
+                                            ("db-master-01 메모리 언제부터 높았어?", "ko")])
+def test_since_when_for_a_metric_still_rising_gives_when_it_began(fleet: Fleet, question: str,
+                                                                 lang: str) -> None:
+    inject(fleet, IncidentType.MEMORY_LEAK, "db-master-01", severity=Severity.LOW, minutes_ago=20)
+    first = Agent(fleet, use_cache=False).ask(question).response.split("\n")[0]
+    began = re.search(r"(\d\d):(\d\d) KST", first)
+    assert began, first
+    assert abs(int(began[1]) * 60 + int(began[2]) - (14 * 60 + 10)) <= 3, first  # as the leak is dated
+    assert first.startswith({"en": "**memory on db-master-01 at ", "ko": "**db-master-01 메모리 "}[lang])

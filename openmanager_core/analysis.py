@@ -19,9 +19,9 @@ MAD_TO_SIGMA = 1.4826
 # stuck between bursts) has MAD 0 however much the rest moves: its spread is then read from the mean
 # absolute deviation, which sqrt(pi / 2) turns into a standard deviation for normal data too.
 MEAN_DEVIATION_TO_SIGMA = 1.2533
-# A spread below a tenth of the series' own spread is noise, not a signal: without this floor a
-# window that happens to be flat (MAD = 0) turns the next tiny wiggle into an infinite score.
-SCALE_FLOOR_FRACTION = 0.1
+# A spread below a twentieth of the series' own spread is noise, not a signal: without this floor a
+# window that happens to be flat turns the next tiny wiggle into an infinite score.
+SCALE_FLOOR_FRACTION = 0.05
 LEVEL_FLOOR_FRACTION = 0.02  # nor below 2% of its level: a gauge creeping 41.1% -> 41.3% is quiet
 # Defaults of anomaly_flags, chosen for real metrics of any kind and checked on 33 labelled NAB
 # series in six categories (bench/nab_detection.py, which also validates them leave-one-category-out).
@@ -35,9 +35,10 @@ RECORD_SETTLING = timedelta(days=2)
 # A hit must also beat, by this fraction, the largest score this series has shown before at the same
 # time scale: what a metric has already done (bursty I/O, quantised counters, a noisy sensor) is how
 # it behaves, and the bar it sets is learnt from the series itself rather than fixed for all metrics.
+# The record does not age: on NAB every half-life tried (10 days to a year) let old noise lapse into
+# new false alarms sooner than it let new anomalies through. A repeat of an old outage is still a
+# finding for the AI, whose rule (findings.departures) has no record bar.
 RECORD_MARGIN = 0.25
-# An old record counts for half as much after a month: last month's outage must not hide this one.
-RECORD_HALF_LIFE = timedelta(days=30)
 # Time scales the residual is judged at: each point, and its mean over the last 3 hours and the last
 # day, so that a sustained shift no single point shows (a blocked queue, a heat build-up) is seen too.
 SCALES = (timedelta(0), timedelta(hours=3), timedelta(days=1))
@@ -202,16 +203,10 @@ def _trailing_mean(values: np.ndarray, points: int) -> np.ndarray:
     return means
 
 
-def _previous_record(values: np.ndarray, seconds: np.ndarray, half_life: float) -> np.ndarray:
-    """For each t the largest of values[j] * 2 ** -((seconds[t] - seconds[j]) / half_life) over j < t
-    (0 before any): the bar a new record must clear, an old record counting for less as it ages.
-
-    In logarithms that is a running maximum, so it costs one accumulate."""
-    with np.errstate(divide="ignore"):
-        aged = np.log2(values) + seconds / half_life
-    before = np.full((*values.shape[:-1], 1), -np.inf)
-    best = np.maximum.accumulate(np.concatenate([before, aged[..., :-1]], axis=-1), axis=-1)
-    record: np.ndarray = np.exp2(best - seconds / half_life)
+def _previous_record(values: np.ndarray) -> np.ndarray:
+    """For each t the largest of values[..., :t] (0 before any): the bar a new record must clear."""
+    before = np.zeros((*values.shape[:-1], 1))
+    record: np.ndarray = np.maximum.accumulate(np.concatenate([before, values[..., :-1]], axis=-1), axis=-1)
     return record
 
 
@@ -280,7 +275,7 @@ def _flag(timestamps: ArrayLike | Sequence[datetime] | Sequence[str], values: Ar
         # reference. Until a period has passed there is none, and nothing is scored.
         residual = x - _nan_median_rows(np.stack([_gather(x, lag) for lag in lags]))
     raw = _trailing_stats(x, window_points, min_history)
-    # The spread a window may claim is floored by what the series has shown so far: a tenth of its
+    # The spread a window may claim is floored by what the series has shown so far: a twentieth of its
     # raw spread or 2% of its level, the largest either has been. A flat hour can't make the next
     # wiggle a 30-sigma event, and the floor is learnt online like everything else.
     with np.errstate(invalid="ignore"):
@@ -294,7 +289,7 @@ def _flag(timestamps: ArrayLike | Sequence[datetime] | Sequence[str], values: Ar
         spread = np.maximum(trailing.spread, floor / np.sqrt(points))
         z = np.nan_to_num(robust_z(smoothed, trailing.median, spread))
         size = np.abs(z)
-        bar = (1.0 + margin) * _previous_record(size, seconds, RECORD_HALF_LIFE.total_seconds())
+        bar = (1.0 + margin) * _previous_record(size)
         record = departs(z, bar=bar, threshold=threshold)
         if direction != "both":
             record &= (z > 0) if direction == "up" else (z < 0)
@@ -324,13 +319,13 @@ def anomaly_flags(
     changes an earlier flag). The value, less the median of the same time on the last `seasons`
     `seasonal_period`s (none: the value itself), is taken as is and averaged over the last
     3 hours and the last day; at each of these scales it gets a robust z-score against the
-    previous `window` of the same quantity (median, 1.4826 * MAD, floored by the series' own
-    spread so far). A point is a hit when at some scale that z is at least `threshold` in size
-    and beats the largest the series has had at that scale before by `margin` (a fraction), an
-    old score counting half as much per RECORD_HALF_LIFE of age. Nothing is flagged within the
-    first `window` of data. Timestamps may be datetime64, datetimes, ISO strings or epoch seconds,
-    in any order; durations become points with the median sampling step (so "online" assumes
-    regular sampling, as metrics have).
+    previous `window` of the same quantity (median, 1.4826 * MAD or the mean deviation where MAD
+    is 0, floored by the series' own spread so far). A point is a hit when at some scale that z
+    departs (`departs`: at least `threshold` in size) and beats the largest the series has had at
+    that scale before by `margin` (a fraction). Nothing is flagged within the first `window` of
+    data and the RECORD_SETTLING after it. Timestamps may be datetime64, datetimes, ISO strings or
+    epoch seconds, in any order; durations become points with the median sampling step (so
+    "online" assumes regular sampling, as metrics have).
     """
     flags = _flag(timestamps, values, threshold=threshold, window=window, seasonal_period=seasonal_period,
                   seasons=seasons, margin=margin, direction=direction)

@@ -15,9 +15,13 @@ Direction = Literal["both", "up", "down"]
 
 # 1.4826 * MAD estimates the standard deviation of normal data, so robust z-scores read like z-scores.
 MAD_TO_SIGMA = 1.4826
-# A spread below a tenth of the series' own spread is noise, not a signal: without this floor a
-# window that happens to be flat (MAD = 0) turns the next tiny wiggle into an infinite score.
-SCALE_FLOOR_FRACTION = 0.1
+# A window more than half of whose points sit on its median (an idle disk writing 0, a counter
+# stuck between bursts) has MAD 0 however much the rest moves: its spread is then read from the mean
+# absolute deviation, which sqrt(pi / 2) turns into a standard deviation for normal data too.
+MEAN_DEVIATION_TO_SIGMA = 1.2533
+# A spread below a twentieth of the series' own spread is noise, not a signal: without this floor a
+# window that happens to be flat turns the next tiny wiggle into an infinite score.
+SCALE_FLOOR_FRACTION = 0.05
 LEVEL_FLOOR_FRACTION = 0.02  # nor below 2% of its level: a gauge creeping 41.1% -> 41.3% is quiet
 # Defaults of anomaly_flags, chosen for real metrics of any kind and checked on 33 labelled NAB
 # series in six categories (bench/nab_detection.py, which also validates them leave-one-category-out).
@@ -25,12 +29,16 @@ DEFAULT_THRESHOLD = 6.0  # robust z a hit must reach at least: rare even on heav
 DEFAULT_WINDOW = timedelta(days=3)  # what "normal" is judged from: a few days, so one odd day is outvoted
 DEFAULT_SEASONAL_PERIOD = timedelta(days=1)  # server load follows the clock
 DEFAULT_SEASONS = 7  # compare with the same time on each of the last 7 days: a week evens out one-offs
+# Alarms wait this long after the window has filled: the first scores at each scale are records by
+# construction (nothing before them to beat), so for two days the model only learns its bars.
+RECORD_SETTLING = timedelta(days=2)
 # A hit must also beat, by this fraction, the largest score this series has shown before at the same
 # time scale: what a metric has already done (bursty I/O, quantised counters, a noisy sensor) is how
 # it behaves, and the bar it sets is learnt from the series itself rather than fixed for all metrics.
+# The record does not age: on NAB every half-life tried (10 days to a year) let old noise lapse into
+# new false alarms sooner than it let new anomalies through. A repeat of an old outage is still a
+# finding for the AI, whose rule (findings.departures) has no record bar.
 RECORD_MARGIN = 0.25
-# An old record counts for half as much after a month: last month's outage must not hide this one.
-RECORD_HALF_LIFE = timedelta(days=30)
 # Time scales the residual is judged at: each point, and its mean over the last 3 hours and the last
 # day, so that a sustained shift no single point shows (a blocked queue, a heat build-up) is seen too.
 SCALES = (timedelta(0), timedelta(hours=3), timedelta(days=1))
@@ -63,6 +71,13 @@ class _Trailing:
 
     median: np.ndarray
     sigma: np.ndarray  # MAD * 1.4826, not yet floored
+    mean_sigma: np.ndarray  # mean absolute deviation * 1.2533: the spread where MAD is 0
+
+    @property
+    def spread(self) -> np.ndarray:
+        """The sigma the model judges by: MAD's, or the mean deviation's where MAD is 0."""
+        spread: np.ndarray = np.where(self.sigma > 0, self.sigma, self.mean_sigma)
+        return spread
 
 
 # -- helpers ------------------------------------------------------------------------------
@@ -92,7 +107,7 @@ def _trailing_stats(values: np.ndarray, window: int, min_history: int) -> _Trail
     last axis: one series, or a row per series."""
     n = values.shape[-1]
     if n == 0:
-        return _Trailing(np.empty(values.shape), np.empty(values.shape))
+        return _Trailing(np.empty(values.shape), np.empty(values.shape), np.empty(values.shape))
     # Long windows are summarised from every stride-th point and refreshed every stride-th point:
     # ~500 evenly spread points give the same median, MAD and quantiles as all of them, and a day
     # at 1-minute steps then costs what 6 hours would. Row r covers the points before r * stride,
@@ -108,6 +123,7 @@ def _trailing_stats(values: np.ndarray, window: int, min_history: int) -> _Trail
     rows_total, samples = views.shape[-2:]
     median = np.full(views.shape[:-1], np.nan)
     sigma = np.full(views.shape[:-1], np.nan)
+    mean_sigma = np.full(views.shape[:-1], np.nan)
     block = max(1, _BLOCK_ELEMENTS // (samples * max(1, int(np.prod(views.shape[:-2])))))
     for start in range(0, rows_total, block):
         rows = np.sort(views[..., start:start + block, :], axis=-1)  # NaNs sort last
@@ -118,8 +134,10 @@ def _trailing_stats(values: np.ndarray, window: int, min_history: int) -> _Trail
         part = (..., slice(start, start + rows.shape[-2]))
         median[part] = np.where(ok, med, np.nan)
         sigma[part] = np.where(ok, MAD_TO_SIGMA * _row_quantile(deviations, count, 0.5), np.nan)
+        mean_deviation = np.sum(np.nan_to_num(deviations), axis=-1) / np.maximum(count, 1)
+        mean_sigma[part] = np.where(ok, MEAN_DEVIATION_TO_SIGMA * mean_deviation, np.nan)
     row_of = np.arange(n) // stride
-    return _Trailing(median[..., row_of], sigma[..., row_of])
+    return _Trailing(median[..., row_of], sigma[..., row_of], mean_sigma[..., row_of])
 
 
 def _gather(values: np.ndarray, index: np.ndarray) -> np.ndarray:
@@ -185,24 +203,33 @@ def _trailing_mean(values: np.ndarray, points: int) -> np.ndarray:
     return means
 
 
-def _previous_record(values: np.ndarray, seconds: np.ndarray, half_life: float) -> np.ndarray:
-    """For each t the largest of values[j] * 2 ** -((seconds[t] - seconds[j]) / half_life) over j < t
-    (0 before any): the bar a new record must clear, an old record counting for less as it ages.
-
-    In logarithms that is a running maximum, so it costs one accumulate."""
-    with np.errstate(divide="ignore"):
-        aged = np.log2(values) + seconds / half_life
-    before = np.full((*values.shape[:-1], 1), -np.inf)
-    best = np.maximum.accumulate(np.concatenate([before, aged[..., :-1]], axis=-1), axis=-1)
-    record: np.ndarray = np.exp2(best - seconds / half_life)
+def _previous_record(values: np.ndarray) -> np.ndarray:
+    """For each t the largest of values[..., :t] (0 before any): the bar a new record must clear."""
+    before = np.zeros((*values.shape[:-1], 1))
+    record: np.ndarray = np.maximum.accumulate(np.concatenate([before, values[..., :-1]], axis=-1), axis=-1)
     return record
 
 
-def _records(size: np.ndarray, seconds: np.ndarray, threshold: float, margin: float) -> np.ndarray:
-    """Points whose score is at least `threshold` and beats the aged record before it by `margin`."""
-    bar = (1.0 + margin) * _previous_record(size, seconds, RECORD_HALF_LIFE.total_seconds())
-    records: np.ndarray = (size >= threshold) & (size > bar)
-    return records
+def robust_z(values: ArrayLike, reference: ArrayLike, spread: ArrayLike) -> np.ndarray:
+    """How far each value is from its reference (what is usual for it) in units of `spread` (its
+    sigma): the score of the one anomaly model, which `anomaly_flags` and the AI's findings
+    (`findings.departures`) both judge with `departs`. Arrays broadcast; NaN where the value or the
+    reference is missing, 0 where the spread is not positive (nothing to judge by)."""
+    value, usual, sigma = (np.asarray(a, dtype=float) for a in (values, reference, spread))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        offset = value - usual
+        z: np.ndarray = np.where(sigma > 0, offset / sigma, np.where(np.isnan(offset), np.nan, 0.0))
+    return z
+
+
+def departs(z: ArrayLike, *, bar: ArrayLike = 0.0, threshold: float = DEFAULT_THRESHOLD) -> np.ndarray:
+    """The one anomaly rule: a robust z (from `robust_z`) departs when its size is at least
+    `threshold` and above `bar`, the score the series must beat where the caller knows one (its
+    aged record, in `anomaly_flags`). NaN never departs."""
+    size = np.abs(np.asarray(z, dtype=float))
+    with np.errstate(invalid="ignore"):
+        departed: np.ndarray = (size >= threshold) & (size > np.asarray(bar, dtype=float))
+    return departed
 
 
 @dataclass(frozen=True)
@@ -248,29 +275,29 @@ def _flag(timestamps: ArrayLike | Sequence[datetime] | Sequence[str], values: Ar
         # reference. Until a period has passed there is none, and nothing is scored.
         residual = x - _nan_median_rows(np.stack([_gather(x, lag) for lag in lags]))
     raw = _trailing_stats(x, window_points, min_history)
-    # The spread a window may claim is floored by what the series has shown so far: a tenth of its
+    # The spread a window may claim is floored by what the series has shown so far: a twentieth of its
     # raw spread or 2% of its level, the largest either has been. A flat hour can't make the next
     # wiggle a 30-sigma event, and the floor is learnt online like everything else.
     with np.errstate(invalid="ignore"):
         floor = np.fmax.accumulate(np.nan_to_num(np.maximum(
-            SCALE_FLOOR_FRACTION * raw.sigma, LEVEL_FLOOR_FRACTION * np.abs(raw.median))), axis=-1)
+            SCALE_FLOOR_FRACTION * raw.spread, LEVEL_FLOOR_FRACTION * np.abs(raw.median))), axis=-1)
     for scale in SCALES:
         points = max(1, round(scale.total_seconds() / step))
         smoothed = _trailing_mean(residual, points)
         trailing = _trailing_stats(smoothed, window_points, min_history)
         # Averaging k points shrinks noise by sqrt(k), and so does the floor.
-        spread = np.maximum(trailing.sigma, floor / np.sqrt(points))
-        with np.errstate(invalid="ignore", divide="ignore"):
-            z = np.nan_to_num(np.where(spread > 0, (smoothed - trailing.median) / spread, 0.0))
+        spread = np.maximum(trailing.spread, floor / np.sqrt(points))
+        z = np.nan_to_num(robust_z(smoothed, trailing.median, spread))
         size = np.abs(z)
-        record = _records(size, seconds, threshold, margin)
+        bar = (1.0 + margin) * _previous_record(size)
+        record = departs(z, bar=bar, threshold=threshold)
         if direction != "both":
             record &= (z > 0) if direction == "up" else (z < 0)
         hits |= record
         score = np.where(size > np.abs(score), z, score)
-    # Records set while the first window fills are cheap (there is little to beat): they still
-    # raise the bar, but only a series that has shown a window's worth of behaviour raises alarms.
-    hits[..., :window_points] = False
+    # Records set while the first window fills and settles are cheap (there is little to beat): they
+    # still raise the bar, but only a series that has shown that much behaviour raises alarms.
+    hits[..., :round((window + RECORD_SETTLING).total_seconds() / step)] = False
     return _Flags(moments, order, x, hits, score)
 
 
@@ -292,13 +319,13 @@ def anomaly_flags(
     changes an earlier flag). The value, less the median of the same time on the last `seasons`
     `seasonal_period`s (none: the value itself), is taken as is and averaged over the last
     3 hours and the last day; at each of these scales it gets a robust z-score against the
-    previous `window` of the same quantity (median, 1.4826 * MAD, floored by the series' own
-    spread so far). A point is a hit when at some scale that z is at least `threshold` in size
-    and beats the largest the series has had at that scale before by `margin` (a fraction), an
-    old score counting half as much per RECORD_HALF_LIFE of age. Nothing is flagged within the
-    first `window` of data. Timestamps may be datetime64, datetimes, ISO strings or epoch seconds,
-    in any order; durations become points with the median sampling step (so "online" assumes
-    regular sampling, as metrics have).
+    previous `window` of the same quantity (median, 1.4826 * MAD or the mean deviation where MAD
+    is 0, floored by the series' own spread so far). A point is a hit when at some scale that z
+    departs (`departs`: at least `threshold` in size) and beats the largest the series has had at
+    that scale before by `margin` (a fraction). Nothing is flagged within the first `window` of
+    data and the RECORD_SETTLING after it. Timestamps may be datetime64, datetimes, ISO strings or
+    epoch seconds, in any order; durations become points with the median sampling step (so
+    "online" assumes regular sampling, as metrics have).
     """
     flags = _flag(timestamps, values, threshold=threshold, window=window, seasonal_period=seasonal_period,
                   seasons=seasons, margin=margin, direction=direction)

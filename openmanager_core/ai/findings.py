@@ -18,7 +18,16 @@ from typing import Literal, cast
 import numpy as np
 
 from .. import thresholds
-from ..analysis import Anomaly, change_ranking, correlation, linear_trend, time_to_threshold
+from ..analysis import (
+    DEFAULT_THRESHOLD,
+    Anomaly,
+    change_ranking,
+    correlation,
+    departs,
+    linear_trend,
+    robust_z,
+    time_to_threshold,
+)
 from ..fleet import Fleet
 from ..metrics import METRIC_KEYS, METRICS, Rule
 from ..models import Server, Service, ServiceState, Status
@@ -32,7 +41,9 @@ SCREEN_MINUTES = 75  # the last 15 minutes against the hour before them, plus tr
 RECENT_MINUTES = 15
 DEEP_MINUTES = 180  # long enough to see when a developing incident began
 MAD_TO_SIGMA = 1.4826
-Z_FINDING = 4.0  # a value this far from its usual level for the hour (and material) is a finding
+# A value this far from its usual level for the hour (and material) is a finding: the threshold of the
+# one anomaly model (analysis.departs), so the AI and the `detect` CLI judge alike.
+Z_FINDING = DEFAULT_THRESHOLD
 Z_ONSET = 1.5  # walking back, the anomaly began where the metric was last within 1.5σ of usual
 ONSET_FRACTION = 0.2  # ...or within a fifth of its current departure, whichever is further out
 SCREEN_MIN_SCORE = 4.0
@@ -125,15 +136,17 @@ def observe(fleet: Fleet, servers: Sequence[Server], now: float, minutes: int,
 
 def _material(key: str, value: np.ndarray, usual: np.ndarray, z: np.ndarray
               ) -> tuple[np.ndarray, np.ndarray]:
-    """(rose materially, fell materially) for arrays of current and usual values."""
+    """(rose, fell): departures by the anomaly model's rule (`departs`) that are also material
+    for this metric (CPU +15 points, a rate x1.6...), for arrays of current and usual values."""
     rule = RULES[key]
+    departed = departs(z, threshold=Z_FINDING)
     with np.errstate(invalid="ignore", divide="ignore"):
         ratio = value / np.where(usual > 0, usual, np.nan)
         if rule.min_delta is not None:
-            up = (value - usual >= rule.min_delta) & (z >= Z_FINDING)
+            up = (value - usual >= rule.min_delta) & departed & (z > 0)
         else:
-            up = (ratio >= (rule.min_ratio or np.inf)) & (z >= Z_FINDING)
-        down = (ratio <= (rule.max_drop or -np.inf)) & (z <= -Z_FINDING)
+            up = (ratio >= (rule.min_ratio or np.inf)) & departed & (z > 0)
+        down = (ratio <= (rule.max_drop or -np.inf)) & departed & (z < 0)
     return np.nan_to_num(up).astype(bool), np.nan_to_num(down).astype(bool)
 
 
@@ -199,7 +212,7 @@ def screen(fleet: Fleet, servers: Sequence[Server], now: float) -> Screen:
     for key in METRIC_KEYS:
         value = window.values[key][:, -1]
         usual = window.usual[key][:, -1]
-        z = (value - usual) / window.sigma[key]
+        z = robust_z(value, usual, window.sigma[key])
         hit = departures(window, key)[:, -1]
         rule = RULES[key]
         if rule.trend is not None:
@@ -264,14 +277,16 @@ def departures(window: Window, key: str) -> np.ndarray:
     """(servers, instants) where the metric is materially off its usual level for this time, and
     was already halfway there the minute before (a single odd minute is noise) or has just risen
     past its warning threshold (then the fleet page already shows it, and so must the AI): the
-    anomaly rule that the screen, the diagnosis and the chart marks all apply."""
+    anomaly rule that the screen, the diagnosis and the chart marks all apply. The score and its
+    threshold are the anomaly model's (analysis.robust_z and departs, as in anomaly_flags), with
+    the same minutes of the last 7 days as the reference and their spread as sigma."""
     value, usual = window.values[key], window.usual[key]
     points = usual.shape[1]
     value = value[:, -points:]
-    z = (value - usual) / window.sigma[key][:, None]
+    z = robust_z(value, usual, window.sigma[key][:, None])
     rose, fell = _material(key, value, usual, z)
     previous = np.concatenate([np.full((len(z), 1), np.nan), z[:, :-1]], axis=1)
-    persistent = np.nan_to_num(np.abs(previous) >= Z_FINDING / 2).astype(bool)
+    persistent = departs(previous, threshold=Z_FINDING / 2)
     crossed = thresholds.over_time(key, value, [server.type for server in window.servers])
     # Where the source holds no usual level for this time (a new host), past the warning line is
     # the departure: the fleet page shows it, so the AI must too.
@@ -285,12 +300,15 @@ def marks(fleet: Fleet, server: Server, now: float, minutes: int) -> dict[str, l
     chart marks is what the AI would say. Consecutive minutes are one event, told by its
     furthest point; instants are naive UTC, like analysis.detect_anomalies'."""
     window = observe(fleet, [server], now, minutes, minutes + 1)
+    # Every minute is judged with the spread the diagnosis has now: sigma's floor follows the level
+    # of the minutes observed, and a day's median level is not this hour's.
+    window.sigma = observe(fleet, [server], now, DEEP_MINUTES, DEEP_MINUTES + 1).sigma
     found: dict[str, list[Anomaly]] = {}
     for key in METRIC_KEYS:
         hits = np.flatnonzero(departures(window, key)[0])
         if not hits.size:
             continue
-        z = (window.values[key][0] - window.usual[key][0]) / window.sigma[key][0]
+        z = robust_z(window.values[key][0], window.usual[key][0], window.sigma[key][0])
         events = []
         for run in np.split(hits, np.flatnonzero(np.diff(hits) > 1) + 1):
             peak = int(run[np.argmax(np.abs(z[run]))])
@@ -566,8 +584,8 @@ def _diagnose_row(window: Window, k: int, judgement: thresholds.Judgement) -> Di
     online = bool(window.up[k, -1])
     current = {key: float(window.values[key][k, -1]) for key in METRIC_KEYS}
     usual = {key: float(window.usual[key][k, -1]) for key in METRIC_KEYS}
-    zs: dict[str, np.ndarray] = {key: (window.values[key][k] - window.usual[key][k]) / window.sigma[key][k]
-                                 for key in METRIC_KEYS}
+    zs: dict[str, np.ndarray] = {key: robust_z(window.values[key][k], window.usual[key][k],
+                                                window.sigma[key][k]) for key in METRIC_KEYS}
     stopped_service = _stopped_main(server, judgement.not_running(k))
     findings: dict[str, Finding] = {}
     if online:

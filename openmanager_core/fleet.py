@@ -40,6 +40,7 @@ from .store import DeploymentRun, Store
 MAX_HISTORY_MINUTES = 7 * 24 * 60
 MAX_HISTORY_POINTS = 1440
 SERVER_STATES_KEPT = 256
+ANOMALY_BITS_KEPT = 16  # the whole fleet's, and pages of the API's, for the current interval
 
 
 class UnknownServer(LookupError):
@@ -217,6 +218,11 @@ class Fleet:
         # One server's state (the answer to a deploy), per second, store version and language.
         self._server_states: OncePerKey[tuple[datetime, int | None, str, Lang], ServerState] = \
             OncePerKey(keep=SERVER_STATES_KEPT)
+        # Servers' metrics off their usual level now, per refresh interval, store version and the
+        # servers screened (None: all deployed): filled by `ai.findings.current_anomalies` (the rule
+        # lives there, and it reads through this fleet), kept here so that it is one per process.
+        self.anomaly_bits: OncePerKey[tuple[int, int | None, tuple[str, ...] | None],
+                                      dict[str, tuple[str, ...]]] = OncePerKey(keep=ANOMALY_BITS_KEPT)
 
     @property
     def total(self) -> int:

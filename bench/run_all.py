@@ -1,7 +1,7 @@
 """Every benchmark against real servers on loopback, one table: each figure beside its target.
 
     python -m bench [servers-next] [--seconds 3] [--ai-runs 5] [--sessions 50] [--page-runs 3]
-                    [--no-pages] [--watch-seconds 30] [--only-fleet-watch]
+                    [--no-pages] [--watch-seconds 30] [--only-fleet-watch] [--only-anomaly-bit]
 
 `python -m bench servers-next` runs only the floor and `/api/servers/next` (table printed, not written).
 
@@ -14,7 +14,9 @@ the load comes from one address) and the AI answer cache off (every question is 
   AI agent (POST and the SSE thinking stream), then 50 browser-like sessions and the RSS;
 - OpenManager with 1,000 and 10,000 servers: the AI agent and the fleet API; at 1,000, also
   50 browser-like sessions watching the fleet page (its live fragments rerunning as in a
-  browser) and the server's CPU meanwhile (`python -m bench.run_all --only-fleet-watch`).
+  browser) and the server's CPU meanwhile (`python -m bench.run_all --only-fleet-watch`);
+- in process, the fleet's anomaly bit at 1,000 servers beside the fleet snapshot it is read with
+  (`python -m bench.run_all --only-anomaly-bit`).
 
 Every fleet is wholly deployed with three incidents running (CPU spike, memory leak, disk
 filling), as in the demo, so the AI has causes to find.
@@ -46,6 +48,10 @@ import httpx
 
 from bench.httpload import LoadResult, build_request, run_load
 from bench.sessions import hold_sessions, watch_sessions
+from openmanager_core.ai.findings import current_anomalies
+from openmanager_core.fleet import Fleet
+from openmanager_core.models import IncidentType, Severity
+from openmanager_core.settings import Settings
 from tests.services import REPO_ROOT, LiveServer, start_app
 
 RESULTS = REPO_ROOT / "bench" / "results" / "latest.md"
@@ -68,6 +74,9 @@ ORIGINAL = ("the Next.js original (production build of the guide's code), measur
             "machine with one keep-alive client run, 8 clients: GET /api/servers/next 1,391-1,506 req/s, "
             "p95 9-10 ms; POST {\"currentCount\": 5} 1,044-1,204 req/s, p95 12-14 ms")
 AI_TARGET_S = 5.0  # guide: AI answers within 5 s
+# The fleet's anomaly bit is screened once per refresh interval (5 s) for the whole process: at most
+# a tenth of that interval at 1,000 servers, so the fleet table and the API keep their pace.
+ANOMALY_BIT_TARGET_S = 0.5
 RSS_TARGET_MB = 1024.0  # guide: at most 1 GB
 WATCH_CPU_TARGET = 50.0  # % of one core with 50 sessions on the fleet page at 1,000 servers (issue 9)
 INCIDENTS = [("cpu_spike", "web-prod-01", 30), ("memory_leak", "db-master-01", 180),
@@ -259,6 +268,41 @@ def fleet_watch(live: LiveServer, sessions: int, seconds: float) -> list[Row]:
                 / watched.seconds, "per s")]
 
 
+def anomaly_bit(directory: Path, runs: int) -> list[Row]:
+    """The fleet's anomaly bit (`findings.current_anomalies`: the whole fleet screened, as the fleet
+    table asks it) at 1,000 servers in process, beside the floor measured in the same runs: the fleet
+    snapshot it is read with (every server judged and composed, what the table already costs). Each
+    run is a new refresh interval (the fleet's clock moved on), so neither is served from a cache;
+    then the same interval asked again, as every other session and request does."""
+    moment = datetime.now(UTC)
+    fleet = Fleet(Settings(database_url=f"sqlite:///{directory}/anomaly-bit.db", fleet_size=1_000,
+                           redis_url=None, llm_base_url=None), clock=lambda: moment)
+    fleet.deploy_next(fleet.total - 1)
+    for kind, host, minutes in INCIDENTS:
+        fleet.inject(IncidentType(kind), host, Severity.HIGH, moment - timedelta(minutes=minutes))
+    screened, snapshot, cached = [], [], []
+    flagged = 0
+    for _ in range(runs):
+        moment += timedelta(seconds=fleet.settings.refresh_seconds)
+        started = time.perf_counter()
+        fleet.states("ko")
+        judged = time.perf_counter()
+        flagged = len(current_anomalies(fleet))
+        done = time.perf_counter()
+        current_anomalies(fleet)
+        cached.append(time.perf_counter() - done)
+        snapshot.append(judged - started)
+        screened.append(done - judged)
+    if flagged < len(INCIDENTS):
+        raise RuntimeError(f"the anomaly bit flagged {flagged} servers, not the {len(INCIDENTS)} struck")
+    bit, floor = statistics.median(screened), statistics.median(snapshot)
+    return [Row("anomaly bit, 1,000 servers: whole fleet screened, p50", bit, "ms", ANOMALY_BIT_TARGET_S,
+                floor=floor),
+            Row("anomaly bit, 1,000 servers: against the fleet snapshot", bit / floor, "× floor"),
+            Row("anomaly bit, 1,000 servers: same interval asked again, p50", statistics.median(cached), "ms",
+                floor=floor)]
+
+
 def p95(values: list[float]) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, round(0.95 * len(ordered)) - 1))]
@@ -360,6 +404,7 @@ def run(seconds: float, ai_runs: int, sessions: int, page_runs: int | None, watc
             rows.append(Row(f"GET /api/servers, {size:,} servers: p50", statistics.median(figures["fleet"]),
                             "ms", API_TARGET_S))
         rows += watched
+        rows += anomaly_bit(directory, max(5, ai_runs))
 
         pages = page_renders(page_runs) if page_runs else None
     return report(rows, pages, seconds, ai_runs)
@@ -411,7 +456,13 @@ def main() -> None:
                         help="measured seconds of the sessions watching the fleet page")
     parser.add_argument("--only-fleet-watch", action="store_true",
                         help="only the sessions watching the fleet page at 1,000 servers; table not written")
+    parser.add_argument("--only-anomaly-bit", action="store_true",
+                        help="only the fleet's anomaly bit at 1,000 servers, in process; table not written")
     args = parser.parse_args()
+    if args.only_anomaly_bit:
+        with tempfile.TemporaryDirectory(prefix="openmanager-bench-") as tmp:
+            print(as_text(table(anomaly_bit(Path(tmp), max(5, args.ai_runs)))))
+        return
     if args.part == "servers-next":
         print(run_next(args.seconds))
         return

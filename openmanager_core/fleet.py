@@ -44,6 +44,7 @@ log = logging.getLogger(__name__)
 MAX_HISTORY_MINUTES = 7 * 24 * 60
 MAX_HISTORY_POINTS = 1440
 SERVER_STATES_KEPT = 256
+ANOMALY_BITS_KEPT = 16  # the whole fleet's, and pages of the API's, for the current interval
 
 
 class UnknownServer(LookupError):
@@ -225,6 +226,11 @@ class Fleet:
         self._dependency_file = (load_dependency_file(settings.dependencies)
                                  if settings.dependencies is not None else None)
         self._graph: tuple[Catalogue, DependencyGraph] | None = None
+        # Servers' metrics off their usual level now, per refresh interval, store version and the
+        # servers screened (None: all deployed): filled by `ai.findings.current_anomalies` (the rule
+        # lives there, and it reads through this fleet), kept here so that it is one per process.
+        self.anomaly_bits: OncePerKey[tuple[int, int | None, tuple[str, ...] | None],
+                                      dict[str, tuple[str, ...]]] = OncePerKey(keep=ANOMALY_BITS_KEPT)
 
     @property
     def total(self) -> int:

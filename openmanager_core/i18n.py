@@ -323,6 +323,12 @@ TEXT: dict[str, dict[Lang, str]] = {
     "fleet.col.alerts": {"ko": "알림", "en": "Alerts"},
     "fleet.col.alerts_help": {"ko": "발생 중이거나 대기 중인 알림 수. 누르면 이 서버의 알림이 열립니다",
                               "en": "Firing and pending alerts; click to see this server's alerts"},
+    "fleet.col.anomaly": {"ko": "이상", "en": "Anomaly"},
+    "fleet.col.anomaly_help": {
+        "ko": "지금 평소 수준(지난 7일 같은 시각)에서 벗어난 지표. AI 분석, 차트의 이상 징후 표시, "
+              "이상 징후 알림과 같은 판단입니다",
+        "en": "Metrics now off their usual level (the same minutes of the last 7 days): the judgement "
+              "the AI, the chart's anomaly marks and anomaly alerts use"},
     "fleet.col.uptime": {"ko": "가동 시간", "en": "Uptime"},
     "fleet.col.updated": {"ko": "마지막 수집", "en": "Last updated"},
     "fleet.col.updated_help": {"ko": "이 행의 지표를 수집한 시각 (KST)",

@@ -240,10 +240,17 @@ class FleetSummaryResponse(WireModel):
     timestamp: datetime
 
 
+class ListedServer(ServerState):
+    """A server as `GET /servers` lists it: its state, and the metrics now off their usual level
+    (the one anomaly bit the fleet table, the AI, chart marks and anomaly alerts read)."""
+
+    anomalies: list[str]
+
+
 class ServerListResponse(FleetSummaryResponse):
     """One page of `GET /servers`; `summary` still counts the whole fleet."""
 
-    servers: list[ServerState]
+    servers: list[ListedServer]
     matching: int  # servers in the status asked for (every deployed one without `status`)
     limit: int
     offset: int

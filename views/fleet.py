@@ -10,10 +10,12 @@ import streamlit as st
 
 from openmanager_core import thresholds
 from openmanager_core.ai.engine import Engine
+from openmanager_core.ai.findings import current_anomalies
 from openmanager_core.analysis import Anomaly
 from openmanager_core.events import summary
 from openmanager_core.fleet import NotDeployed, UnknownServer
 from openmanager_core.i18n import NO_VALUE, Lang, t
+from openmanager_core.metrics import METRICS
 from openmanager_core.models import ServerState, ServerType, Status
 from openmanager_core.store import StoreUnavailable
 from ui.charts import metric_history_figure
@@ -101,13 +103,20 @@ def alerts_link(hostname: str, active: int) -> str:
     return f"{ALERTS_PAGE}?{urlencode({'alert_server': hostname, 'active': active})}"
 
 
-def table(states: list[ServerState], active: dict[str, int], language: Lang) -> pd.DataFrame:
+def anomaly_cell(keys: tuple[str, ...], language: Lang) -> str:
+    """The metrics the anomaly bit flags on a server now ("CPU, 메모리"); empty when none is off."""
+    return ", ".join(METRICS[key].label(language) for key in keys)
+
+
+def table(states: list[ServerState], active: dict[str, int], anomalies: dict[str, tuple[str, ...]],
+          language: Lang) -> pd.DataFrame:
     """Left to right in the order an operator reads a red row: who, how bad, why, then the numbers."""
     return pd.DataFrame({
         "hostname": [s.hostname for s in states],
         "status": [status_label(s.status, language) for s in states],
         "alert": [reason(s, language) for s in states],
         "alerts": [alerts_link(s.hostname, active.get(s.id, 0)) for s in states],
+        "anomaly": [anomaly_cell(anomalies.get(s.id, ()), language) for s in states],
         **{key: [metric_cell(s, key) for s in states] for key in TABLE_METRICS},
         "type": [type_label(s.type, language) for s in states],
         "location": [s.location for s in states],
@@ -132,7 +141,8 @@ def fleet_table(interval: int, version: int | None, active: tuple[tuple[str, int
     """The fleet table, built once per refresh interval, store version, set of active alert counts
     and language for every session (`interval` and `version` are only the cache key; read only,
     never changed). Alerts do not bump the store version, so their counts per server (`active`)
-    are in the key: a new firing alert shows at the next rerun.
+    are in the key: a new firing alert shows at the next rerun. The anomaly column is the core's
+    one anomaly bit, itself screened once per refresh interval and store version.
 
     Composing and formatting 1,000 rows takes ~0.4 s, and each session reruns its table every
     `refresh` seconds: built per rerun, 50 sessions would need more than a core. A session's
@@ -142,7 +152,7 @@ def fleet_table(interval: int, version: int | None, active: tuple[tuple[str, int
     states = sorted(fleet.states(language), key=lambda s: (s.status.rank, s.position))
     graph = fleet.dependencies()
     statuses = {s.hostname: s.status for s in sorted(states, key=lambda s: s.position)}
-    return FleetTable(states, table(states, dict(active), language),
+    return FleetTable(states, table(states, dict(active), current_anomalies(fleet), language),
                       dependency_dot(graph, statuses, language) if graph.edges else "")
 
 
@@ -211,6 +221,8 @@ def overview() -> None:
             "alerts": st.column_config.LinkColumn(tr("fleet.col.alerts"), display_text=ALERT_COUNT,
                                                   width=60, alignment="center",
                                                   help=tr("fleet.col.alerts_help")),
+            "anomaly": st.column_config.TextColumn(tr("fleet.col.anomaly"), width=120,
+                                                   help=tr("fleet.col.anomaly_help")),
             **{key: st.column_config.TextColumn(metric_title(key, lang()), width=METRIC_WIDTH,
                                                 alignment="right") for key in TABLE_METRICS},
             "type": st.column_config.TextColumn(tr("fleet.col.type")),

@@ -10,7 +10,7 @@ the diagnosis reads 3 hours per server for at most a handful of servers.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Literal, cast
@@ -271,6 +271,37 @@ def watches(window: Window, flagged: dict[str, np.ndarray]) -> list[Watch]:
             found.append(Watch(server, key, value, float(window.usual[key][k, -1]), slope, threshold, level,
                                eta))
     return sorted(found, key=lambda w: w.seconds)
+
+
+def current_anomalies(fleet: Fleet, server_ids: Collection[str] | None = None
+                      ) -> dict[str, tuple[str, ...]]:
+    """Server id -> the metrics now off their usual level, for every deployed server (or those of
+    `server_ids`) that has any: the fleet's one anomaly bit, as `screen` flags it
+    (`departures` at the last minute, or a steady climb), so the fleet table and `GET /api/servers`
+    say what the AI, chart marks and alerts say.
+
+    Screened once per refresh interval and store version for the whole process, however many
+    sessions and requests ask: the whole fleet in one pass takes ~0.1 s at 1,000 servers, ~1.5 s at
+    10,000, so a page of `server_ids` is screened alone unless the whole fleet's bits are at hand (a
+    server's flags do not depend on which others are screened with it)."""
+    snapshot = fleet.now()
+    bucket = int(snapshot.at.timestamp() // fleet.settings.refresh_seconds)
+    whole = fleet.anomaly_bits.peek((bucket, snapshot.version, None))
+    if whole is not None:
+        return whole
+    wanted = None if server_ids is None else frozenset(server_ids)
+    chosen = [server for server, _ in snapshot.deployed if wanted is None or server.id in wanted]
+
+    def screened() -> dict[str, tuple[str, ...]]:
+        if not chosen:
+            return {}
+        flagged = screen(fleet, chosen, snapshot.at.timestamp()).flagged
+        found = {server.id: tuple(key for key in METRIC_KEYS if flagged[key][k])
+                 for k, server in enumerate(chosen)}
+        return {server_id: keys for server_id, keys in found.items() if keys}
+
+    ids = None if wanted is None else tuple(server.id for server in chosen)
+    return fleet.anomaly_bits.get((bucket, snapshot.version, ids), screened)
 
 
 def departures(window: Window, key: str) -> np.ndarray:

@@ -1,6 +1,6 @@
 """Status, crossed thresholds and counts are each decided by one function that the fleet page, the
 API and every AI tier call: change the rule there and every one of them follows; a second copy
-would not."""
+would not. The anomaly bit likewise: the fleet table's flag, the chart marks and anomaly alerts agree."""
 
 from __future__ import annotations
 
@@ -12,9 +12,14 @@ import pytest
 
 from openmanager_core import thresholds
 from openmanager_core.ai import Agent
+from openmanager_core.ai.engine import Engine
+from openmanager_core.ai.findings import current_anomalies, marks
+from openmanager_core.alerts import conditions
+from openmanager_core.alerts.models import AlertRule, AlertSeverity, RuleKind
 from openmanager_core.fleet import Fleet, summarize
+from openmanager_core.metrics import METRIC_KEYS
 from openmanager_core.models import FleetSummary, IncidentType, ServerType, Severity, Status
-from tests.ai.conftest import Broken, inject
+from tests.ai.conftest import NOW, Broken, inject
 
 SUMMARY = "Summarise the current server status"  # tier 1 and tier 2 both answer this
 JOKE = "tell me a joke"  # no pattern matches: the fallback answers
@@ -92,3 +97,28 @@ def test_crossed_thresholds_come_from_the_one_table_everywhere(fleet: Fleet,
     assert "db-master-01 (Critical): memory" in fallback and "≥ 20%" in fallback
     tier1 = Agent(fleet, use_cache=False).ask("Summarise the current server status").response
     assert counts_said(tier1)[3] == 1
+
+
+STRUCK = [(IncidentType.CPU_SPIKE, "web-prod-01", "cpu"),
+          (IncidentType.MEMORY_LEAK, "db-master-01", "memory"),
+          (IncidentType.DISK_FULL, "backup-storage-01", "disk"),
+          (IncidentType.NETWORK_CONGESTION, "api-gateway-prod", "response_time")]
+
+
+@pytest.mark.parametrize("kind, host, metric", STRUCK, ids=[k.value for k, _, _ in STRUCK])
+def test_the_fleet_tables_flag_the_chart_marks_and_anomaly_alerts_agree(fleet: Fleet, kind: IncidentType,
+                                                                         host: str, metric: str) -> None:
+    """One incident: the (server, metric) pairs the fleet table flags now, those the detail chart
+    marks up to now, and those an anomaly rule per metric holds on, are the same."""
+    inject(fleet, kind, host, minutes_ago=30, severity=Severity.HIGH)
+    flagged = {(server_id, key) for server_id, keys in current_anomalies(fleet).items() for key in keys}
+    marked = {(server.id, key) for server, _ in fleet.deployed_servers()
+              for key, events in marks(fleet, server, NOW.timestamp(), 60).items()
+              if events[-1].end == NOW.replace(tzinfo=None)}  # an event still going on
+    rules = [AlertRule(id=f"anomaly_{key}", kind=RuleKind.ANOMALY, metric=key, severity=AlertSeverity.WARNING)
+             for key in METRIC_KEYS]
+    alerted = {(seen.server.id, seen.metric)
+               for seen in conditions.observe(rules, conditions.look(fleet, Engine(fleet), True))}
+    assert (fleet.resolve(host).id, metric) in flagged
+    assert {server_id for server_id, _ in flagged} == {fleet.resolve(host).id}  # the rest are healthy
+    assert flagged == marked == alerted, (flagged, marked, alerted)

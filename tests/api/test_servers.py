@@ -16,8 +16,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from openmanager_core import fleet as fleet_module
+from openmanager_core.ai.findings import screen
 from openmanager_core.api import create_api
 from openmanager_core.fleet import Fleet, summarize
+from openmanager_core.metrics import METRIC_KEYS
 from openmanager_core.models import IncidentType, Severity
 from openmanager_core.settings import Settings
 from openmanager_core.store import DEPLOY_LOCK
@@ -221,6 +223,23 @@ def test_only_the_page_is_composed(big: tuple[Fleet, TestClient], monkeypatch: p
     assert spy.call_count == 10  # of 150 servers judged
     client.get("/servers", params={"summary": "true"})
     assert spy.call_count == 10
+
+
+def test_each_listed_server_names_its_metrics_off_their_usual_level(big: tuple[Fleet, TestClient]) -> None:
+    fleet, client = big
+    def anomalies(limit: int) -> dict[str, list[str]]:
+        servers = client.get("/servers", params={"limit": limit}).json()["servers"]
+        return {server["id"]: server["anomalies"] for server in servers}
+
+    # A page is screened alone: what it says of its servers is what the whole fleet's screen says.
+    page, listed = anomalies(5), anomalies(150)
+    assert "cpu" in listed["srv_001"]  # the CPU spike
+    assert listed["srv_120"] == [] and listed["srv_002"] == []  # down: nothing observed to be off
+    deployed = [server for server, _ in fleet.deployed_servers()]
+    flagged = screen(fleet, deployed, NOW.timestamp()).flagged  # the AI's screen, asked directly
+    assert listed == {s.id: [key for key in METRIC_KEYS if flagged[key][k]] for k, s in enumerate(deployed)}
+    assert sum(map(bool, listed.values())) < 10  # a healthy fleet is not flagged wholesale
+    assert page == {key: listed[key] for key in page} and len(page) == 5
 
 
 @pytest.mark.parametrize("params, field", [

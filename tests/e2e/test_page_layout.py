@@ -30,6 +30,8 @@ def test_at_1280_px_the_reason_a_server_is_red_is_on_screen(dashboard: Dashboard
         headers = page.locator(HEADERS).all_text_contents()
         assert headers[:3] == ["호스트명", "상태", "주요 알림"], headers
         assert len(headers) > 3, headers
+        # ...and so is which metrics are off their usual level, the anomaly bit's column.
+        assert headers[3:5] == ["알림", "이상"], headers
         # The counts are in the sidebar only.
         expect(page.get_by_test_id("stSidebar").get_by_test_id("stMetric")).to_have_count(1)
         expect(page.get_by_role("main").get_by_test_id("stMetric")).to_have_count(0)

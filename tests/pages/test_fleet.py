@@ -11,9 +11,11 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from openmanager_core.ai.findings import current_anomalies
 from openmanager_core.alerts.models import AlertRecord, AlertSeverity, AlertState, RuleKind
 from openmanager_core.alerts.rules import builtin_rules
 from openmanager_core.fleet import Fleet
+from openmanager_core.metrics import METRICS
 from openmanager_core.models import IncidentType, ServerType, Severity, Status
 from openmanager_core.runtime import get_fleet
 from tests.pages.conftest import OpenPage
@@ -75,9 +77,9 @@ def test_columns_read_who_how_bad_why_then_the_numbers(open_page: OpenPage, depl
     app = open_page()
     after = deployed.state("web-prod-01", "ko").metrics
     rows = table(app)
-    assert rows.columns.tolist() == ["hostname", "status", "alert", "alerts", "cpu", "memory", "disk",
-                                     "response_time", "network_in", "network_out", "type", "location",
-                                     "uptime", "updated"]
+    assert rows.columns.tolist() == ["hostname", "status", "alert", "alerts", "anomaly", "cpu", "memory",
+                                     "disk", "response_time", "network_in", "network_out", "type",
+                                     "location", "uptime", "updated"]
     row = rows[rows["hostname"] == "web-prod-01"].iloc[0]
     samples = [sample for sample in (before, after) if sample is not None]
     assert row["network_in"] in {f"{m.network_in:,.1f} Mbps" for m in samples}
@@ -88,6 +90,28 @@ def test_columns_read_who_how_bad_why_then_the_numbers(open_page: OpenPage, depl
     labels = {column["label"] for column in json.loads(app.dataframe[0].proto.columns).values()
               if "label" in column}
     assert {"마지막 수집", "네트워크 수신", "네트워크 송신", "주요 알림"} <= labels
+
+
+def test_the_anomaly_column_names_the_metrics_off_their_usual_level(open_page: OpenPage,
+                                                                   deployed: Fleet) -> None:
+    deployed.inject(IncidentType.MEMORY_LEAK, "db-master-01", Severity.HIGH,
+                    deployed.clock() - timedelta(minutes=40))
+    app = open_page()
+    no_exceptions(app)
+    rows = table(app).set_index("hostname")
+    assert "메모리" in rows.loc["db-master-01", "anomaly"].split(", ")
+    assert rows.loc["api-gateway-prod", "anomaly"] == ""  # healthy: nothing off
+    # The one signal the AI's screen raises, in its metrics' labels: no second rule in the page.
+    flagged = current_anomalies(deployed)
+    assert rows.loc["db-master-01", "anomaly"] == ", ".join(METRICS[key].label("ko")
+                                                            for key in flagged["srv_002"])
+    assert {h for h in rows.index if rows.loc[h, "anomaly"]} == {
+        deployed.resolve(server_id).hostname for server_id in flagged}
+    labels = {column["label"] for column in json.loads(app.dataframe[0].proto.columns).values()
+              if "label" in column}
+    assert "이상" in labels
+    english = open_page(lang="en")
+    assert "memory" in table(english).set_index("hostname").loc["db-master-01", "anomaly"].split(", ")
 
 
 def test_a_host_that_is_down_shows_dashes_and_why(open_page: OpenPage, deployed: Fleet) -> None:

@@ -7,11 +7,13 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
+from ...ai.findings import current_anomalies
 from ...fleet import Fleet
 from ...i18n import Lang, t
 from ...models import (
     DeploymentState,
     FleetSummaryResponse,
+    ListedServer,
     MetricHistoryResponse,
     NextServerRequest,
     NextServerResponse,
@@ -120,12 +122,16 @@ def list_servers(fleet: FleetDep, lang: LangDep,
                  offset: Annotated[int, Query(ge=0)] = 0,
                  summary: Annotated[bool, Query()] = False) -> ServerListResponse | FleetSummaryResponse:
     """Deployed servers in deployment order (those in `status` only, if given), `limit` of them from
-    `offset`, with the counts of the whole fleet; `summary=true` answers the counts alone."""
+    `offset`, each with the metrics now off their usual level, and the counts of the whole fleet;
+    `summary=true` answers the counts alone."""
     if summary:
         now = fleet.now()
         return FleetSummaryResponse(summary=now.summary, timestamp=now.at)
     page = fleet.page(lang, offset, limit, status)
-    return ServerListResponse(servers=page.states, summary=page.summary, timestamp=page.at,
+    anomalies = current_anomalies(fleet, [state.id for state in page.states])
+    servers = [ListedServer(**dict(state), anomalies=list(anomalies.get(state.id, ())))
+               for state in page.states]
+    return ServerListResponse(servers=servers, summary=page.summary, timestamp=page.at,
                               matching=page.matching, limit=limit, offset=offset)
 
 

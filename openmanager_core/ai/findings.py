@@ -19,7 +19,7 @@ import numpy as np
 
 from .. import thresholds
 from ..analysis import (
-    DEFAULT_THRESHOLD,
+    FINDING_THRESHOLD,
     Anomaly,
     change_ranking,
     correlation,
@@ -41,9 +41,9 @@ SCREEN_MINUTES = 75  # the last 15 minutes against the hour before them, plus tr
 RECENT_MINUTES = 15
 DEEP_MINUTES = 180  # long enough to see when a developing incident began
 MAD_TO_SIGMA = 1.4826
-# A value this far from its usual level for the hour (and material) is a finding: the threshold of the
-# one anomaly model (analysis.departs), so the AI and the `detect` CLI judge alike.
-Z_FINDING = DEFAULT_THRESHOLD
+# A value this far from its usual level for the hour (and material) is a finding: the one anomaly rule
+# (analysis.departs), at the bar analysis.py sets for this z (see FINDING_THRESHOLD there).
+Z_FINDING = FINDING_THRESHOLD
 Z_ONSET = 1.5  # walking back, the anomaly began where the metric was last within 1.5σ of usual
 ONSET_FRACTION = 0.2  # ...or within a fifth of its current departure, whichever is further out
 SCREEN_MIN_SCORE = 4.0
@@ -331,9 +331,6 @@ def marks(fleet: Fleet, server: Server, now: float, minutes: int) -> dict[str, l
     chart marks is what the AI would say. Consecutive minutes are one event, told by its
     furthest point; instants are naive UTC, like analysis.detect_anomalies'."""
     window = observe(fleet, [server], now, minutes, minutes + 1)
-    # Every minute is judged with the spread the diagnosis has now: sigma's floor follows the level
-    # of the minutes observed, and a day's median level is not this hour's.
-    window.sigma = observe(fleet, [server], now, DEEP_MINUTES, DEEP_MINUTES + 1).sigma
     found: dict[str, list[Anomaly]] = {}
     for key in METRIC_KEYS:
         hits = np.flatnonzero(departures(window, key)[0])

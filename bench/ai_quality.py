@@ -34,12 +34,13 @@ def report(results: Sequence[Result], verbose: bool = False) -> str:
 
 
 def score_table(by_category: dict[str, Score]) -> str:
-    rows = [("category", "passed", "score")]
+    rows = [("category", "passed", "score", "")]
     for name, score in by_category.items():
-        label = f"{name} ({CATEGORIES[name]})" if name in CATEGORIES else name
-        rows.append((label, f"{score.passed} / {score.total}", f"{score.percent:.0f} %"))
+        rows.append((name, f"{score.passed} / {score.total}", f"{score.percent:.0f} %",
+                     CATEGORIES.get(name, "")))
     widths = [max(len(row[i]) for row in rows) for i in range(3)]
-    return "\n".join(f"{a.ljust(widths[0])}  {b.rjust(widths[1])}  {c.rjust(widths[2])}" for a, b, c in rows)
+    return "\n".join(f"{a.ljust(widths[0])}  {b.rjust(widths[1])}  {c.rjust(widths[2])}  {d}".rstrip()
+                     for a, b, c, d in rows)
 
 
 def main() -> None:

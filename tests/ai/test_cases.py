@@ -4,6 +4,7 @@ is refused naming its field, the grader tells a right answer from a wrong one, a
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -15,12 +16,15 @@ from bench.ai_cases import (
     Answer,
     Case,
     CaseError,
+    Result,
     durations_in,
     grade,
     load_cases,
     parse_cases,
     run_case,
+    scores,
 )
+from bench.ai_quality import report
 
 CASES = load_cases()
 
@@ -183,3 +187,20 @@ def test_cases_that_pass_today_keep_passing(case: Case) -> None:
     result = run_case(case)
     failed = [f"{check.name}: {check.detail}" for check in result.failed]
     assert result.passed, "\n".join([*failed, "", result.answer.text])
+
+
+def test_the_report_lists_failed_checks_and_scores_by_category() -> None:
+    [case] = parse_cases(GOOD, "good.toml")
+    other = case.model_copy(update={"id": "other", "category": "names"})
+    right = Result(case, _answer(RIGHT, servers=["db-master-01"]), grade(case, _answer(RIGHT), NOW))
+    wrong_answer = replace(_answer(WRONG), seconds=0.2)
+    wrong = Result(other, wrong_answer, grade(other, wrong_answer, NOW))
+    assert right.passed and not wrong.passed
+    assert {k: (v.passed, v.total) for k, v in scores([right, wrong]).items()} == {
+        "several_problems": (1, 1), "names": (0, 1), "overall": (1, 2)}
+    text = report([right, wrong])
+    assert text.startswith("FAIL names/other: server (first in servers: db-master-01, "
+                           "first in text: web-prod-01)")
+    assert "FAIL several_problems/" not in text
+    assert "overall            1 / 2   50 %" in text
+    assert text.endswith("AI answer p95 latency over 2 cases: 190 ms")  # between 0 and 200 ms, interpolated

@@ -302,10 +302,10 @@ def plain(text: str) -> str:
 
 
 def hostnames_in(text: str) -> list[str]:
-    """Catalogue hostnames in `text`, by first appearance."""
+    """Catalogue hostnames in `text`, by first appearance (a Korean particle may follow one)."""
     found: list[tuple[int, str]] = []
     for host in HOSTNAMES:
-        match = re.search(rf"(?<![\w-]){re.escape(host)}(?![\w-])", text)
+        match = re.search(rf"(?<![A-Za-z0-9_-]){re.escape(host)}(?![A-Za-z0-9_-])", text)
         if match:
             found.append((match.start(), host))
     return [host for _, host in sorted(found)]

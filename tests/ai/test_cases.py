@@ -19,6 +19,7 @@ from bench.ai_cases import (
     Result,
     durations_in,
     grade,
+    hostnames_in,
     load_cases,
     parse_cases,
     run_case,
@@ -166,6 +167,11 @@ def test_the_grader_reads_the_answer_language_from_the_text_as_well_as_the_metad
     checks = {c.name: c for c in grade(case, _answer(korean, language="en"), NOW)}
     assert not checks["language"].passed
     assert checks["language"].detail == "metadata en, text reads ko"
+
+
+def test_hostnames_are_found_with_a_korean_particle_but_not_inside_a_longer_name() -> None:
+    assert hostnames_in("db-master-01의 메모리와 web-prod-01-g0002, k8s-worker-01이") == [
+        "db-master-01", "k8s-worker-01"]
 
 
 def test_durations_are_read_as_written_in_either_language() -> None:

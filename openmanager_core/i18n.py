@@ -364,6 +364,7 @@ TEXT: dict[str, dict[Lang, str]] = {
     "fleet.no_alerts": {"ko": "활성 알림이 없습니다.", "en": "No active alerts."},
     "fleet.open_alerts": {"ko": "이 서버의 알림 기록 보기", "en": "This server's alert history"},
     "fleet.events": {"ko": "최근 이벤트", "en": "Recent events"},
+    "fleet.open_timeline": {"ko": "타임라인에서 보기", "en": "Open in the timeline"},
     "fleet.incident": {"ko": "진행 중인 장애: {type} ({severity}) · {since}부터",
                        "en": "Active incident: {type} ({severity}) since {since}"},
     "fleet.anomaly": {"ko": "이상 징후", "en": "Anomaly"},

@@ -51,16 +51,23 @@ st.title(tr("nav.timeline"))
 st.caption(tr("timeline.caption"))
 language = lang()
 hostnames = [server.hostname for server in fleet.catalogue.servers]
-# `?timeline_period=3h&timeline_server=db-master-01` opens the page on that choice (a link from
-# elsewhere); `server` is the fleet page's own query parameter, bound to its picker.
-if PERIOD_KEY not in st.session_state:
-    st.session_state[PERIOD_KEY] = st.query_params.get(PERIOD_KEY, DEFAULT_PERIOD)
-if SERVER_KEY not in st.session_state:
-    asked = st.query_params.get(SERVER_KEY, "")
-    found_server = fleet.catalogue.find(asked) if asked else None
-    if asked and found_server is None:
-        st.warning(tr("timeline.unknown_server", name=plain(asked)))
+# `?timeline_period=3h&timeline_server=db-master-01` (a link from a server's page, or shared) sets the
+# choice once and leaves the address, so the controls stay the reader's; `server` is the fleet page's.
+asked_period = st.query_params.get(PERIOD_KEY)
+if asked_period is not None:
+    del st.query_params[PERIOD_KEY]
+    st.session_state[PERIOD_KEY] = asked_period
+elif PERIOD_KEY not in st.session_state:
+    st.session_state[PERIOD_KEY] = DEFAULT_PERIOD
+asked_server = st.query_params.get(SERVER_KEY)
+if asked_server is not None:
+    del st.query_params[SERVER_KEY]
+    found_server = fleet.catalogue.find(asked_server)
+    if found_server is None:
+        st.warning(tr("timeline.unknown_server", name=plain(asked_server[:200])))
     st.session_state[SERVER_KEY] = found_server.hostname if found_server is not None else ALL
+elif SERVER_KEY not in st.session_state:
+    st.session_state[SERVER_KEY] = ALL
 
 left, right = st.columns(2)
 period_text = left.text_input(tr("timeline.period"), key=PERIOD_KEY, help=tr("timeline.period_help"))

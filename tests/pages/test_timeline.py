@@ -50,6 +50,12 @@ def test_a_deep_link_chooses_and_bad_values_are_plain_messages(open_page: OpenPa
     assert app.text_input(key="timeline_period").value == "2d"
     assert app.selectbox(key="timeline_server").value == "db-master-01"
     assert "db-master-01 deployed (#2)" in table_text(app)
+    assert "timeline_server" not in app.query_params  # set once: the controls are the reader's again
+    app.selectbox(key="timeline_server").set_value("web-prod-01").run()
+    assert app.selectbox(key="timeline_server").value == "web-prod-01"
+    app.query_params["timeline_server"] = "db-master-01"  # a second link in the same session
+    app.run()
+    assert app.selectbox(key="timeline_server").value == "db-master-01"
 
     app.text_input(key="timeline_period").set_value("40d").run()
     no_exceptions(app)
@@ -65,3 +71,11 @@ def test_a_deep_link_chooses_and_bad_values_are_plain_messages(open_page: OpenPa
     no_exceptions(app)
     assert "No server called 'db\\-mster\\-01': showing all servers." in texts(app)
     assert app.selectbox(key="timeline_server").value == ""
+
+
+def test_a_server_page_links_to_its_timeline(open_page: OpenPage, deployed: Fleet) -> None:
+    detail = open_page(server="db-master-01")
+    no_exceptions(detail)
+    [link] = [p for p in detail.get("page_link") if p.proto.label == "타임라인에서 보기"]
+    assert link.proto.query_string == "timeline_server=db-master-01"
+    assert link.proto.page == "timeline"

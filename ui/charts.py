@@ -127,6 +127,7 @@ MARKER_COLOURS: dict[EventKind, str] = {
     EventKind.STATUS_CHANGED: WARNING_COLOUR, EventKind.DEPLOYED: "#16a34a", EventKind.RESET: "#6b7280",
     EventKind.ANOMALY_OPENED: ANOMALY_COLOUR, EventKind.ANOMALY_CLOSED: ANOMALY_COLOUR}
 TIMELINE_ROW_HEIGHT = 28
+TIMELINE_MAX_HEIGHT = 1400  # past ~45 servers with events the rows get thinner, not the page longer
 
 
 def _wall_clock(moment: datetime) -> pd.Timestamp:
@@ -176,7 +177,8 @@ def timeline_figure(spans: Sequence[IncidentSpan], found: Sequence[Event], since
     rows = len({s.hostname for s in spans} | {e.hostname or fleet_row for e in found}) or 1
     figure = go.Figure(data)
     figure.update_layout(
-        barmode="overlay", showlegend=True, height=max(220, 90 + TIMELINE_ROW_HEIGHT * rows),
+        barmode="overlay", showlegend=True,
+        height=min(TIMELINE_MAX_HEIGHT, max(220, 90 + TIMELINE_ROW_HEIGHT * rows)),
         margin={"l": 10, "r": 10, "t": 10, "b": 10}, legend={"orientation": "h", "y": -0.15},
         xaxis={"type": "date", "range": [start_at, _wall_clock(now)],
                "title": t("timeline.axis.time", lang)},

@@ -19,6 +19,7 @@ MAX_EVENTS = 1000  # the latest events drawn; past it the page says so
 DEFAULT_PERIOD = "1h"
 ALL = ""  # the server choice that means the whole fleet
 PERIOD_KEY, SERVER_KEY = "timeline_period", "timeline_server"
+MAX_PERIOD_CHARS = 40
 
 
 def timeline(period: timedelta, hostname: str) -> None:
@@ -56,7 +57,7 @@ hostnames = [server.hostname for server in fleet.catalogue.servers]
 asked_period = st.query_params.get(PERIOD_KEY)
 if asked_period is not None:
     del st.query_params[PERIOD_KEY]
-    st.session_state[PERIOD_KEY] = asked_period
+    st.session_state[PERIOD_KEY] = asked_period[:MAX_PERIOD_CHARS]
 elif PERIOD_KEY not in st.session_state:
     st.session_state[PERIOD_KEY] = DEFAULT_PERIOD
 asked_server = st.query_params.get(SERVER_KEY)
@@ -70,7 +71,8 @@ elif SERVER_KEY not in st.session_state:
     st.session_state[SERVER_KEY] = ALL
 
 left, right = st.columns(2)
-period_text = left.text_input(tr("timeline.period"), key=PERIOD_KEY, help=tr("timeline.period_help"))
+period_text = left.text_input(tr("timeline.period"), key=PERIOD_KEY, help=tr("timeline.period_help"),
+                              max_chars=MAX_PERIOD_CHARS)
 hostname = right.selectbox(tr("timeline.server"), [ALL, *hostnames], key=SERVER_KEY,
                            format_func=lambda h: h or t("timeline.all_servers", language))
 try:

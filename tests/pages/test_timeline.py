@@ -63,6 +63,9 @@ def test_a_deep_link_chooses_and_bad_values_are_plain_messages(open_page: OpenPa
     assert not app.dataframe
     app.text_input(key="timeline_period").set_value("**x**").run()
     assert "'\\*\\*x\\*\\*' is not a period" in texts(app)  # shown as typed, not as Markdown
+    app = deep_link(open_page, timeline_period="x" * 5000)  # a link too long for the box: cut to it
+    assert app.text_input(key="timeline_period").value == "x" * 40
+    assert f"'{'x' * 40}' is not a period" in texts(app)
     app = deep_link(open_page, lang="ko", timeline_period="soon")
     assert ("'soon'은(는) 기간으로 읽을 수 없습니다. 30m, 3h, 2d처럼 1분에서 30일 사이로 적어 주세요."
             in texts(app))

@@ -65,6 +65,8 @@ pages = st.navigation({
         st.Page("views/fleet.py", title=tr("nav.fleet"), icon=":material/dns:", default=True),  # at "/"
         st.Page("views/deployment.py", title=tr("nav.deployment"), icon=":material/rocket_launch:",
                 url_path="deployment"),
+        st.Page("views/timeline.py", title=tr("nav.timeline"), icon=":material/timeline:",
+                url_path="timeline"),
     ],
     tr("nav.section.ai"): [
         st.Page("views/ai.py", title=tr("nav.ai"), icon=":material/psychology:", url_path="ai"),

@@ -52,7 +52,7 @@ st.navigation([st.Page(floor, title="floor", default=True), st.Page(other, title
 """
 PAGES: dict[str, str] = {
     "fleet": "/", "fleet detail": "/?server=db-master-01", "deployment": "/deployment",
-    "incidents": "/incidents", "ai": "/ai", "admin": "/admin",
+    "timeline": "/timeline", "incidents": "/incidents", "ai": "/ai", "admin": "/admin",
 }
 
 

@@ -20,7 +20,8 @@ the load comes from one address) and the AI answer cache off (every question is 
 
 Every fleet is wholly deployed with three incidents running (CPU spike, memory leak, disk
 filling), as in the demo, so the AI has causes to find.
-- the page renders, by `bench/page_render.py`, when it is there.
+- the page renders, by `bench/page_render.py`, when it is there;
+- the AI case table (`bench/ai_quality.py`, in this process): answers graded right, and their p95.
 
 Prints the table and writes it to bench/results/latest.md. Ratio = how many times better than
 the target the figure is (>= 1 meets it), for "at most" and "at least" targets alike.
@@ -46,6 +47,7 @@ from pathlib import Path
 
 import httpx
 
+from bench import ai_cases
 from bench.httpload import LoadResult, build_request, run_load
 from bench.sessions import hold_sessions, watch_sessions
 from openmanager_core.ai.findings import current_anomalies
@@ -79,6 +81,8 @@ AI_TARGET_S = 5.0  # guide: AI answers within 5 s
 ANOMALY_BIT_TARGET_S = 0.5
 RSS_TARGET_MB = 1024.0  # guide: at most 1 GB
 WATCH_CPU_TARGET = 50.0  # % of one core with 50 sessions on the fleet page at 1,000 servers (issue 9)
+AI_CASES_TARGET = 95.0  # % of the case table's questions answered right (issue 11)
+AI_CASES_P95_TARGET_S = 0.300  # issue 11: still at most 300 ms p95 at 20 servers
 INCIDENTS = [("cpu_spike", "web-prod-01", 30), ("memory_leak", "db-master-01", 180),
              ("disk_full", "backup-storage-01", 120)]
 QUESTIONS = [
@@ -124,6 +128,8 @@ def _fmt(value: float | None, unit: str) -> str:
         return f"{value:.1f} per s"
     if unit == "× floor":
         return f"{value:.2f}× floor"
+    if unit == "%":
+        return f"{value:.0f} %"
     return f"{value:g} {unit}"
 
 
@@ -303,6 +309,15 @@ def anomaly_bit(directory: Path, runs: int) -> list[Row]:
                 floor=floor)]
 
 
+def ai_case_rows() -> list[Row]:
+    """The AI case table (tests/ai/cases/), each case on its own fleet in this process."""
+    results = [ai_cases.run_case(case) for case in ai_cases.load_cases()]
+    score = ai_cases.scores(results)["overall"]
+    return [Row(f"AI case table ({score.passed} / {score.total} cases): answered right", score.percent, "%",
+                AI_CASES_TARGET, "higher"),
+            Row("AI case table: answer p95", ai_cases.p95_seconds(results), "ms", AI_CASES_P95_TARGET_S)]
+
+
 def p95(values: list[float]) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, round(0.95 * len(ordered)) - 1))]
@@ -405,6 +420,8 @@ def run(seconds: float, ai_runs: int, sessions: int, page_runs: int | None, watc
                             "ms", API_TARGET_S))
         rows += watched
         rows += anomaly_bit(directory, max(5, ai_runs))
+        print("AI case table ...", flush=True)
+        rows += ai_case_rows()
 
         pages = page_renders(page_runs) if page_runs else None
     return report(rows, pages, seconds, ai_runs)

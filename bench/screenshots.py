@@ -5,7 +5,7 @@
 Starts `streamlit run app.py` on loopback over a fresh SQLite store seeded as a demo: the
 whole fleet deployed three days ago, three incidents running (CPU spike, memory leak, disk
 filling) and a few AI questions asked. Then headless Chromium opens every page, unlocks the
-admin pages with a one-off key, and writes deployment, fleet, fleet-detail, incidents, ai
+admin pages with a one-off key, and writes deployment, fleet, fleet-detail, timeline, incidents, ai
 and admin .png into the output folder.
 """
 
@@ -81,6 +81,10 @@ def capture(base_url: str, admin_key: str, out: Path) -> None:
             page.goto(f"{base_url}/?server=db-master-01")
             expect(page.get_by_test_id("stPlotlyChart").first).to_be_visible(timeout=WAIT_MS)
             shoot(page, out, "fleet-detail")
+
+            page.goto(f"{base_url}/timeline?timeline_period=3h")
+            expect(page.get_by_test_id("stPlotlyChart").first).to_be_visible(timeout=WAIT_MS)
+            shoot(page, out, "timeline")
 
             page.goto(f"{base_url}/ai")
             settle(page)

@@ -4,14 +4,16 @@ time in Korean or English."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
 from .i18n import Lang, t
 from .metrics import METRICS
+from .models import Incident, IncidentType, Severity
 
 
 class EventKind(StrEnum):
@@ -53,3 +55,64 @@ def summary(event: Event, lang: Lang) -> str:
     if event.kind is EventKind.DEPLOYED:
         return t("events.deployed", lang, host=host, position=detail["position"])
     return t("events.reset", lang, servers=detail["servers"], incidents=detail["incidents"])
+
+
+@dataclass(frozen=True)
+class IncidentSpan:
+    """One incident from its start to its clearing (None while it goes on), as the timeline draws it."""
+
+    incident: int
+    server_id: str
+    hostname: str
+    type: IncidentType
+    severity: Severity
+    started_at: datetime
+    cleared_at: datetime | None
+
+
+def incident_spans(found: Iterable[Event], active: Iterable[Incident] = ()) -> list[IncidentSpan]:
+    """Each incident the events start or clear, from when it began (a backdated start included) to
+    when it was cleared; plus the `active` incidents whose start event is older than `found`."""
+    spans: dict[int, IncidentSpan] = {}
+    for event in found:
+        if event.kind not in (EventKind.INCIDENT_STARTED, EventKind.INCIDENT_CLEARED):
+            continue
+        detail = event.detail
+        number = int(detail["incident"])
+        cleared = event.at if event.kind is EventKind.INCIDENT_CLEARED else None
+        known = spans.get(number)
+        spans[number] = IncidentSpan(
+            number, event.server_id or "", event.hostname or "", IncidentType(detail["type"]),
+            Severity(detail["severity"]), datetime.fromisoformat(detail["started_at"]),
+            cleared or (known.cleared_at if known else None))
+    for incident in active:
+        spans.setdefault(incident.id, IncidentSpan(
+            incident.id, incident.server_id, incident.hostname, incident.type, incident.severity,
+            incident.started_at, incident.cleared_at))
+    return sorted(spans.values(), key=lambda span: (span.started_at, span.incident))
+
+
+class InvalidPeriod(ValueError):
+    """A period that is not `<number><m|h|d>` from a minute to `most` (the page words it with
+    `timeline.bad_period`)."""
+
+    def __init__(self, value: str, most: timedelta) -> None:
+        super().__init__(f"{value!r} is not a period of 1 minute to {most.days} days")
+        self.value, self.most = value, most
+
+
+_PERIOD = re.compile(r"^\s*(\d{1,6})\s*(m|min|mins|minutes?|분|h|hours?|시간|d|days?|일)\s*$", re.IGNORECASE)
+_UNIT = {"m": 1, "분": 1, "h": 60, "시간": 60, "d": 1440, "일": 1440}
+
+
+def parse_period(value: str, most: timedelta) -> timedelta:
+    """`30m`, `3h`, `2d` (or `30분`, `3시간`, `2일`) as a timedelta of at least a minute and at most
+    `most` (how long events are kept); InvalidPeriod otherwise."""
+    found = _PERIOD.match(value)
+    if found is None:
+        raise InvalidPeriod(value, most)
+    unit = found.group(2).lower()
+    period = timedelta(minutes=int(found.group(1)) * (_UNIT[unit] if unit in _UNIT else _UNIT[unit[:1]]))
+    if not timedelta(minutes=1) <= period <= most:
+        raise InvalidPeriod(value, most)
+    return period

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from openmanager_core.events import Event, EventKind, summary
+from openmanager_core.events import Event, EventKind, InvalidPeriod, incident_spans, parse_period, summary
 from openmanager_core.models import IncidentType, Severity, Status
 from openmanager_core.store import Store
 
@@ -83,3 +83,33 @@ def test_events_past_retention_are_trimmed(store: Store) -> None:
     store.deploy_next(2, minutes(10), PLACES.__getitem__)
     assert store.trim_events(minutes(5)) == 1
     assert [e.server_id for e in store.events()] == ["srv_002"]
+
+
+def test_periods_read_as_written_and_bad_ones_are_refused() -> None:
+    most = timedelta(days=30)
+    assert parse_period("30m", most) == timedelta(minutes=30)
+    assert parse_period(" 3H ", most) == timedelta(hours=3)
+    assert parse_period("2 days", most) == timedelta(days=2)
+    assert parse_period("90분", most) == timedelta(minutes=90)
+    assert parse_period("6시간", most) == timedelta(hours=6)
+    for bad in ("soon", "", "0m", "31d", "3h30m", "-1h", "1.5h"):
+        with pytest.raises(InvalidPeriod) as refused:
+            parse_period(bad, most)
+        assert (refused.value.value, refused.value.most) == (bad, most)
+
+
+def test_incident_spans_pair_start_and_clear_and_keep_an_older_active_one(store: Store) -> None:
+    store.deploy_through(2, minutes(0), PLACES.__getitem__)
+    old = store.add_incident(IncidentType.DISK_FULL, "srv_001", "web-prod-01", Severity.LOW,
+                             minutes(-60), minutes(1), 100)
+    leak = store.add_incident(IncidentType.MEMORY_LEAK, "srv_002", "db-master-01", Severity.HIGH,
+                              minutes(5), minutes(6), 100)  # backdated a minute
+    store.clear_incident(leak.id, minutes(20))
+
+    window = store.events(since=minutes(3))  # the disk fill's start event is before it
+    spans = incident_spans(window, store.incidents())
+    assert [(s.incident, s.hostname, s.type, s.started_at, s.cleared_at) for s in spans] == [
+        (old.id, "web-prod-01", IncidentType.DISK_FULL, minutes(-60), None),
+        (leak.id, "db-master-01", IncidentType.MEMORY_LEAK, minutes(5), minutes(20)),
+    ]
+    assert spans[1].severity is Severity.HIGH

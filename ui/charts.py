@@ -13,9 +13,10 @@ import plotly.graph_objects as go
 from openmanager_core import thresholds
 from openmanager_core.ai.models import METHODS, QueryRecord
 from openmanager_core.analysis import Anomaly
+from openmanager_core.events import Event, EventKind, IncidentSpan, summary
 from openmanager_core.i18n import Lang, t
 from openmanager_core.metrics import METRICS, panels
-from openmanager_core.models import MetricHistory, ServerType
+from openmanager_core.models import IncidentType, MetricHistory, ServerType
 
 from .components import KST, metric_title
 
@@ -111,6 +112,78 @@ def metric_history_figure(history: MetricHistory, server_type: ServerType, lang:
 def _unit_suffix(key: str) -> str:
     unit = METRICS[key].unit
     return f" ({unit})" if unit else ""
+
+
+# -- timeline ------------------------------------------------------------------------------
+
+INCIDENT_COLOURS: dict[IncidentType, str] = {
+    IncidentType.CPU_SPIKE: "#f97316", IncidentType.MEMORY_LEAK: "#a855f7", IncidentType.DISK_FULL: "#eab308",
+    IncidentType.NETWORK_CONGESTION: "#0ea5e9", IncidentType.SERVICE_DOWN: "#ef4444",
+    IncidentType.HOST_DOWN: "#374151"}
+MARKER_SYMBOLS: dict[EventKind, str] = {
+    EventKind.STATUS_CHANGED: "diamond", EventKind.DEPLOYED: "triangle-up", EventKind.RESET: "x",
+    EventKind.ANOMALY_OPENED: "star", EventKind.ANOMALY_CLOSED: "star-open"}
+MARKER_COLOURS: dict[EventKind, str] = {
+    EventKind.STATUS_CHANGED: WARNING_COLOUR, EventKind.DEPLOYED: "#16a34a", EventKind.RESET: "#6b7280",
+    EventKind.ANOMALY_OPENED: ANOMALY_COLOUR, EventKind.ANOMALY_CLOSED: ANOMALY_COLOUR}
+TIMELINE_ROW_HEIGHT = 28
+TIMELINE_MAX_HEIGHT = 1400  # past ~45 servers with events the rows get thinner, not the page longer
+
+
+def _wall_clock(moment: datetime) -> pd.Timestamp:
+    """An aware instant (the store's) as naive Korean wall-clock time, the x axis."""
+    return pd.Timestamp(moment).tz_convert(KST).tz_localize(None)
+
+
+def _span_hover(span: IncidentSpan, lang: Lang) -> str:
+    until = (f"{_wall_clock(span.cleared_at):%H:%M}" if span.cleared_at is not None
+             else t("timeline.ongoing", lang))
+    severity = t(f"severity.{span.severity.value}", lang)
+    return (f"{span.hostname}: {t(f'incident.{span.type.value}', lang)} ({severity})"
+            f"<br>{_wall_clock(span.started_at):%H:%M} - {until}")
+
+
+def timeline_figure(spans: Sequence[IncidentSpan], found: Sequence[Event], since: datetime, now: datetime,
+                    lang: Lang) -> go.Figure:
+    """Incidents as bars from start (from `since` at the earliest) to clear (or `now`), one row per
+    server; status changes, deployments, resets and anomalies as markers at their instant."""
+    fleet_row = t("timeline.fleet_row", lang)
+    start_at = _wall_clock(since)
+    data: list[go.Bar | go.Scatter] = []
+    for kind in IncidentType:
+        mine = [s for s in spans if s.type is kind]
+        if not mine:
+            continue
+        starts = [max(_wall_clock(s.started_at), start_at) for s in mine]
+        ends = [_wall_clock(s.cleared_at or now) for s in mine]
+        hover = [_span_hover(s, lang) for s in mine]
+        widths = [max((end - begin).total_seconds() * 1000, 1.0)
+                  for begin, end in zip(starts, ends, strict=True)]
+        data.append(go.Bar(
+            orientation="h", base=starts, x=widths, y=[s.hostname for s in mine],
+            name=t(f"incident.{kind.value}", lang),
+            marker={"color": INCIDENT_COLOURS[kind]}, hovertext=hover, hoverinfo="text", opacity=0.85))
+    for kind, symbol in MARKER_SYMBOLS.items():
+        mine_events = [e for e in found if e.kind is kind]
+        if not mine_events:
+            continue
+        data.append(go.Scatter(
+            mode="markers", x=[_wall_clock(e.at) for e in mine_events],
+            y=[e.hostname or fleet_row for e in mine_events], name=t(f"events.kind.{kind.value}", lang),
+            marker={"symbol": symbol, "size": 11, "color": MARKER_COLOURS[kind],
+                    "line": {"width": 1, "color": "#111827"}},
+            hovertext=[f"{_wall_clock(e.at):%H:%M:%S} {summary(e, lang)}" for e in mine_events],
+            hoverinfo="text"))
+    rows = len({s.hostname for s in spans} | {e.hostname or fleet_row for e in found}) or 1
+    figure = go.Figure(data)
+    figure.update_layout(
+        barmode="overlay", showlegend=True,
+        height=min(TIMELINE_MAX_HEIGHT, max(220, 90 + TIMELINE_ROW_HEIGHT * rows)),
+        margin={"l": 10, "r": 10, "t": 10, "b": 10}, legend={"orientation": "h", "y": -0.15},
+        xaxis={"type": "date", "range": [start_at, _wall_clock(now)],
+               "title": t("timeline.axis.time", lang)},
+        yaxis={"type": "category", "autorange": "reversed", "title": None})
+    return figure
 
 
 # -- admin ---------------------------------------------------------------------------------

@@ -298,6 +298,8 @@ def detail(hostname: str) -> None:
         st.markdown(f"**{tr('fleet.events')}**")
         for event in reversed(events):  # newest first
             st.caption(plain(f"{local_time(event.at)} · {summary(event, lang())}"))
+        st.page_link("views/timeline.py", label=tr("fleet.open_timeline"), icon=":material/timeline:",
+                     query_params={"timeline_server": state.hostname})
 
 
 def history_chart(hostname: str, minutes: int) -> None:

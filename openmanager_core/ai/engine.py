@@ -38,7 +38,7 @@ from .findings import (
     screen,
     unlinked,
 )
-from .history import history_block
+from .history import history_block, timeline_evidence
 from .models import Action, Impact, Priority, ProvidedMetrics, Stage
 from .scope import NETWORK_METRICS, Scope
 from .trends import since_block, watch_block
@@ -810,6 +810,9 @@ class Engine:
                 "causes": [{"cause": cause_label(c, lang), "evidence": evidence(c, d, lang)}
                            for c in d.causes],
             } for d in ctx.diagnoses],
+            # What happened, as recorded: quoted evidence, so an LLM need not (and may not) invent it.
+            "timeline": timeline_evidence(self.fleet, ctx.candidates if len(ctx.candidates) < ctx.deployed
+                                          else None, ctx.question.scope, lang),
         }
 
     # -- values handed in -----------------------------------------------------------------

@@ -11,7 +11,9 @@ from ..events import Event, EventKind, summary
 from ..fleet import Fleet
 from ..i18n import Lang, t
 from ..markdown import escape_markdown
+from ..models import Server
 from . import phrases
+from .scope import Scope
 
 MAX_EVENTS_READ = 2000  # the latest events a history answer reads from its span
 MAX_ITEMS = 12  # lines it lists; the rest are counted
@@ -88,3 +90,24 @@ def history_block(fleet: Fleet, server_ids: Collection[str], minutes: int,
     incident_kinds = (EventKind.INCIDENT_STARTED, EventKind.INCIDENT_CLEARED)
     hosts = [e.hostname for e in found if e.kind in incident_kinds and e.hostname]
     return head + "\n" + "\n".join(items), list(dict.fromkeys(hosts))
+
+
+TIMELINE_EVIDENCE = 20  # the latest events an LLM is handed as evidence
+EVIDENCE_READ = 500  # the latest events of the span read to find them among the servers in scope
+EVIDENCE_MINUTES = 60  # the span, unless the question asks about a longer or shorter past
+
+
+def timeline_evidence(fleet: Fleet, servers: Collection[Server] | None, scope: Scope,
+                      lang: Lang) -> list[dict[str, str]]:
+    """The recorded events of the span the question asks about (else the last hour) of `servers`
+    (None: the whole fleet), the latest TIMELINE_EVIDENCE oldest first, each quoted as the timeline
+    words it: what an LLM may say happened, and nothing more."""
+    minutes = scope.lookback_minutes if "history" in scope.intents else EVIDENCE_MINUTES
+    since = fleet.clock() - timedelta(minutes=minutes)
+    ids = {server.id for server in servers} if servers is not None else None
+    if ids is not None and len(ids) == 1:
+        found = fleet.store.events(since=since, server_id=next(iter(ids)), limit=TIMELINE_EVIDENCE)
+    else:
+        found = [e for e in fleet.store.events(since=since, limit=EVIDENCE_READ)
+                 if ids is None or e.server_id is None or e.server_id in ids]
+    return [{"time": phrases.clock(e.at), "event": summary(e, lang)} for e in found[-TIMELINE_EVIDENCE:]]

@@ -56,8 +56,10 @@ class LlmStub:
 
     No hosted LLM is reachable from the test environment, so this plays one: `mode` "ok" answers
     with a text naming the diagnosed servers it was given, "error" answers 500, "slow" holds the
-    request until the test ends, "off-topic" answers without naming any server. Every request
-    body is kept in `requests`.
+    request until the test ends, "off-topic" answers without naming any server, "timeline" retells
+    the timeline evidence it was given as a faithful LLM would, "invented" names the diagnosed
+    servers and adds a time and a server the evidence does not hold. Every request body is kept in
+    `requests`.
     """
 
     def __init__(self) -> None:
@@ -81,6 +83,10 @@ class LlmStub:
                 text = f"LLM answer about {', '.join(hosts)}."
                 if stub.mode == "off-topic":
                     text = "Nothing to say."
+                elif stub.mode == "timeline":
+                    text = "\n".join(f"- {e['time']} {e['event']}" for e in facts.get("timeline", []))
+                elif stub.mode == "invented":
+                    text += " It began at 03:17, right after a deploy on db-replica-02."
                 choice = {"message": {"role": "assistant", "content": text}}
                 payload = json.dumps({"choices": [choice]}).encode()
                 self.send_response(200)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -83,27 +84,48 @@ def test_the_apis_429s_show_in_the_rate_limited_tile(open_page: OpenPage, asked:
     assert "API 429s and questions the AI page turned away · this process" in texts(english)
 
 
-def test_four_charts_are_drawn(open_page: OpenPage, asked: Agent) -> None:
+TABS = ("질의 수", "응답 시간", "응답 계층", "오류율")
+CHART_KEY = "admin_chart"  # the tabs' key: its value is the open tab's label
+
+
+def chart_specs(app: AppTest) -> list[dict[str, Any]]:
+    """Each tab's chart, opening the tabs one by one as a user does; only the open one is drawn."""
+    assert [tab.label for tab in app.tabs] == list(TABS)
+    specs = []
+    for label in TABS:
+        app.session_state[CHART_KEY] = label
+        app.run()
+        no_exceptions(app)
+        [chart] = app.get("plotly_chart")
+        specs.append(json.loads(chart.proto.spec))
+    return specs
+
+
+def test_the_first_chart_is_drawn_and_each_other_one_tab_away(open_page: OpenPage, asked: Agent) -> None:
     app = open_page(PAGE)
-    charts = app.get("plotly_chart")
-    assert len(charts) == 4
+    [first] = app.get("plotly_chart")  # open without a click: the queries over time
+    assert json.loads(first.proto.spec)["layout"]["title"]["text"].startswith("시간별 질의 수")
     assert "최근 질의 4건" in texts(app)
     times = [pd.Timestamp(r.timestamp).tz_convert("Asia/Seoul").tz_localize(None)
              for r in asked.query_records()]
-    figures = {spec["layout"]["title"]["text"].split(" (")[0]: spec
-               for spec in (json.loads(c.proto.spec) for c in charts)}
+    figures = {spec["layout"]["title"]["text"].split(" (")[0]: spec for spec in chart_specs(app)}
     queries, latency, share, errors = (figures[name] for name in (
         "시간별 질의 수", "응답 시간 분포", "응답 계층별 비중", "시간별 오류율"))
 
     # The tier chart is about answers: the refused question is not a slice of it.
     labels = {label for trace in share["data"] for label in trace["labels"]}
     assert labels and labels <= {"최적화 엔진", "패턴 매칭", "기본 응답"}
+    assert sum(share["data"][0]["values"]) == asked.stats().answered_queries == 3
     # The error rate spans the same time as the queries (a minute at least), over the same buckets.
     for figure in (queries, errors):
-        first, last = (pd.Timestamp(v) for v in figure["layout"]["xaxis"]["range"])
-        assert first <= min(times) and last >= max(times)
-        assert last - first <= max(max(times) - min(times), timedelta(minutes=1)) + timedelta(seconds=1)
+        first_x, last_x = (pd.Timestamp(v) for v in figure["layout"]["xaxis"]["range"])
+        assert first_x <= min(times) and last_x >= max(times)
+        assert last_x - first_x <= max(max(times) - min(times), timedelta(minutes=1)) + timedelta(seconds=1)
     assert errors["data"][0]["xbins"] == queries["data"][0]["xbins"]
+    assert [shape["y0"] for shape in errors["layout"]["shapes"]] == [1]  # the 1 % target
+    # The queries chart stacks every query by its tier, the refused one apart.
+    assert sum(len(trace["x"]) for trace in queries["data"]) == 4
+    assert "거부된 입력" in {trace["name"] for trace in queries["data"]}
     # The latency axis says its unit and fits the answers (all far below the 1 s target here).
     axis = latency["layout"]["xaxis"]
     assert axis["title"]["text"].startswith("응답 시간 (ms)")

@@ -65,9 +65,13 @@ def test_kpis_are_the_engines_figures_beside_the_targets(open_page: OpenPage, as
     assert ":green-badge[:material/check: 목표 ≥ 95% 달성]" in verdicts
     assert ":green-badge[:material/check: 목표 ≤ 1 s 달성]" in verdicts
     assert ":green-badge[:material/check: 목표 ≤ 1% 달성]" in verdicts
-    tiers = app.dataframe[0].value
+    tiers = app.table[0].value
     assert tiers.iloc[:, 0].tolist() == ["최적화 엔진", "패턴 매칭", "기본 응답"]
     assert tiers.iloc[:, 1].sum() == stats.answered_queries == 3
+    shown_as = app.table[0].proto.arrow_data.styler.display_values  # the table's text, Arrow-encoded
+    for tier in stats.tiers.values():
+        assert f"{tier.share:.1f}%".encode() in shown_as
+        assert f"{tier.p95_response_time:.3f} s".encode() in shown_as
 
 
 def test_the_apis_429s_show_in_the_rate_limited_tile(open_page: OpenPage, asked: Agent,
@@ -147,25 +151,25 @@ def test_the_shared_charts_follow_a_new_question(open_page: OpenPage, asked: Age
 
 def test_logs_newest_first_with_level_filter_limit_and_csv(open_page: OpenPage, asked: Agent) -> None:
     app = open_page(PAGE)
-    logs = app.dataframe[1].value
+    logs = app.dataframe[0].value
     times = logs["시각 (KST)"].tolist()
     assert times == sorted(times, reverse=True)
     assert set(logs["수준"]) >= {"info", "warning"}
     app.segmented_control(key="admin_level").set_value("warning").run()
     no_exceptions(app)
-    assert set(app.dataframe[1].value["수준"]) == {"warning"}
-    assert "rejected query" in app.dataframe[1].value["메시지"].iloc[0]
-    assert app.dataframe[1].value["질문"].iloc[0] == "  "  # the line names the question it is about
+    assert set(app.dataframe[0].value["수준"]) == {"warning"}
+    assert "rejected query" in app.dataframe[0].value["메시지"].iloc[0]
+    assert app.dataframe[0].value["질문"].iloc[0] == "  "  # the line names the question it is about
     app.segmented_control(key="admin_level").set_value(None).run()
     app.number_input(key="admin_limit").set_value(2).run()
-    assert len(app.dataframe[1].value) == 2
+    assert len(app.dataframe[0].value) == 2
     download = app.get("download_button")[0]
     assert download.proto.label == "CSV 다운로드"
 
 
 
 def test_logs_name_their_question(open_page: OpenPage, asked: Agent) -> None:
-    logs = open_page(PAGE).dataframe[1].value
+    logs = open_page(PAGE).dataframe[0].value
     asked_questions = {"현재 서버 상태 요약해줘", "why is db-master-01 slow?", "디스크 용량 부족한 곳 있어?"}
     assert asked_questions <= set(logs["질문"])
 

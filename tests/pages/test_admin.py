@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from datetime import UTC, datetime, timedelta
+from html import unescape
 from typing import Any
 
 import pandas as pd
@@ -21,6 +23,7 @@ from openmanager_core.settings import get_settings
 from tests.pages.conftest import OpenPage
 from tests.pages.elements import no_exceptions, texts
 from ui.charts import response_time_figure
+from ui.components import CARD_COLOUR
 
 PAGE = "views/admin.py"
 
@@ -36,8 +39,18 @@ def asked(deployed: Fleet) -> Agent:
     return agent
 
 
+TILE = re.compile(r'<div class="om-kpi-label">(.*?)</div><div class="om-kpi-value">(.*?)</div>'
+                  r'<(?:div|span) class="om-kpi-(note|verdict)"(?: style="color:(#\w+);[^"]*")?>(.*?)</')
+
+
+def tiles(app: AppTest) -> dict[str, tuple[str, str, str | None]]:
+    """Each KPI tile's label: its value, the text under it and, for a verdict, its colour."""
+    return {unescape(label): (unescape(value), unescape(note), colour or None)
+            for block in app.get("html") for label, value, _, colour, note in TILE.findall(block.proto.body)}
+
+
 def kpis(app: AppTest) -> dict[str, str]:
-    return {m.label: m.value for m in app.main.metric}
+    return {label: value for label, (value, _, _) in tiles(app).items()}
 
 
 def test_empty_store_says_how_to_fill_it(open_page: OpenPage, deployed: Fleet) -> None:
@@ -56,15 +69,16 @@ def test_kpis_are_the_engines_figures_beside_the_targets(open_page: OpenPage, as
     assert shown["전체 질의"] == "4"
     # The refused blank question is its own tile, not an error against the 1 % target.
     assert shown["거부된 입력"] == "1"
-    assert "전체의 25.0%" in texts(app)
+    assert "전체의 25.0%" in tiles(app)["거부된 입력"][1]
     assert shown["성공률"] == f"{stats.success_rate:.1f}%" == "100.0%"
     assert shown["오류율"] == f"{stats.error_rate:.1f}%" == "0.0%"
     assert shown["평균 응답 시간"] == f"{stats.average_response_time:.2f} s"
     assert shown["폴백 사용률"] == f"{stats.fallback_usage:.1f}%"
-    verdicts = [m.value for m in app.markdown if "-badge[" in m.value]
-    assert ":green-badge[:material/check: 목표 ≥ 95% 달성]" in verdicts
-    assert ":green-badge[:material/check: 목표 ≤ 1 s 달성]" in verdicts
-    assert ":green-badge[:material/check: 목표 ≤ 1% 달성]" in verdicts
+    green = CARD_COLOUR["green"]
+    assert tiles(app)["성공률"][1:] == ("✓ 목표 ≥ 95% 달성", green)
+    assert tiles(app)["평균 응답 시간"][1:] == ("✓ 목표 ≤ 1 s 달성", green)
+    assert tiles(app)["오류율"][1:] == ("✓ 목표 ≤ 1% 달성", green)
+    assert tiles(app)["p95 응답 시간"][1] == f"p50 {stats.p50_response_time:.2f}초"
     tiers = app.table[0].value
     assert tiers.iloc[:, 0].tolist() == ["최적화 엔진", "패턴 매칭", "기본 응답"]
     assert tiers.iloc[:, 1].sum() == stats.answered_queries == 3
@@ -85,7 +99,8 @@ def test_the_apis_429s_show_in_the_rate_limited_tile(open_page: OpenPage, asked:
     english = open_page(PAGE, lang="en")
     no_exceptions(english)
     assert kpis(english)["Rate limited"] == "2"
-    assert "API 429s and questions the AI page turned away · this process" in texts(english)
+    assert tiles(english)["Rate limited"][1:] == (
+        "API 429s and questions the AI page turned away · this process", None)
 
 
 TABS = ("질의 수", "응답 시간", "응답 계층", "오류율")

@@ -11,7 +11,7 @@ import streamlit as st
 from openmanager_core.fleet import DeploymentStatus
 from openmanager_core.store import StoreUnavailable
 from ui.access import may_change
-from ui.components import plain, server_card, type_label
+from ui.components import plain, server_cards, type_label
 from ui.state import fleet_or_stop, lang, live_fragment, tr
 
 MAX_CARDS = 20
@@ -104,10 +104,7 @@ def live_cards() -> None:
         return
     if deployed > MAX_CARDS:
         st.caption(tr("deploy.latest_only", shown=MAX_CARDS, total=deployed))
-    grid = st.grid("auto", min_column_width=260, border=True)
-    for server in servers:
-        with grid.cell():
-            server_card(server, lang())
+    server_cards(servers, lang())
 
 
 st.title(tr("deploy.title"))

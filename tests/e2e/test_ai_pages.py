@@ -57,10 +57,17 @@ def test_admin_page_draws_its_charts(dashboard: Dashboard, page: Page) -> None:
         expect(page.locator(".stMarkdownBadge")).to_have_count(asked, timeout=WAIT_MS)
 
     open_page(page, f"{server.url}/admin")
-    expect(page.get_by_test_id("stPlotlyChart")).to_have_count(4, timeout=WAIT_MS)
-    for chart in page.get_by_test_id("stPlotlyChart").all():
-        expect(chart.locator(".main-svg").first).to_be_visible(timeout=WAIT_MS)  # drawn by plotly.js
-    expect(page.get_by_test_id("stMetric").filter(has_text="전체 질의")).to_contain_text("3", timeout=WAIT_MS)
+    # The first chart is drawn without a click (by plotly.js), each other one a tab away.
+    chart = page.get_by_test_id("stPlotlyChart")
+    expect(chart).to_have_count(1, timeout=WAIT_MS)
+    expect(chart.locator(".main-svg").first).to_be_visible(timeout=WAIT_MS)
+    expect(chart.locator(".gtitle")).to_contain_text("시간별 질의 수")
+    for tab, title in (("응답 시간", "응답 시간 분포"), ("응답 계층", "응답 계층별 비중"),
+                       ("오류율", "시간별 오류율")):
+        page.get_by_role("tab", name=tab).click()
+        expect(chart.filter(has=page.locator(".gtitle", has_text=title))).to_be_visible(timeout=WAIT_MS)
+        expect(chart).to_have_count(1, timeout=WAIT_MS)  # the one before it is gone once the run ends
+    expect(page.locator(".om-kpi").filter(has_text="전체 질의")).to_contain_text("3", timeout=WAIT_MS)
     expect(page.get_by_text("목표 ≥ 95% 달성")).to_be_visible(timeout=WAIT_MS)
     expect(page.get_by_role("button", name="CSV 다운로드")).to_be_visible(timeout=WAIT_MS)
 
@@ -70,6 +77,6 @@ def test_the_admin_page_counts_the_apis_429s(dashboard: Dashboard, page: Page) -
     with httpx.Client(base_url=server.url) as client:
         assert [client.get("/api/servers/next").status_code for _ in range(5)] == [200, 200, 429, 429, 429]
     open_page(page, f"{server.url}/admin")  # no AI question asked yet: the 429s alone fill the page
-    tiles = page.get_by_test_id("stMetric")
+    tiles = page.locator(".om-kpi")
     expect(tiles.filter(has_text="요청 한도 초과")).to_contain_text("3", timeout=WAIT_MS)
     expect(tiles.filter(has_text="전체 질의")).to_contain_text("0")

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from datetime import UTC, datetime, timedelta
+from html import unescape
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -20,6 +23,7 @@ from openmanager_core.settings import get_settings
 from tests.pages.conftest import OpenPage
 from tests.pages.elements import no_exceptions, texts
 from ui.charts import response_time_figure
+from ui.components import CARD_COLOUR
 
 PAGE = "views/admin.py"
 
@@ -35,8 +39,18 @@ def asked(deployed: Fleet) -> Agent:
     return agent
 
 
+TILE = re.compile(r'<div class="om-kpi-label">(.*?)</div><div class="om-kpi-value">(.*?)</div>'
+                  r'<(?:div|span) class="om-kpi-(note|verdict)"(?: style="color:(#\w+);[^"]*")?>(.*?)</')
+
+
+def tiles(app: AppTest) -> dict[str, tuple[str, str, str | None]]:
+    """Each KPI tile's label: its value, the text under it and, for a verdict, its colour."""
+    return {unescape(label): (unescape(value), unescape(note), colour or None)
+            for block in app.get("html") for label, value, _, colour, note in TILE.findall(block.proto.body)}
+
+
 def kpis(app: AppTest) -> dict[str, str]:
-    return {m.label: m.value for m in app.main.metric}
+    return {label: value for label, (value, _, _) in tiles(app).items()}
 
 
 def test_empty_store_says_how_to_fill_it(open_page: OpenPage, deployed: Fleet) -> None:
@@ -55,18 +69,23 @@ def test_kpis_are_the_engines_figures_beside_the_targets(open_page: OpenPage, as
     assert shown["전체 질의"] == "4"
     # The refused blank question is its own tile, not an error against the 1 % target.
     assert shown["거부된 입력"] == "1"
-    assert "전체의 25.0%" in texts(app)
+    assert "전체의 25.0%" in tiles(app)["거부된 입력"][1]
     assert shown["성공률"] == f"{stats.success_rate:.1f}%" == "100.0%"
     assert shown["오류율"] == f"{stats.error_rate:.1f}%" == "0.0%"
     assert shown["평균 응답 시간"] == f"{stats.average_response_time:.2f} s"
     assert shown["폴백 사용률"] == f"{stats.fallback_usage:.1f}%"
-    verdicts = [m.value for m in app.markdown if "-badge[" in m.value]
-    assert ":green-badge[:material/check: 목표 ≥ 95% 달성]" in verdicts
-    assert ":green-badge[:material/check: 목표 ≤ 1 s 달성]" in verdicts
-    assert ":green-badge[:material/check: 목표 ≤ 1% 달성]" in verdicts
-    tiers = app.dataframe[0].value
+    green = CARD_COLOUR["green"]
+    assert tiles(app)["성공률"][1:] == ("✓ 목표 ≥ 95% 달성", green)
+    assert tiles(app)["평균 응답 시간"][1:] == ("✓ 목표 ≤ 1 s 달성", green)
+    assert tiles(app)["오류율"][1:] == ("✓ 목표 ≤ 1% 달성", green)
+    assert tiles(app)["p95 응답 시간"][1] == f"p50 {stats.p50_response_time:.2f}초"
+    tiers = app.table[0].value
     assert tiers.iloc[:, 0].tolist() == ["최적화 엔진", "패턴 매칭", "기본 응답"]
     assert tiers.iloc[:, 1].sum() == stats.answered_queries == 3
+    shown_as = app.table[0].proto.arrow_data.styler.display_values  # the table's text, Arrow-encoded
+    for tier in stats.tiers.values():
+        assert f"{tier.share:.1f}%".encode() in shown_as
+        assert f"{tier.p95_response_time:.3f} s".encode() in shown_as
 
 
 def test_the_apis_429s_show_in_the_rate_limited_tile(open_page: OpenPage, asked: Agent,
@@ -80,30 +99,52 @@ def test_the_apis_429s_show_in_the_rate_limited_tile(open_page: OpenPage, asked:
     english = open_page(PAGE, lang="en")
     no_exceptions(english)
     assert kpis(english)["Rate limited"] == "2"
-    assert "API 429s and questions the AI page turned away · this process" in texts(english)
+    assert tiles(english)["Rate limited"][1:] == (
+        "API 429s and questions the AI page turned away · this process", None)
 
 
-def test_four_charts_are_drawn(open_page: OpenPage, asked: Agent) -> None:
+TABS = ("질의 수", "응답 시간", "응답 계층", "오류율")
+CHART_KEY = "admin_chart"  # the tabs' key: its value is the open tab's label
+
+
+def chart_specs(app: AppTest) -> list[dict[str, Any]]:
+    """Each tab's chart, opening the tabs one by one as a user does; only the open one is drawn."""
+    assert [tab.label for tab in app.tabs] == list(TABS)
+    specs = []
+    for label in TABS:
+        app.session_state[CHART_KEY] = label
+        app.run()
+        no_exceptions(app)
+        [chart] = app.get("plotly_chart")
+        specs.append(json.loads(chart.proto.spec))
+    return specs
+
+
+def test_the_first_chart_is_drawn_and_each_other_one_tab_away(open_page: OpenPage, asked: Agent) -> None:
     app = open_page(PAGE)
-    charts = app.get("plotly_chart")
-    assert len(charts) == 4
+    [first] = app.get("plotly_chart")  # open without a click: the queries over time
+    assert json.loads(first.proto.spec)["layout"]["title"]["text"].startswith("시간별 질의 수")
     assert "최근 질의 4건" in texts(app)
     times = [pd.Timestamp(r.timestamp).tz_convert("Asia/Seoul").tz_localize(None)
              for r in asked.query_records()]
-    figures = {spec["layout"]["title"]["text"].split(" (")[0]: spec
-               for spec in (json.loads(c.proto.spec) for c in charts)}
+    figures = {spec["layout"]["title"]["text"].split(" (")[0]: spec for spec in chart_specs(app)}
     queries, latency, share, errors = (figures[name] for name in (
         "시간별 질의 수", "응답 시간 분포", "응답 계층별 비중", "시간별 오류율"))
 
     # The tier chart is about answers: the refused question is not a slice of it.
     labels = {label for trace in share["data"] for label in trace["labels"]}
     assert labels and labels <= {"최적화 엔진", "패턴 매칭", "기본 응답"}
+    assert sum(share["data"][0]["values"]) == asked.stats().answered_queries == 3
     # The error rate spans the same time as the queries (a minute at least), over the same buckets.
     for figure in (queries, errors):
-        first, last = (pd.Timestamp(v) for v in figure["layout"]["xaxis"]["range"])
-        assert first <= min(times) and last >= max(times)
-        assert last - first <= max(max(times) - min(times), timedelta(minutes=1)) + timedelta(seconds=1)
+        first_x, last_x = (pd.Timestamp(v) for v in figure["layout"]["xaxis"]["range"])
+        assert first_x <= min(times) and last_x >= max(times)
+        assert last_x - first_x <= max(max(times) - min(times), timedelta(minutes=1)) + timedelta(seconds=1)
     assert errors["data"][0]["xbins"] == queries["data"][0]["xbins"]
+    assert [shape["y0"] for shape in errors["layout"]["shapes"]] == [1]  # the 1 % target
+    # The queries chart stacks every query by its tier, the refused one apart.
+    assert sum(len(trace["x"]) for trace in queries["data"]) == 4
+    assert "거부된 입력" in {trace["name"] for trace in queries["data"]}
     # The latency axis says its unit and fits the answers (all far below the 1 s target here).
     axis = latency["layout"]["xaxis"]
     assert axis["title"]["text"].startswith("응답 시간 (ms)")
@@ -125,25 +166,25 @@ def test_the_shared_charts_follow_a_new_question(open_page: OpenPage, asked: Age
 
 def test_logs_newest_first_with_level_filter_limit_and_csv(open_page: OpenPage, asked: Agent) -> None:
     app = open_page(PAGE)
-    logs = app.dataframe[1].value
+    logs = app.dataframe[0].value
     times = logs["시각 (KST)"].tolist()
     assert times == sorted(times, reverse=True)
     assert set(logs["수준"]) >= {"info", "warning"}
     app.segmented_control(key="admin_level").set_value("warning").run()
     no_exceptions(app)
-    assert set(app.dataframe[1].value["수준"]) == {"warning"}
-    assert "rejected query" in app.dataframe[1].value["메시지"].iloc[0]
-    assert app.dataframe[1].value["질문"].iloc[0] == "  "  # the line names the question it is about
+    assert set(app.dataframe[0].value["수준"]) == {"warning"}
+    assert "rejected query" in app.dataframe[0].value["메시지"].iloc[0]
+    assert app.dataframe[0].value["질문"].iloc[0] == "  "  # the line names the question it is about
     app.segmented_control(key="admin_level").set_value(None).run()
     app.number_input(key="admin_limit").set_value(2).run()
-    assert len(app.dataframe[1].value) == 2
+    assert len(app.dataframe[0].value) == 2
     download = app.get("download_button")[0]
     assert download.proto.label == "CSV 다운로드"
 
 
 
 def test_logs_name_their_question(open_page: OpenPage, asked: Agent) -> None:
-    logs = open_page(PAGE).dataframe[1].value
+    logs = open_page(PAGE).dataframe[0].value
     asked_questions = {"현재 서버 상태 요약해줘", "why is db-master-01 slow?", "디스크 용량 부족한 곳 있어?"}
     assert asked_questions <= set(logs["질문"])
 

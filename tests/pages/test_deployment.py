@@ -6,17 +6,21 @@ the test steps the run itself with `DeploymentDriver.tick` at a moment past the 
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Button
 
+from openmanager_core import thresholds
 from openmanager_core.deployment import DeploymentDriver
 from openmanager_core.fleet import Fleet
-from openmanager_core.models import Server
+from openmanager_core.i18n import t
+from openmanager_core.models import Server, Status
 from tests.pages.conftest import OpenPage
 from tests.pages.elements import no_exceptions, texts
+from ui.components import CARD_COLOUR, STATUS_COLOR, metric_title, server_card_html
 
 PAGE = "views/deployment.py"
 INTERVAL = 60
@@ -38,8 +42,13 @@ def step(fleet: Fleet) -> Server | None:
     return DeploymentDriver(fleet).tick(last + timedelta(seconds=INTERVAL))
 
 
+def cards(app: AppTest) -> list[str]:
+    """The server cards' HTML, in page order."""
+    return [h.proto.body for h in app.get("html") if 'class="om-card"' in h.proto.body]
+
+
 def card_hostnames(app: AppTest) -> list[str]:
-    return [m.value.split("**")[1] for m in app.markdown if m.value.startswith("**")]
+    return [re.search(r"<strong>(.*?)</strong>", card).group(1) for card in cards(app)]
 
 
 def test_empty_fleet_shows_zero_of_twenty_and_a_start_button(open_page: OpenPage) -> None:
@@ -62,7 +71,7 @@ def test_start_runs_the_deployment_in_the_core_newest_card_first(open_page: Open
     assert step(fleet).hostname == "db-master-01"
     app.run()
     assert "⚡ db\\-master\\-01 서버 배포됨" in texts(app)
-    assert card_hostnames(app) == ["db\\-master\\-01", "web\\-prod\\-01"]  # newest top-left
+    assert card_hostnames(app) == ["db-master-01", "web-prod-01"]  # newest top-left
     while step(fleet) is not None:
         pass
     app.run()
@@ -71,8 +80,8 @@ def test_start_runs_the_deployment_in_the_core_newest_card_first(open_page: Open
     assert "🎉 모든 서버 배포 완료!" in texts(app)
     assert "20 / 20" in texts(app)
     assert button(app, "배포 시작").disabled and button(app, "일시 정지").disabled
-    assert card_hostnames(app)[0] == "staging\\-web\\-01"
-    assert "db\\-master\\-01" in texts(app) and "mysql:3306" in texts(app)
+    assert card_hostnames(app)[0] == "staging-web-01" and len(cards(app)) == 20
+    assert any("db-master-01" in card and "mysql:3306" in card for card in cards(app))
 
 
 def test_pause_stops_the_run_and_resume_continues(open_page: OpenPage, fleet: Fleet) -> None:
@@ -113,3 +122,24 @@ def test_english_page(open_page: OpenPage, deployed: Fleet) -> None:
     no_exceptions(app)
     assert "🎉 All servers deployed!" in texts(app)
     assert "20 / 20" in texts(app)
+
+
+def test_a_card_draws_the_servers_own_figures_escaped(deployed: Fleet) -> None:
+    """The card's bars are the server's metrics at the level the thresholds give; names are text."""
+    state = deployed.page("en", 0, 1).states[0]
+    assert state.metrics is not None
+    metrics = state.metrics.model_copy(update={"cpu": 91.26, "memory": 42.0})
+    shown = state.model_copy(update={"hostname": "<img src=x onerror=alert(1)>", "metrics": metrics})
+    card = server_card_html(shown, "en")
+    assert "<img" not in card and "&lt;img src=x onerror=alert(1)&gt;" in card
+    for key, value in (("cpu", 91.26), ("memory", 42.0)):
+        colour = CARD_COLOUR[STATUS_COLOR[thresholds.level(key, value, shown.type)]]
+        title = metric_title(key, "en")
+        assert f'<span style="color:{colour};font-weight:600">{title}</span> {value:.1f}%' in card
+        assert (f'aria-label="{title}" aria-valuemin="0" aria-valuemax="100" '
+                f'aria-valuenow="{value:.1f}"') in card
+    assert thresholds.level("cpu", 91.26, shown.type) is Status.CRITICAL and CARD_COLOUR["red"] in card
+    for service in shown.services:
+        assert f"{service.name}:{service.port}" in card
+    down = server_card_html(shown.model_copy(update={"metrics": None}), "en")
+    assert t("card.no_metrics", "en") in down and "progressbar" not in down

@@ -96,8 +96,10 @@ def test_no_tier_starts_once_the_answers_budget_is_spent(fleet: Fleet, stall: St
     answer = agent_with(fleet, engine=stall, patterns=patterns, ai_engine_budget_seconds=0.2,
                         ai_total_budget_seconds=0.2).ask("CPU 높은 서버?")
     assert patterns.calls == 0
-    assert [(a.tier, a.error) for a in answer.metadata.tier_attempts] == [
-        ("optimized_ai_engine", "timed out after 0.2 s"),
+    engine, *rest = answer.metadata.tier_attempts
+    # Timed out after what was left of the 0.2 s (less when the machine is slow to start the tier).
+    assert engine.tier == "optimized_ai_engine" and (engine.error or "").startswith("timed out after 0.")
+    assert [(a.tier, a.error) for a in rest] == [
         ("pattern_matching", "skipped: the answer's budget was spent"), ("fallback_system", None)]
     assert answer.metadata.method == "fallback_system" and answer.success
 

@@ -9,6 +9,12 @@ Lang = Literal["ko", "en"]
 LANGUAGES: tuple[Lang, ...] = ("ko", "en")
 
 _HANGUL = re.compile(r"[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f]")
+_LATIN = re.compile(r"[A-Za-z]")
+_WORD = re.compile(r"[^\W_]+(?:[-_./'][^\W_]+)*")  # letters and digits, joined by - _ . / or '
+_IDENTIFIER = re.compile(r"[0-9_./-]")
+# Metric and unit names typed in Latin letters in Korean questions as often as in English ones.
+_SHARED_TERMS = frozenset({"cpu", "memory", "mem", "ram", "swap", "disk", "inode", "network", "latency",
+                           "ms", "mbps", "gb", "mb", "kb"})
 
 TEXT: dict[str, dict[Lang, str]] = {
     "access.prompt": {"ko": "이 페이지는 변경 권한이 필요합니다. 관리자 API 키를 입력하세요.",
@@ -1004,7 +1010,8 @@ TEXT: dict[str, dict[Lang, str]] = {
     "agent.pattern.network_slow": {"ko": "네트워크 느림", "en": "network slow"},
     "agent.pattern.server_slow": {"ko": "서버 느림", "en": "server slow"},
     "agent.pattern.status_summary": {"ko": "상태 요약", "en": "status summary"},
-    "agent.pattern.offline": {"ko": "오프라인 서버", "en": "offline servers"},
+    "agent.pattern.offline": {"ko": "오프라인 서버·중단된 서비스",
+                              "en": "offline servers and stopped services"},
     "agent.pattern.biggest_change": {"ko": "최근 1시간 변화", "en": "biggest change in the last hour"},
     "agent.pattern.top_title": {"ko": "**{metric} 상위 {n}대** (현재 값)",
                                 "en": "**Top {n} by {metric}** (current values)"},
@@ -1064,8 +1071,27 @@ def t(key: str, lang: Lang = "ko", **values: object) -> str:
 
 
 def detect_language(text: str) -> Lang:
-    """Korean when the text holds any Hangul, else English."""
-    return "ko" if _HANGUL.search(text) else "en"
+    """The language most of the text's words are in: a word holding Hangul is Korean ("CPU가" carries a
+    Korean particle), one of Latin letters English, unless it tells neither language (`_tells_neither`).
+    An even count goes to the language of the last word, where Korean puts the predicate; text with no
+    telling word is English."""
+    korean = english = 0
+    last: Lang | None = None
+    for word in _WORD.findall(text):
+        if _HANGUL.search(word):
+            korean, last = korean + 1, "ko"
+        elif _LATIN.search(word) and not _tells_neither(word):
+            english, last = english + 1, "en"
+    if korean != english:
+        return "ko" if korean > english else "en"
+    return last or "en"
+
+
+def _tells_neither(word: str) -> bool:
+    """A hostname, id or metric key (a digit or `-_./` inside: web-prod-01, srv_002, network_in), an
+    acronym (CPU, DB, K8S), or a metric's or unit's name that both languages type in Latin letters."""
+    return (bool(_IDENTIFIER.search(word)) or (len(word) > 1 and word.isupper())
+            or word.lower() in _SHARED_TERMS)
 
 
 def from_accept_language(header: str | None) -> Lang:

@@ -9,8 +9,9 @@ from typing import Literal
 import streamlit as st
 
 from openmanager_core.ai import AgentAnswer, AgentBusy, InvalidQuery, ThinkingStep
+from openmanager_core.ai.agent import answer_language
 from openmanager_core.ai.models import MAX_QUERY_CHARS, Method
-from openmanager_core.i18n import t
+from openmanager_core.i18n import Lang, t
 from openmanager_core.runtime import get_limiter
 from openmanager_core.security.ratelimit import RatePolicy
 from openmanager_core.settings import get_settings
@@ -33,9 +34,10 @@ agent = agent_or_stop()
 @dataclass
 class Turn:
     """One question and what came back: the answer, the steps that led to it, an error, or that
-    the AI was too busy to take it."""
+    the AI was too busy to take it. `language` is the answer's, which its frame and steps follow."""
 
     question: str
+    language: Lang
     answer: AgentAnswer | None = None
     steps: list[ThinkingStep] = field(default_factory=list)
     error: str | None = None
@@ -64,8 +66,8 @@ def ask_preset(key: str) -> None:
         st.session_state[PENDING] = tr(key)
 
 
-def step_line(step: ThinkingStep) -> str:
-    return f"**{tr(f'ai.step.{step.step}')}** · {plain(step.content)}"
+def step_line(step: ThinkingStep, language: Lang) -> str:
+    return f"**{t(f'ai.step.{step.step}', language)}** · {plain(step.content)}"
 
 
 def show_answer(turn: Turn) -> None:
@@ -134,24 +136,25 @@ def replay(turn: Turn) -> None:
     with st.chat_message("assistant"):
         show_answer(turn)
         if turn.steps:
-            with st.expander(tr("ai.steps", n=len(turn.steps))):
+            with st.expander(t("ai.steps", turn.language, n=len(turn.steps))):
                 for step in turn.steps:
-                    st.markdown(step_line(step))
+                    st.markdown(step_line(step, turn.language))
 
 
 def ask(question: str) -> Turn:
-    """Ask the engine, showing each thinking step as it finishes, then the answer above them."""
-    turn = Turn(question)
+    """Ask the engine, showing each thinking step as it finishes, then the answer above them; the
+    steps are in the answer's language, as their text is."""
+    turn = Turn(question, answer_language(question, lang()))
     with st.chat_message("user"):
         st.text(question)
     with st.chat_message("assistant"):
         answer_box = st.container()
-        status = st.status(tr("ai.thinking"), expanded=True)
+        status = st.status(t("ai.thinking", turn.language), expanded=True)
 
         def on_step(step: ThinkingStep) -> None:
             turn.steps.append(step)
-            status.markdown(step_line(step))
-            status.update(label=f"{tr(f'ai.step.{step.step}')} ({step.progress}%)")
+            status.markdown(step_line(step, turn.language))
+            status.update(label=f"{t(f'ai.step.{step.step}', turn.language)} ({step.progress}%)")
 
         try:
             turn.answer = agent.ask(question, on_step=on_step, language=lang())
@@ -159,7 +162,7 @@ def ask(question: str) -> Turn:
             turn.busy = tr("ai.busy", slots=busy.slots, seconds=busy.retry_after)
         except Exception as exc:  # the page must stay up whatever the engine does
             turn.error = str(exc) or type(exc).__name__
-        status.update(label=tr("ai.steps", n=len(turn.steps)), expanded=False,
+        status.update(label=t("ai.steps", turn.language, n=len(turn.steps)), expanded=False,
                       state="error" if turn.answer is None else "complete")
         with answer_box:
             show_answer(turn)

@@ -115,6 +115,12 @@ def has_meaning(text: str) -> bool:
     return any(ch.isalnum() for ch in text)
 
 
+def answer_language(text: str, reader: Lang | None = None) -> Lang:
+    """The language the answer to `text` is written in: the question's main language, or the reader's
+    (Korean when unknown) when the text shows none (no letter or digit at all)."""
+    return detect_language(text) if has_meaning(text) else reader or "ko"
+
+
 # -- running a tier under a budget ------------------------------------------------------------
 
 
@@ -392,7 +398,8 @@ class Agent:
         started = time.perf_counter()
         steps = _Steps(on_step)
         if not has_meaning(text):
-            return self._not_understood(text, language or "ko", steps, started, endpoint, priority)
+            return self._not_understood(text, answer_language(text, language), steps, started, endpoint,
+                                        priority)
         scope = scoping.parse(text, self.fleet.catalogue, self.fleet.catalogue.servers)
         lang = scope.language
         question = Question(scope, priority, provided)

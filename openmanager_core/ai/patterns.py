@@ -24,7 +24,9 @@ _MEMORY = r"메모리|memory|(?<![a-z])ram(?![a-z])|램|스왑|swap"
 _DISK = r"디스크|disk|용량|저장\s?공간|storage space|filesystem"
 _NETWORK = r"네트워크|network|트래픽|traffic|대역폭|bandwidth|패킷|packet"
 _SLOW = r"느려|느린|느림|느리|slow|지연|latency|응답\s?시간|response time|(?<![a-z])lag"
-_OFFLINE = r"오프라인|다운|offline|(?<![a-z])down(?![a-z])|unreachable|응답\s?없|죽은|꺼진|not responding"
+# Hosts down and services stopped: the offline answer lists both.
+_OFFLINE = (r"오프라인|다운|offline|(?<![a-z])down(?![a-z])|unreachable|응답\s?없|죽은|죽었|꺼진|꺼졌|"
+            r"not responding|(?<![a-z])stopped|not running|isn't running|중지|중단|멈춘|멈췄|crashed")
 _CHANGE = r"변화|바뀐|달라진|변한|chang|differ"
 _SUMMARY = r"요약|상태|현황|전체|summar|overview|status|health|어때|괜찮|how (?:is|are)"
 

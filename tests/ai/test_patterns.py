@@ -28,6 +28,8 @@ from tests.ai.conftest import inject
     ("give me an overview", "status_summary"),
     ("오프라인 서버 있어?", "offline"),
     ("Which servers are down?", "offline"),
+    ("Are any services stopped?", "offline"),
+    ("서비스 중지된 서버 있어?", "offline"),
     ("최근 1시간 동안 변화가 큰 서버는?", "biggest_change"),
     ("what changed in the last hour?", "biggest_change"),
 ])
@@ -67,7 +69,7 @@ def test_templates_are_filled_from_current_values(fleet: Fleet) -> None:
 
 @pytest.mark.parametrize("question, lang", [("is redis down?", "en"), ("레디스 다운됐어?", "ko"),
                                             ("Which servers are down?", "en"), ("오프라인 서버 있어?", "ko"),
-                                            ("CPU 높은 서버?", "ko"),
+                                            ("CPU 높은 서버?", "ko"), ("Are any services stopped?", "en"),
                                             ("which servers burn the most CPU?", "en")])
 def test_a_stopped_redis_is_never_hidden(fleet: Fleet, question: str, lang: str) -> None:
     """The host is up, its main service is stopped: the fleet page shows a warning, and so does every
@@ -78,7 +80,7 @@ def test_a_stopped_redis_is_never_hidden(fleet: Fleet, question: str, lang: str)
     said = f"{heading}cache-redis-01: {alert.message}"
     response = answer(fleet, question)
     assert said in response, response
-    if "down" in question or "다운" in question or "오프라인" in question:
+    if any(word in question for word in ("down", "다운", "오프라인", "stopped")):
         assert response.startswith(said), response
     fleet.clear()
     assert "cache-redis-01" not in answer(fleet, question)

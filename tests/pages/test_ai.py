@@ -96,6 +96,27 @@ def test_the_answer_frame_follows_the_question_not_the_page(open_page: OpenPage,
     assert [label for label, _ in links(app)] == [r"Open db\-master\-01"]
 
 
+@pytest.mark.parametrize("page, question, said", [
+    ("ko", "why is db-master-01 메모리 so high?", "en"),  # an English question naming one Korean word
+    ("en", "db-master-01 memory usage 왜 이렇게 높아?", "ko"),  # a Korean one with English terms
+])
+def test_a_mixed_questions_frame_follows_its_main_language(open_page: OpenPage, leaking: Fleet, page: str,
+                                                            question: str, said: str) -> None:
+    """Badge, headings, steps and links follow the language the answer is in, whatever the page's."""
+    app = ask(open_page(PAGE, lang=page), question)
+    no_exceptions(app)
+    assert badges(app) == [{"en": ":green-badge[Optimized engine]", "ko": ":green-badge[최적화 엔진]"}[said]]
+    shown = texts(app)
+    actions = {"en": "Recommended actions", "ko": "권장 조치"}
+    assert actions[said] in shown and actions[page] not in shown
+    assert [label for label, _ in links(app)] == [
+        {"en": r"Open db\-master\-01", "ko": r"db\-master\-01 상세 보기"}[said]]
+    steps = [m.value for m in app.status[0].markdown]
+    assert steps[0].startswith({"en": "**🔍 Analysing**", "ko": "**🔍 데이터 분석**"}[said]), steps
+    assert app.status[0].label == {"en": "How it was answered ", "ko": "분석 과정 "}[said] + (
+        {"en": f"({len(steps)} steps)", "ko": f"({len(steps)}단계)"}[said])
+
+
 def test_refused_questions_are_messages_and_recorded(open_page: OpenPage, deployed: Fleet) -> None:
     app = open_page(PAGE)
     ask(app, "   ")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import pytest
@@ -9,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Element
 
 from openmanager_core.fleet import Fleet
-from openmanager_core.i18n import detect_language, t
+from openmanager_core.i18n import t
 from openmanager_core.models import IncidentType, Severity
 from openmanager_core.runtime import get_agent, get_fleet
 from openmanager_core.settings import get_settings
@@ -78,7 +79,8 @@ def test_english_pages_hold_no_korean(open_page: OpenPage, deployed: Fleet, page
     app = open_page(page, lang="en")
     no_exceptions(app)
     shown = f"{texts(app)}\n{widget_texts(app)}".replace(t("nav.language", "en"), "").replace("한국어", "")
-    assert [line for line in shown.splitlines() if detect_language(line) == "ko"] == []
+    # Any Hangul at all, not a line's main language: one Korean word in an English line is a miss too.
+    assert [line for line in shown.splitlines() if re.search("[가-힣]", line)] == []
 
 
 PAGES = [None, "views/deployment.py", "views/incidents.py", "views/ai.py", "views/admin.py"]

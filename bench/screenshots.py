@@ -5,13 +5,14 @@
 Starts `streamlit run app.py` on loopback over a fresh SQLite store seeded as a demo: the
 whole fleet deployed three days ago, three incidents running (CPU spike, memory leak, disk
 filling) and a few AI questions asked. Then headless Chromium opens every page, unlocks the
-admin pages with a one-off key, and writes deployment, fleet, fleet-detail, timeline, incidents, ai
-and admin .png into the output folder.
+admin pages with a one-off key, and writes deployment, fleet, fleet-detail, timeline, incidents, ai,
+admin and (once the incidents' alerts fire) alerts .png into the output folder.
 """
 
 from __future__ import annotations
 
 import argparse
+import re
 import secrets
 import tempfile
 from datetime import timedelta
@@ -29,6 +30,7 @@ OUT = REPO_ROOT / "docs" / "screenshots"
 VIEWPORT: ViewportSize = {"width": 1400, "height": 1000}
 READY = "[data-testid='stApp'][data-test-script-state='notRunning']"
 WAIT_MS = 30_000
+ALERTS_WAIT_MS = 120_000  # a rule's `for` (30 s) and a few evaluations
 INCIDENTS = [(IncidentType.CPU_SPIKE, "web-prod-01", Severity.HIGH, 30),
              (IncidentType.MEMORY_LEAK, "db-master-01", Severity.HIGH, 180),
              (IncidentType.DISK_FULL, "backup-storage-01", Severity.MEDIUM, 120)]
@@ -104,6 +106,12 @@ def capture(base_url: str, admin_key: str, out: Path) -> None:
             page.get_by_test_id("stSidebarNav").get_by_text("관리자").click()
             expect(page.get_by_test_id("stPlotlyChart").first).to_be_visible(timeout=WAIT_MS)
             shoot(page, out, "admin")
+
+            # Last: by now the incidents' alerts have been held for their `for` and fire.
+            page.goto(f"{base_url}/alerts")
+            expect(page.get_by_test_id("stSidebar")).to_contain_text(re.compile(r"발생 중인 알림 [1-9]"),
+                                                                     timeout=ALERTS_WAIT_MS)
+            shoot(page, out, "alerts")
         finally:
             browser.close()
 
@@ -120,7 +128,8 @@ def main() -> None:
         server = start_app(data_dir, {
             "OPENMANAGER_API_KEYS": admin_key, "OPENMANAGER_READ_API_KEYS": "",
             "OPENMANAGER_SECRETS_FILES": "/nonexistent/secrets.toml",
-            "OPENMANAGER_LLM_BASE_URL": "", "PYTHONPATH": str(REPO_ROOT)})
+            "OPENMANAGER_LLM_BASE_URL": "", "OPENMANAGER_ALERT_INTERVAL_SECONDS": "2",
+            "PYTHONPATH": str(REPO_ROOT)})
         try:
             capture(server.url, admin_key, args.out)
         finally:

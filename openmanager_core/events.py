@@ -38,13 +38,19 @@ class Event:
     id: int | None = None
 
 
+def incident_label(kind: str, lang: Lang) -> str:
+    """An incident type mid-sentence: `memory leak`, but `CPU spike` (an acronym keeps its case)."""
+    label = t(f"incident.{kind}", lang)
+    return label if label[:2].isupper() else label[:1].lower() + label[1:]
+
+
 def summary(event: Event, lang: Lang) -> str:
     """The event in one line of `lang`: `db-master-01: memory leak (high) started`."""
     detail = event.detail
     host = event.hostname or ""
     if event.kind in (EventKind.INCIDENT_STARTED, EventKind.INCIDENT_CLEARED):
         return t(f"events.{event.kind.value}", lang, host=host,
-                 type=t(f"incident.{detail['type']}", lang).lower(),
+                 type=incident_label(detail["type"], lang),
                  severity=t(f"severity.{detail['severity']}", lang).lower())
     if event.kind is EventKind.STATUS_CHANGED:
         return t("events.status_changed", lang, host=host, before=t(f"status.{detail['before']}", lang),

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import datetime, timedelta
 
-from ..events import Event, EventKind, summary
+from ..events import Event, EventKind, incident_label, summary
 from ..fleet import Fleet
 from ..i18n import Lang, t
 from ..markdown import escape_markdown
@@ -28,7 +28,7 @@ def _incident_line(started: Event | None, cleared: Event | None, lang: Lang) -> 
     state = "agent.answer.history_cleared" if cleared is not None else "agent.answer.history_ongoing"
     return begun, t("agent.answer.history_incident", lang, when=when,
                     host=escape_markdown(event.hostname or ""),
-                    type=t(f"incident.{event.detail['type']}", lang).lower(),
+                    type=incident_label(event.detail["type"], lang),
                     severity=t(f"severity.{event.detail['severity']}", lang).lower(), state=t(state, lang))
 
 

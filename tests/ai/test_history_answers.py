@@ -67,7 +67,7 @@ def test_the_last_hour_names_the_cleared_incident_in_both_languages(tmp_path: Pa
 
     # One server asked about: its events only; a wider span reaches the early incident.
     named = agent.ask("What happened to web-prod-01 in the last 3 hours?").response
-    assert "12:30-12:50 KST web\\-prod\\-01 cpu spike (low severity), cleared" in named
+    assert "12:30-12:50 KST web\\-prod\\-01 CPU spike (low severity), cleared" in named
     assert "memory leak" not in named and "cache\\-redis\\-01" not in named
     quiet = agent.ask("what happened in the last 5 minutes?").response
     assert "Nothing happened in the last 5 min (since 15:05 KST)" in quiet

@@ -67,7 +67,7 @@ def test_the_llm_gets_the_last_hour_of_the_servers_in_scope_as_quoted_evidence(
     assert answer.metadata.llm_used and answer.response == "LLM answer about web-prod-01."
     timeline = sent_facts(llm_stub)["timeline"]
     assert timeline[0] == {"time": "14:10 KST",
-                           "event": "web-prod-01: cpu spike incident started (high severity)"}
+                           "event": "web-prod-01: CPU spike incident started (high severity)"}
     assert {"time": "14:12 KST", "event": "web-prod-01: status Online → Critical"} in timeline
     assert all(e["event"].startswith("web-prod-01") for e in timeline)  # its own, the hour's only
     assert "deployed" not in json.dumps(timeline)  # three hours ago: before the hour

@@ -25,7 +25,7 @@ def test_the_server_filter_keeps_its_events_only(open_page: OpenPage, deployed: 
     no_exceptions(app)
     assert app.title[0].value == "타임라인"
     shown = table_text(app)
-    assert "web-prod-01: cpu 급증 장애 시작 (심각도 높음)" in shown
+    assert "web-prod-01: CPU 급증 장애 시작 (심각도 높음)" in shown
     assert "db-master-01: 메모리 누수 장애 해제" in shown
     assert "이벤트 23건" in texts(app)  # 20 deployed, 2 started, 1 cleared
 

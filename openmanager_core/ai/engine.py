@@ -41,7 +41,7 @@ from .findings import (
 from .history import history_block, timeline_evidence
 from .models import Action, Impact, Priority, ProvidedMetrics, Stage
 from .scope import NETWORK_METRICS, Scope
-from .trends import since_block, watch_block
+from .trends import since_block, under_threshold_line, watch_block
 
 if TYPE_CHECKING:
     from .hypothesis import Verdict
@@ -206,6 +206,8 @@ def evidence(cause: Cause, diagnosis: Diagnosis, lang: Lang) -> list[str]:
         lines.append(t("agent.ev.service", lang, service=cause.service or "", port=port, since=since))
     if cause.primary is not None:
         lines.append(_primary_line(cause.primary, start, lang, diagnosis.server.type))
+        if (watch := under_threshold_line(cause.primary, diagnosis, lang)) is not None:
+            lines.append(watch)
         lines.extend(_climb_lines(cause.primary, lang))
     if cause.kind == "cpu_spike" and cause.drivers:
         r = _best_r(cause.drivers)

@@ -192,8 +192,8 @@ def judge_claim(fleet: Fleet, claim: Hypothesis, now: float, lang: Lang) -> Verd
         if not found:
             # Healthy now; a young climb toward a threshold (the answer's watch) qualifies the yes.
             key = "agent.claim.yes_for_now" if read.scr.watch else "agent.claim.yes"
-            where = t("agent.scope.fleet", lang, n=len(targets)) if whole else ", ".join(hosts)
-            return Verdict(t(key, lang, reason=t("agent.claim.healthy", lang, hosts=where)),
+            judged = t("agent.scope.fleet", lang, n=len(targets)) if whole else ", ".join(hosts)
+            return Verdict(t(key, lang, reason=t("agent.claim.healthy", lang, hosts=judged)),
                            [] if whole else hosts)
         return _verdict("agent.claim.no", found, lang)
     if found:

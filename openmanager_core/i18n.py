@@ -838,11 +838,16 @@ TEXT: dict[str, dict[Lang, str]] = {
     "agent.answer.onset_at": {"ko": "{time}부터", "en": "at {time}"},
     "agent.answer.onset_before": {"ko": "{time} 이전부터", "en": "before {time}"},
     "agent.answer.time_before": {"ko": "{time} 이전", "en": "before {time}"},
-    "agent.answer.since_saturated": {
+    "agent.answer.since_full": {
         "ko": "**{host} {metric}: {time}부터 {value}로 가득 참** (위험 임계값 {threshold} 이상은 "
               "{crossed}부터) — 차오르기 시작한 것은 {onset}",
-        "en": "**{metric} on {host}: full at {value} since {time}** (past the critical {threshold} since "
+        "en": "**{metric} on {host}: full since {time}** (at {value}; past the critical {threshold} since "
               "{crossed}) — it started filling {onset}"},
+    "agent.answer.since_saturated": {
+        "ko": "**{host} {metric}: {time}부터 {value}에서 포화** (위험 임계값 {threshold} 이상은 "
+              "{crossed}부터) — 오르기 시작한 것은 {onset}",
+        "en": "**{metric} on {host}: saturated at {value} since {time}** (past the critical {threshold} "
+              "since {crossed}) — it started rising {onset}"},
     "agent.answer.since_critical": {
         "ko": "**{host} {metric} {value}: {time}부터 위험 임계값 {threshold} 이상** — 오르기 시작한 것은 "
               "{onset}",
@@ -888,8 +893,8 @@ TEXT: dict[str, dict[Lang, str]] = {
     "agent.ev.climb_long": {"ko": "분당 {slope}씩 꾸준히 증가 (r²={r2}, 3시간 넘게)",
                             "en": "climbing steadily by {slope} a minute (r²={r2}, for over 3 h)"},
     "agent.ev.saturated": {"ko": "{time}부터 {value}에서 포화 — 상한에 붙어 더 오르지 못함",
-                           "en": "saturated at {value} since {time} — pinned at its ceiling, no longer "
-                                 "climbing"},
+                           "en": "saturated at {value} since {time} — pinned at its ceiling, it can go no "
+                                 "higher"},
     "agent.ev.saturated_long": {"ko": "{value}에서 포화 — 상한에 붙어 더 오르지 못함 (3시간 넘게)",
                                 "en": "saturated at {value} — pinned at its ceiling (for over 3 h)"},
     "agent.ev.filled": {"ko": "그 전에는 {time}부터 분당 {slope}씩 꾸준히 증가했음 (r²={r2})",

@@ -11,7 +11,7 @@ from ..i18n import Lang, t
 from ..metrics import METRIC_KEYS
 from ..models import Status
 from . import phrases
-from .findings import Diagnosis, Finding, Watch
+from .findings import CEILINGS, Diagnosis, Finding, Watch
 
 MAX_WATCHED = 3  # watches an answer lists, soonest crossing first
 
@@ -37,7 +37,9 @@ def since_block(diagnoses: Sequence[Diagnosis], metrics: frozenset[str], lang: L
             crossed = phrases.clock(finding.critical_since) if finding.critical_since else before
             if finding.saturated:
                 reached = phrases.clock(finding.saturated_since) if finding.saturated_since else before
-                lines.append(t("agent.answer.since_saturated", lang, time=reached, threshold=critical,
+                # A disk or memory at its ceiling is full; a CPU there is saturated.
+                full = "since_full" if key in CEILINGS else "since_saturated"
+                lines.append(t(f"agent.answer.{full}", lang, time=reached, threshold=critical,
                                crossed=crossed, **names))
             elif finding.level is Status.CRITICAL:
                 lines.append(t("agent.answer.since_critical", lang, time=crossed, threshold=critical,

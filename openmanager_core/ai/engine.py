@@ -180,7 +180,10 @@ def _symptom_line(cause: Cause, link: Link, lang: Lang) -> str:
     finding = link.finding
     extra = ""
     if link.lag_minutes > 0 and cause.primary is not None:
-        extra = t("agent.ev.link_lag", lang, lag=link.lag_minutes, r=f"{link.r:.2f}",
+        # A weak r is not quoted: a symptom that starts past a threshold, or a cause already flat at its
+        # ceiling over the window, does not move in step with it.
+        r = t("agent.ev.link_lag_r", lang, r=f"{link.r:.2f}") if abs(link.r) >= STRONG_CORRELATION else ""
+        extra = t("agent.ev.link_lag", lang, lag=link.lag_minutes, r=r,
                   cause_metric=phrases.metric_label(cause.primary.metric, lang))
     elif abs(link.r) >= STRONG_CORRELATION:
         extra = t("agent.ev.link_r", lang, r=f"{link.r:.2f}")

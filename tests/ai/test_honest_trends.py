@@ -69,6 +69,9 @@ def test_memory_pinned_for_hours_is_saturated_since_it_got_there_and_dated_from_
     assert f"saturated at 99% since {clock(full)}" in response, response
     assert f"since {started}" in response and "over 3 h" not in response, response
     assert "climbing steadily" not in response
+    # Flat at 99% over the window, memory does not move in step with its symptoms: no weak r is quoted.
+    assert "a symptom of the memory leak (began " in response, response
+    assert all(abs(float(r)) >= 0.5 for r in re.findall(r"r=(-?[\d.]+)\)", response)), response
 
 
 def test_a_cpu_held_at_98_percent_is_saturated_since_it_got_there(fleet: Fleet) -> None:

@@ -844,11 +844,16 @@ TEXT: dict[str, dict[Lang, str]] = {
     "agent.answer.onset_at": {"ko": "{time}부터", "en": "at {time}"},
     "agent.answer.onset_before": {"ko": "{time} 이전부터", "en": "before {time}"},
     "agent.answer.time_before": {"ko": "{time} 이전", "en": "before {time}"},
-    "agent.answer.since_saturated": {
+    "agent.answer.since_full": {
         "ko": "**{host} {metric}: {time}부터 {value}로 가득 참** (위험 임계값 {threshold} 이상은 "
               "{crossed}부터) — 차오르기 시작한 것은 {onset}",
-        "en": "**{metric} on {host}: full at {value} since {time}** (past the critical {threshold} since "
+        "en": "**{metric} on {host}: full since {time}** (at {value}; past the critical {threshold} since "
               "{crossed}) — it started filling {onset}"},
+    "agent.answer.since_saturated": {
+        "ko": "**{host} {metric}: {time}부터 {value}에서 포화** (위험 임계값 {threshold} 이상은 "
+              "{crossed}부터) — 오르기 시작한 것은 {onset}",
+        "en": "**{metric} on {host}: saturated at {value} since {time}** (past the critical {threshold} "
+              "since {crossed}) — it started rising {onset}"},
     "agent.answer.since_critical": {
         "ko": "**{host} {metric} {value}: {time}부터 위험 임계값 {threshold} 이상** — 오르기 시작한 것은 "
               "{onset}",
@@ -894,14 +899,17 @@ TEXT: dict[str, dict[Lang, str]] = {
     "agent.ev.climb_long": {"ko": "분당 {slope}씩 꾸준히 증가 (r²={r2}, 3시간 넘게)",
                             "en": "climbing steadily by {slope} a minute (r²={r2}, for over 3 h)"},
     "agent.ev.saturated": {"ko": "{time}부터 {value}에서 포화 — 상한에 붙어 더 오르지 못함",
-                           "en": "saturated at {value} since {time} — pinned at its ceiling, no longer "
-                                 "climbing"},
+                           "en": "saturated at {value} since {time} — pinned at its ceiling, it can go no "
+                                 "higher"},
     "agent.ev.saturated_long": {"ko": "{value}에서 포화 — 상한에 붙어 더 오르지 못함 (3시간 넘게)",
                                 "en": "saturated at {value} — pinned at its ceiling (for over 3 h)"},
     "agent.ev.filled": {"ko": "그 전에는 {time}부터 분당 {slope}씩 꾸준히 증가했음 (r²={r2})",
                         "en": "before that it climbed by {slope} a minute from {time} (r²={r2})"},
     "agent.ev.filled_long": {"ko": "그 전에는 분당 {slope}씩 꾸준히 증가했음 (r²={r2}, 3시간 넘게 전부터)",
                              "en": "before that it climbed by {slope} a minute (r²={r2}, from over 3 h ago)"},
+    "agent.ev.watch": {"ko": "주의 관찰 단계 — 아직 경고 임계값 {threshold} 아래{eta}",
+                       "en": "watch: still under its warning threshold ({threshold}){eta}"},
+    "agent.ev.watch_eta": {"ko": " (이 추세면 {eta} 뒤 도달)", "en": " — there in {eta} at this rate"},
     "agent.ev.forecast": {"ko": "이 추세면 {eta} 뒤 {label}", "en": "at this rate: {label} in {eta}"},
     "agent.ev.forecast.critical": {"ko": "위험 임계값 {threshold} 도달",
                                    "en": "the critical threshold ({threshold})"},
@@ -931,8 +939,9 @@ TEXT: dict[str, dict[Lang, str]] = {
     "agent.ev.symptom": {"ko": "{metric} {value} ({ratio}) — {cause}의 증상{link}",
                          "en": "{metric} {value} ({ratio}) — a symptom of the {cause}{link}"},
     "agent.ev.link_r": {"ko": " (r={r})", "en": " (r={r})"},
-    "agent.ev.link_lag": {"ko": " ({cause_metric} 변화 {lag}분 뒤 시작, r={r})",
-                          "en": " (began {lag} min after the {cause_metric}, r={r})"},
+    "agent.ev.link_lag": {"ko": " ({cause_metric} 변화 {lag}분 뒤 시작{r})",
+                          "en": " (began {lag} min after the {cause_metric}{r})"},
+    "agent.ev.link_lag_r": {"ko": ", r={r}", "en": ", r={r}"},
     "agent.ev.item_ratio": {"ko": "{metric} {ratio}", "en": "{metric} {ratio}"},
     "agent.action.scale_out": {"ko": "{host}에 인스턴스를 추가하거나 오토스케일링으로 부하를 나누세요",
                                "en": "Add instances behind {host} or let autoscaling spread the load"},

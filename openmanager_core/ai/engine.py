@@ -41,7 +41,7 @@ from .findings import (
 from .history import history_block, timeline_evidence
 from .models import Action, Impact, Priority, ProvidedMetrics, Stage
 from .scope import NETWORK_METRICS, Scope
-from .trends import since_block, watch_block
+from .trends import since_block, under_threshold_line, watch_block
 
 if TYPE_CHECKING:
     from .hypothesis import Verdict
@@ -180,7 +180,10 @@ def _symptom_line(cause: Cause, link: Link, lang: Lang) -> str:
     finding = link.finding
     extra = ""
     if link.lag_minutes > 0 and cause.primary is not None:
-        extra = t("agent.ev.link_lag", lang, lag=link.lag_minutes, r=f"{link.r:.2f}",
+        # A weak r is not quoted: a symptom that starts past a threshold, or a cause already flat at its
+        # ceiling over the window, does not move in step with it.
+        r = t("agent.ev.link_lag_r", lang, r=f"{link.r:.2f}") if abs(link.r) >= STRONG_CORRELATION else ""
+        extra = t("agent.ev.link_lag", lang, lag=link.lag_minutes, r=r,
                   cause_metric=phrases.metric_label(cause.primary.metric, lang))
     elif abs(link.r) >= STRONG_CORRELATION:
         extra = t("agent.ev.link_r", lang, r=f"{link.r:.2f}")
@@ -206,6 +209,8 @@ def evidence(cause: Cause, diagnosis: Diagnosis, lang: Lang) -> list[str]:
         lines.append(t("agent.ev.service", lang, service=cause.service or "", port=port, since=since))
     if cause.primary is not None:
         lines.append(_primary_line(cause.primary, start, lang, diagnosis.server.type))
+        if (watch := under_threshold_line(cause.primary, diagnosis, lang)) is not None:
+            lines.append(watch)
         lines.extend(_climb_lines(cause.primary, lang))
     if cause.kind == "cpu_spike" and cause.drivers:
         r = _best_r(cause.drivers)

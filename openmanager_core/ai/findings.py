@@ -11,7 +11,7 @@ the diagnosis reads 3 hours per server for at most a handful of servers.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Literal, cast
 
@@ -40,6 +40,9 @@ SEASON_DAYS = 7
 SCREEN_MINUTES = 75  # the last 15 minutes against the hour before them, plus trends
 RECENT_MINUTES = 15
 DEEP_MINUTES = 180  # long enough to see when a developing incident began
+# A finding that began before the deep window (or got where it is before it) is dated from this far
+# back, for its server alone: "saturated since 11:08", not "since before 11:30 (over 3 h)".
+LONG_MINUTES = 12 * 60
 MAD_TO_SIGMA = 1.4826
 # A value this far from its usual level for the hour (and material) is a finding: the one anomaly rule
 # (analysis.departs), at the bar analysis.py sets for this z (see FINDING_THRESHOLD there).
@@ -53,9 +56,15 @@ HINGE_LEAD_MINUTES = 30  # level before a climb, looked for ahead of where the d
 STEP_MINUTES = 5  # a step up before a climb (an incident's onset) lasts at most this long
 USUAL_MINUTES = 1  # a minute back at the usual level separates two events
 USUAL_FRACTION = 0.1  # ...where "usual" is within a tenth of the current departure (or 1.5σ)
-# Within this fraction of its physical range from the top (99-100 %), a metric is pinned at its ceiling:
-# saturated, no longer climbing, however steeply it got there.
-SATURATION_BAND = 0.015
+# A metric that levelled off within this fraction of its physical range from the top (97.5-100 %: a CPU
+# held at 98 %, memory at 99 %, a disk at 100 %) is pinned at its ceiling: saturated, no longer
+# climbing, however steeply it got there. Levelled off: for PLATEAU_MINUTES or more it holds the level
+# it is at now, within its own noise (at least PLATEAU_TOLERANCE of the range), drifting less than
+# FLAT_DRIFT of the range a minute; a disk at 98.8 % still filling 0.3 points a minute is not full.
+SATURATION_BAND = 0.025
+PLATEAU_MINUTES = 3
+PLATEAU_TOLERANCE = 0.001
+FLAT_DRIFT = 0.001
 # A watch: a climb too young to be a finding (not yet material) whose trend crosses a threshold within
 # the forecast horizon. Over WATCH_MINUTES it has risen by the metric's trend_rise (healthy servers
 # stray < 1 point in 3 minutes), is Z_WATCH above its usual level, and its last minute still rose.
@@ -452,7 +461,36 @@ def diagnose(fleet: Fleet, servers: Sequence[Server], now: float) -> list[Diagno
         return []
     window = observe(fleet, servers, now, DEEP_MINUTES, DEEP_MINUTES + 1)
     judgement = _judge_now(fleet, window)
-    return [_diagnose_row(window, k, judgement) for k in range(len(servers))]
+    found = [_row_findings(window, k) for k in range(len(servers))]
+    _date_further_back(fleet, window, found, now)
+    return [_diagnose_row(window, k, judgement, found[k]) for k in range(len(servers))]
+
+
+def _undated(finding: Finding) -> bool:
+    """A finding the deep window cannot date: it began, got to its ceiling or went past critical
+    before the window."""
+    return finding.dated and (finding.onset is None or (finding.saturated and finding.saturated_since is None)
+                              or (finding.level is Status.CRITICAL and finding.critical_since is None))
+
+
+def _date_further_back(fleet: Fleet, window: Window, found: list[dict[str, Finding]], now: float) -> None:
+    """Date the findings the deep window cannot from LONG_MINUTES of their servers (one read for all
+    of them): when they began, levelled off and went past critical, and the climb before. How far off
+    they are now stays as the deep window measured it."""
+    rows = [k for k, findings in enumerate(found) if any(_undated(f) for f in findings.values())]
+    if not rows:
+        return
+    longer = observe(fleet, [window.servers[k] for k in rows], now, LONG_MINUTES, LONG_MINUTES + 1)
+    for row, k in enumerate(rows):
+        for key, finding in found[k].items():
+            if not _undated(finding):
+                continue
+            z = robust_z(longer.values[key][row], longer.usual[key][row], longer.sigma[key][row])
+            dated = _finding(longer, row, key, window.servers[k], finding.direction, z)
+            found[k][key] = replace(finding, onset=dated.onset, slope=dated.slope, r2=dated.r2,
+                                    forecasts=dated.forecasts, saturated=dated.saturated,
+                                    saturated_since=dated.saturated_since,
+                                    critical_since=dated.critical_since)
 
 
 def _onset(z: np.ndarray, sign: float) -> int | None:
@@ -547,7 +585,7 @@ def _finding(window: Window, k: int, key: str, server: Server, direction: Litera
     r2: float | None = None
     forecasts: list[Forecast] = []
     rule = RULES[key]
-    pinned_from = _run_start(series >= ceiling_level(key))
+    pinned_from = _pinned_from(series, key)
     saturated = pinned_from is not None
     limits = thresholds.limits(key, server.type)
     critical_from = _run_start(series >= limits[1]) if limits is not None else None
@@ -593,9 +631,31 @@ def _finding(window: Window, k: int, key: str, server: Server, direction: Litera
 
 
 def ceiling_level(key: str) -> float:
-    """Where a metric is pinned at the top of its physical range (the registry's): 98.5 % and up."""
+    """Where a metric can be pinned at the top of its physical range (the registry's): 97.5 % and up."""
     low, high = METRICS[key].physical
     return high - SATURATION_BAND * (high - low)
+
+
+def _pinned_from(series: np.ndarray, key: str) -> int | None:
+    """Where the metric levelled off at the top of its range and has stayed since (0: before the
+    window); None when it is not pinned there now. The level is the one it holds now (the median of
+    the later half of its final run at the top), reached where it last came within its noise of it."""
+    run = _run_start(series >= ceiling_level(key))
+    if run is None:
+        return None
+    top = series[run:]
+    later = top[len(top) // 2:]
+    level = float(np.median(later))
+    low, high = METRICS[key].physical
+    noise = MAD_TO_SIGMA * float(np.median(np.abs(later - level)))
+    tolerance = max(3.0 * noise, PLATEAU_TOLERANCE * (high - low))
+    away = np.flatnonzero(top < level - tolerance)
+    start = run + (int(away[-1]) + 1 if away.size else 0)
+    plateau = series[start:]
+    if plateau.size < PLATEAU_MINUTES:
+        return None
+    drift = float(np.polyfit(np.arange(plateau.size, dtype=np.float64), plateau, 1)[0])  # a point a minute
+    return start if drift <= FLAT_DRIFT * (high - low) else None
 
 
 def _run_start(over: np.ndarray) -> int | None:
@@ -607,16 +667,13 @@ def _run_start(over: np.ndarray) -> int | None:
     return int(breaks[-1]) + 1 if breaks.size else 0
 
 
-def _diagnose_row(window: Window, k: int, judgement: thresholds.Judgement) -> Diagnosis:
+def _row_findings(window: Window, k: int) -> dict[str, Finding]:
+    """The metrics of row k that are off (or climbing), dated over the window; none for a down host."""
     server = window.servers[k]
-    online = bool(window.up[k, -1])
-    current = {key: float(window.values[key][k, -1]) for key in METRIC_KEYS}
-    usual = {key: float(window.usual[key][k, -1]) for key in METRIC_KEYS}
-    zs: dict[str, np.ndarray] = {key: robust_z(window.values[key][k], window.usual[key][k],
-                                                window.sigma[key][k]) for key in METRIC_KEYS}
-    stopped_service = _stopped_main(server, judgement.not_running(k))
     findings: dict[str, Finding] = {}
-    if online:
+    if window.up[k, -1]:
+        zs: dict[str, np.ndarray] = {key: robust_z(window.values[key][k], window.usual[key][k],
+                                                    window.sigma[key][k]) for key in METRIC_KEYS}
         row = Window([server], window.t, {key: window.values[key][k:k + 1] for key in METRIC_KEYS},
                      window.up[k:k + 1], {key: window.usual[key][k:k + 1] for key in METRIC_KEYS},
                      {key: window.sigma[key][k:k + 1] for key in METRIC_KEYS}, 0)
@@ -628,6 +685,17 @@ def _diagnose_row(window: Window, k: int, judgement: thresholds.Judgement) -> Di
                 direction = "up" if _climbing(window, k, key) else None
             if direction is not None:
                 findings[key] = _finding(window, k, key, server, direction, zs[key])
+    return findings
+
+
+def _diagnose_row(window: Window, k: int, judgement: thresholds.Judgement, findings: dict[str, Finding]
+                  ) -> Diagnosis:
+    server = window.servers[k]
+    online = bool(window.up[k, -1])
+    current = {key: float(window.values[key][k, -1]) for key in METRIC_KEYS}
+    usual = {key: float(window.usual[key][k, -1]) for key in METRIC_KEYS}
+    stopped_service = _stopped_main(server, judgement.not_running(k))
+    if online:
         causes = name_causes(findings, stopped_service, lambda cause, other: _link(window, k, cause, other))
     else:
         seen = np.flatnonzero(window.up[k])

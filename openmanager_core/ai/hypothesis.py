@@ -61,9 +61,11 @@ class _Read:
         return [(self.scr.window.row(d.server.id), d) for d in self.diagnoses]
 
 
-def _read(fleet: Fleet, servers: Sequence[Server], now: float) -> _Read:
+def _read(fleet: Fleet, servers: Sequence[Server], now: float, every: bool = True) -> _Read:
+    """The servers screened, and diagnosed in depth: those that stand out first, then (`every`) the
+    rest up to MAX_TESTED."""
     scr = screen(fleet, servers, now)
-    order = list(dict.fromkeys(scr.ranked() + list(range(len(servers)))))[:MAX_TESTED]
+    order = list(dict.fromkeys(scr.ranked() + (list(range(len(servers))) if every else [])))[:MAX_TESTED]
     return _Read(scr, diagnose(fleet, [servers[k] for k in order], now))
 
 
@@ -155,8 +157,15 @@ def _what(claim: Hypothesis, lang: Lang) -> str:
     return t("agent.claim.a_problem", lang)
 
 
+def _whole_fleet(claim: Hypothesis) -> bool:
+    """"Is everything healthy?": a claim that names no server and no type is about every one."""
+    return not claim.servers and not claim.types and not claim.explains
+
+
 def _targets(fleet: Fleet, claim: Hypothesis) -> list[Server]:
     deployed = [s for s, _ in fleet.deployed_servers()]
+    if _whole_fleet(claim):
+        return deployed
     ids = {s.id for s in claim.servers}
     return [s for s in deployed if s.id in ids or s.type in claim.types]
 
@@ -172,7 +181,9 @@ def judge_claim(fleet: Fleet, claim: Hypothesis, now: float, lang: Lang) -> Verd
     if not targets:
         return Verdict(t("agent.claim.no", lang, reason=t("agent.claim.none_deployed", lang,
                                                             where=_where(claim, lang))))
-    read = _read(fleet, targets, now)
+    # The whole fleet is judged by its screen: only the servers that stand out are diagnosed (and named).
+    whole = _whole_fleet(claim)
+    read = _read(fleet, targets, now, every=not whole)
     if claim.explains:
         return _explains(fleet, claim, read, now, lang)
     found = _found(claim, read, lang)
@@ -181,7 +192,9 @@ def judge_claim(fleet: Fleet, claim: Hypothesis, now: float, lang: Lang) -> Verd
         if not found:
             # Healthy now; a young climb toward a threshold (the answer's watch) qualifies the yes.
             key = "agent.claim.yes_for_now" if read.scr.watch else "agent.claim.yes"
-            return Verdict(t(key, lang, reason=t("agent.claim.healthy", lang, hosts=", ".join(hosts))), hosts)
+            judged = t("agent.scope.fleet", lang, n=len(targets)) if whole else ", ".join(hosts)
+            return Verdict(t(key, lang, reason=t("agent.claim.healthy", lang, hosts=judged)),
+                           [] if whole else hosts)
         return _verdict("agent.claim.no", found, lang)
     if found:
         return _verdict("agent.claim.yes", found, lang)

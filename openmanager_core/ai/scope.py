@@ -393,7 +393,8 @@ def _reason_segment(text: str) -> str | None:
 
 def _hypothesis(text: str, remaining: str, servers: tuple[Server, ...], types: frozenset[ServerType],
                 metrics: frozenset[str], catalogue: Catalogue, known: Iterable[Server]) -> Hypothesis | None:
-    """The claim of a yes/no question that names where (a server or a server type), else None."""
+    """The claim of a yes/no question that names where (a server or a server type; the whole fleet for
+    "is everything healthy?"), else None."""
     if not is_yes_no(text):
         return None
     causes = [kind for kind, (_, words) in CAUSE_WORDS.items() if any(_has_word(remaining, w) for w in words)]
@@ -413,7 +414,8 @@ def _hypothesis(text: str, remaining: str, servers: tuple[Server, ...], types: f
             effect_servers=tuple(s for s in servers if s not in reason.servers),
             effect_metrics=frozenset(metrics - reason.metrics))
     if not servers and not types:
-        return None
+        # "Is everything healthy?": a claim about the whole fleet; any other claim needs a where.
+        return Hypothesis(metrics=metrics, healthy=True) if healthy and not down and not causes else None
     return Hypothesis(servers=servers, types=types,
                       metrics=frozenset(metrics | {CAUSE_WORDS[kind][0] for kind in causes}),
                       cause=causes[0] if causes else None, down=down, healthy=healthy and not down)

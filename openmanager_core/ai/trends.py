@@ -11,7 +11,7 @@ from ..i18n import Lang, t
 from ..metrics import METRIC_KEYS
 from ..models import Status
 from . import phrases
-from .findings import Diagnosis, Watch
+from .findings import CEILINGS, Diagnosis, Finding, Watch
 
 MAX_WATCHED = 3  # watches an answer lists, soonest crossing first
 
@@ -37,7 +37,9 @@ def since_block(diagnoses: Sequence[Diagnosis], metrics: frozenset[str], lang: L
             crossed = phrases.clock(finding.critical_since) if finding.critical_since else before
             if finding.saturated:
                 reached = phrases.clock(finding.saturated_since) if finding.saturated_since else before
-                lines.append(t("agent.answer.since_saturated", lang, time=reached, threshold=critical,
+                # A disk or memory at its ceiling is full; a CPU there is saturated.
+                full = "since_full" if key in CEILINGS else "since_saturated"
+                lines.append(t(f"agent.answer.{full}", lang, time=reached, threshold=critical,
                                crossed=crossed, **names))
             elif finding.level is Status.CRITICAL:
                 lines.append(t("agent.answer.since_critical", lang, time=crossed, threshold=critical,
@@ -45,6 +47,21 @@ def since_block(diagnoses: Sequence[Diagnosis], metrics: frozenset[str], lang: L
             else:
                 lines.append(t("agent.answer.since_onset", lang, **names))
     return "\n".join(lines)
+
+
+def under_threshold_line(finding: Finding, diagnosis: Diagnosis, lang: Lang) -> str | None:
+    """`watch: still under its warning threshold (80%) — there in ~4 min at this rate`: a finding that
+    rose off its usual level while no threshold is crossed yet (the server still counts as healthy) is
+    an early warning to watch, not an outage; None once it is past its warning line (or has none)."""
+    bounds = thresholds.limits(finding.metric, diagnosis.server.type)
+    if finding.direction != "up" or finding.level is not Status.ONLINE or bounds is None:
+        return None
+    warning = bounds[0]
+    eta = ""
+    if finding.steady_climb and finding.slope:
+        eta = t("agent.ev.watch_eta", lang, eta=phrases.duration((warning - finding.value) / finding.slope
+                                                                   * 60.0, lang))
+    return t("agent.ev.watch", lang, threshold=phrases.value(finding.metric, warning), eta=eta)
 
 
 def watch_block(watches: Sequence[Watch], metrics: frozenset[str], skip: set[str], lang: Lang

@@ -131,3 +131,25 @@ def test_a_fill_too_young_to_be_a_finding_is_a_watch_not_healthy(tmp_path: Path,
     response = Agent(fleet, use_cache=False).ask(question).response
     assert "backup-storage-01" in response.split("\n")[0], response
     assert heading not in response
+
+
+@pytest.mark.parametrize("question, lang", [("Which servers have a problem right now?", "en"),
+                                            ("지금 문제 있는 서버는?", "ko")])
+def test_a_finding_under_every_threshold_is_still_one_to_watch(tmp_path: Path, question: str,
+                                                               lang: str) -> None:
+    """Three minutes into a low disk fill it is a finding, but the server still counts as healthy: the
+    answer says it is under its warning line and when it gets there; past that line it says no more."""
+    clock = [NOW]
+    fleet = Fleet(settings_for(tmp_path), clock=lambda: clock[0])
+    fleet.deploy_next(fleet.total - 1)
+    fleet.inject(IncidentType.DISK_FULL, "backup-storage-01", Severity.LOW)
+    clock[0] = NOW + timedelta(minutes=3)
+    assert fleet.state("backup-storage-01").status is Status.ONLINE
+    watch = {"en": "- watch: still under its warning threshold (80%)",
+             "ko": "- 주의 관찰 단계 — 아직 경고 임계값 80% 아래"}[lang]
+    response = Agent(fleet, use_cache=False).ask(question).response
+    assert "backup-storage-01" in response.split("\n")[0] and watch in response, response
+    clock[0] = NOW + timedelta(minutes=15)
+    assert fleet.state("backup-storage-01").status is not Status.ONLINE
+    response = Agent(fleet, use_cache=False).ask(question).response
+    assert "backup-storage-01" in response.split("\n")[0] and watch not in response, response

@@ -16,17 +16,27 @@ from openmanager_core.fleet import Fleet
 from openmanager_core.models import IncidentType, Severity
 from tests.ai.conftest import NOW, inject
 
-MINUTES = 180
+MINUTES = 360
+
+
+def _series(fleet: Fleet, host: str, metric: str) -> tuple[np.ndarray, np.ndarray]:
+    """The last MINUTES of a metric, a point a minute: read from the fleet's own data, apart from the
+    engine."""
+    t = NOW.timestamp() - np.arange(MINUTES, -1, -1, dtype=np.float64) * 60.0
+    return t, fleet.frame([fleet.resolve(host)], t).values[metric][0]
 
 
 def _first_of_last_run(fleet: Fleet, host: str, metric: str, level: float) -> float:
-    """The first minute of the run, up to now, where the metric is at `level` or above: read from the
-    fleet's own data, apart from the engine."""
-    t = NOW.timestamp() - np.arange(MINUTES, -1, -1, dtype=np.float64) * 60.0
-    series = fleet.frame([fleet.resolve(host)], t).values[metric][0]
+    """The first minute of the run, up to now, where the metric is at `level` or above."""
+    t, series = _series(fleet, host, metric)
     assert series[-1] >= level
     below = np.flatnonzero(series < level)
     return float(t[below[-1] + 1])
+
+
+def _levelled_off(fleet: Fleet, host: str, metric: str) -> float:
+    """The first minute of the run, up to now, at the level the metric holds now (within 0.1 point)."""
+    return _first_of_last_run(fleet, host, metric, _series(fleet, host, metric)[1][-1] - 0.1)
 
 
 @pytest.mark.parametrize("question, lang", [("What's wrong with web-prod-01?", "en"),
@@ -34,7 +44,8 @@ def _first_of_last_run(fleet: Fleet, host: str, metric: str, level: float) -> fl
 def test_a_full_disk_is_saturated_since_it_got_there_not_still_climbing(fleet: Fleet, question: str,
                                                                        lang: str) -> None:
     inject(fleet, IncidentType.DISK_FULL, "web-prod-01", severity=Severity.HIGH, minutes_ago=150)
-    full = clock(_first_of_last_run(fleet, "web-prod-01", "disk", ceiling_level("disk")))
+    full = clock(_levelled_off(fleet, "web-prod-01", "disk"))
+    assert _series(fleet, "web-prod-01", "disk")[1][-1] == 100.0
     started = clock(NOW - timedelta(minutes=150) + timedelta(minutes=1))
     response = Agent(fleet, use_cache=False).ask(question).response
     saturated = {"en": f"saturated at 100% since {full}", "ko": f"{full}부터 100%에서 포화"}[lang]
@@ -45,11 +56,38 @@ def test_a_full_disk_is_saturated_since_it_got_there_not_still_climbing(fleet: F
     assert "at this rate" not in response and "이 추세면" not in response  # a full disk gets no fuller
 
 
-def test_memory_pinned_for_hours_is_saturated_not_climbing_for_over_three_hours(fleet: Fleet) -> None:
+def test_memory_pinned_for_hours_is_saturated_since_it_got_there_and_dated_from_further_back(
+        fleet: Fleet) -> None:
+    """Pinned for over three hours (the deep window): the leak is still dated, and named a leak, from
+    the climb before it levelled off."""
     inject(fleet, IncidentType.MEMORY_LEAK, "db-master-01", severity=Severity.HIGH, minutes_ago=240)
+    full = _levelled_off(fleet, "db-master-01", "memory")
+    assert NOW.timestamp() - full > 180 * 60
+    started = clock(NOW - timedelta(minutes=240) + timedelta(minutes=1))
     response = Agent(fleet, use_cache=False).ask("What's wrong with db-master-01?").response
-    assert "saturated at 99% — pinned at its ceiling (for over 3 h)" in response, response
+    assert response.startswith("**db-master-01: memory leak**"), response
+    assert f"saturated at 99% since {clock(full)}" in response, response
+    assert f"since {started}" in response and "over 3 h" not in response, response
     assert "climbing steadily" not in response
+    # Flat at 99% over the window, memory does not move in step with its symptoms: no weak r is quoted.
+    assert "a symptom of the memory leak (began " in response, response
+    assert all(abs(float(r)) >= 0.5 for r in re.findall(r"r=(-?[\d.]+)\)", response)), response
+
+
+def test_a_cpu_held_at_98_percent_is_saturated_since_it_got_there(fleet: Fleet) -> None:
+    inject(fleet, IncidentType.CPU_SPIKE, "web-prod-01", severity=Severity.HIGH, minutes_ago=130)
+    pinned = clock(_levelled_off(fleet, "web-prod-01", "cpu"))
+    response = Agent(fleet, use_cache=False).ask("web-prod-01 CPU 추세 어때?").response
+    assert f"{pinned}부터 98%에서 포화" in response, response
+
+
+def test_a_disk_near_the_top_but_still_filling_is_not_full(fleet: Fleet) -> None:
+    """97.5-100 % is where a metric can be pinned; a disk there that still fills gets its forecast."""
+    inject(fleet, IncidentType.DISK_FULL, "web-prod-01", severity=Severity.HIGH, minutes_ago=56)
+    assert ceiling_level("disk") <= _series(fleet, "web-prod-01", "disk")[1][-1] < 99.5
+    response = Agent(fleet, use_cache=False).ask("What's wrong with web-prod-01?").response
+    assert "saturated" not in response, response
+    assert "at this rate: disk full (100%) in ~" in response, response
 
 
 @pytest.mark.parametrize("question, lang", [("since when has the disk been full?", "en"),
@@ -57,11 +95,11 @@ def test_memory_pinned_for_hours_is_saturated_not_climbing_for_over_three_hours(
 def test_since_when_gives_when_it_got_full_and_when_it_started_filling(fleet: Fleet, question: str,
                                                                       lang: str) -> None:
     inject(fleet, IncidentType.DISK_FULL, "web-prod-01", severity=Severity.HIGH, minutes_ago=150)
-    full = clock(_first_of_last_run(fleet, "web-prod-01", "disk", ceiling_level("disk")))
+    full = clock(_levelled_off(fleet, "web-prod-01", "disk"))
     critical = clock(_first_of_last_run(fleet, "web-prod-01", "disk", 90.0))
     started = clock(NOW - timedelta(minutes=149))
     first = Agent(fleet, use_cache=False).ask(question).response.split("\n")[0]
-    said = {"en": f"**disk on web-prod-01: full at 100% since {full}** (past the critical 90% since "
+    said = {"en": f"**disk on web-prod-01: full since {full}** (at 100%; past the critical 90% since "
                   f"{critical}) — it started filling at {started}",
             "ko": f"**web-prod-01 디스크: {full}부터 100%로 가득 참** (위험 임계값 90% 이상은 {critical}부터)"
                   f" — 차오르기 시작한 것은 {started}부터"}[lang]

@@ -133,6 +133,20 @@ def test_a_claim_that_a_server_is_fine_is_checked(fleet: Fleet, question: str, l
     assert ask(fleet, question).startswith(NO[lang] + leak[lang])
 
 
+@pytest.mark.parametrize("question, lang", [("Is everything healthy?", "en"), ("다 괜찮아?", "ko")])
+def test_a_claim_that_the_whole_fleet_is_fine_is_checked_without_naming_healthy_servers(
+        fleet: Fleet, question: str, lang: str) -> None:
+    claim = parse(question, fleet.catalogue).hypothesis
+    assert claim is not None and claim.healthy and not claim.servers and not claim.types
+    whole = {"en": "the whole fleet (20 servers): ", "ko": "전체 서버 20대: "}[lang]
+    answer = Agent(fleet, use_cache=False).ask(question)
+    assert answer.response.startswith(YES[lang] + whole), answer.response
+    assert answer.metadata.servers == []
+    inject(fleet, IncidentType.MEMORY_LEAK, "cache-redis-01", minutes_ago=25)
+    leak = {"ko": "cache-redis-01: 메모리 누수 — ", "en": "cache-redis-01: memory leak — "}[lang]
+    assert ask(fleet, question).startswith(NO[lang] + leak)
+
+
 def test_the_llm_is_given_the_verdict_as_evidence(fleet: Fleet, llm_stub: LlmStub) -> None:
     inject(fleet, IncidentType.SERVICE_DOWN, "cache-redis-01", minutes_ago=10)
     settings = fleet.settings.model_copy(update={"llm_base_url": llm_stub.url, "llm_api_key": "sk-test"})

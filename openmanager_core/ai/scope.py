@@ -101,8 +101,8 @@ _YES_NO_EN = re.compile(r"^(?:is|are|was|were|does|do|did|has|have|can|could|sho
                         r"doesn't|didn't)\b|\bor (?:somewhere|anywhere|something) else\b|\bor not\b")
 _YES_NO_KO = re.compile(r"(?:아|야|이야|니|나|나요|까|까요|인가|인가요|가요|지|죠|냐|어|어요|맞아|맞나요|"
                         r"거야|건가|됐어|됐나|있어|없어|있나|있나요|없나|있니)\s*[?？]*$")
-_WH_KO = ("왜", "언제", "어디", "무엇", "뭐", "뭘", "어느", "어떤", "얼마", "몇", "누구", "어때", "어떻게",
-          "어떠")
+_WH_KO = ("왜", "언제", "어디", "무엇", "무슨", "뭐", "뭘", "어느", "어떤", "얼마", "몇", "누구", "어때",
+          "어떻게", "어떠")
 # "X 때문이야?" / "because of X": X is offered as the reason for the rest of the question.
 _BECAUSE_KO = re.compile(r"(때문|탓)")
 _BECAUSE_EN = re.compile(r"\b(?:because of|because|due to|caused by)\b")

@@ -54,7 +54,7 @@ def test_the_claim_of_a_yes_no_question_is_read(fleet: Fleet, question: str,
 
 @pytest.mark.parametrize("question", ["지금 문제 있는 서버는?", "Why is db-master-01 slow?",
                                       "Is any host low on RAM?", "web-prod-1 상태 어때?",
-                                      "메모리 부족한 서버가 있어?"])
+                                      "메모리 부족한 서버가 있어?", "web-prod-01 무슨 문제야?"])
 def test_a_question_that_puts_forward_no_claim_has_none(fleet: Fleet, question: str) -> None:
     assert parse(question, fleet.catalogue).hypothesis is None
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -103,18 +103,25 @@ def test_once_the_fleet_page_shows_a_breach_the_ai_does_not_call_it_usual(
     assert checked
 
 
+def low_disk_fill(tmp_path: Path, age: timedelta) -> tuple[list[datetime], Fleet]:
+    """The whole fleet, a low-severity disk fill on backup-storage-01 `age` old, the server still
+    online; the clock is the list's one item, to move on."""
+    clock = [NOW]
+    fleet = Fleet(settings_for(tmp_path), clock=lambda: clock[0])
+    fleet.deploy_next(fleet.total - 1)
+    fleet.inject(IncidentType.DISK_FULL, "backup-storage-01", Severity.LOW)
+    clock[0] = NOW + age
+    assert fleet.state("backup-storage-01").status is Status.ONLINE
+    return clock, fleet
+
+
 @pytest.mark.parametrize("question, lang", [("Which servers have a problem right now?", "en"),
                                             ("지금 문제 있는 서버는?", "ko")])
 def test_a_fill_too_young_to_be_a_finding_is_a_watch_not_healthy(tmp_path: Path, question: str,
                                                                  lang: str) -> None:
     """90 s into a low-severity disk fill: 71 % against a usual 67 %, rising. Not yet an anomaly, but
     its trend reaches the warning line within minutes: a watch. Once it is a finding, it is that."""
-    clock = [NOW]
-    fleet = Fleet(settings_for(tmp_path), clock=lambda: clock[0])
-    fleet.deploy_next(fleet.total - 1)
-    fleet.inject(IncidentType.DISK_FULL, "backup-storage-01", Severity.LOW)
-    clock[0] = NOW + timedelta(seconds=90)
-    assert fleet.state("backup-storage-01").status is Status.ONLINE
+    clock, fleet = low_disk_fill(tmp_path, timedelta(seconds=90))
     t = clock[0].timestamp() - np.arange(3, -1, -1, dtype=np.float64) * 60.0
     disk = fleet.frame([fleet.resolve("backup-storage-01")], t).values["disk"][0]
     slope = np.polyfit((t - t[0]) / 60.0, disk, 1)[0]
@@ -139,12 +146,7 @@ def test_a_finding_under_every_threshold_is_still_one_to_watch(tmp_path: Path, q
                                                                lang: str) -> None:
     """Three minutes into a low disk fill it is a finding, but the server still counts as healthy: the
     answer says it is under its warning line and when it gets there; past that line it says no more."""
-    clock = [NOW]
-    fleet = Fleet(settings_for(tmp_path), clock=lambda: clock[0])
-    fleet.deploy_next(fleet.total - 1)
-    fleet.inject(IncidentType.DISK_FULL, "backup-storage-01", Severity.LOW)
-    clock[0] = NOW + timedelta(minutes=3)
-    assert fleet.state("backup-storage-01").status is Status.ONLINE
+    clock, fleet = low_disk_fill(tmp_path, timedelta(minutes=3))
     watch = {"en": "- watch: still under its warning threshold (80%)",
              "ko": "- 주의 관찰 단계 — 아직 경고 임계값 80% 아래"}[lang]
     response = Agent(fleet, use_cache=False).ask(question).response

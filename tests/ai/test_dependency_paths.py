@@ -151,7 +151,7 @@ def test_a_long_critical_database_leak_is_fixed_before_a_medium_web_spike_and_sa
     inject(fleet, IncidentType.MEMORY_LEAK, "db-master-01", minutes_ago=120, severity=Severity.HIGH)
     response, _ = ask(fleet, "what is wrong with the fleet?")
     assert response.startswith("**2 independent problems — first: db-master-01 — memory leak**"), response
-    order = response.split("**Fix order** (impact = severity × duration × servers affected)\n")[1]
+    order = response.split("**Fix order** (impact = severity × servers affected × √duration)\n")[1]
     first, second = order.split("\n")[:2]
     assert first.startswith("1. db-master-01 first: critical for ~1h 5"), order  # onset read from the metrics
     assert first.endswith(", 6 servers depend on it")

@@ -370,14 +370,19 @@ class Engine:
              + paths.traced_step(ctx.trace, ctx.scr, lang))
 
         ctx.diagnoses = diagnose(self.fleet, deep, now)
+        related = scope.hypothesis is not None and scope.hypothesis.related  # "are they related?"
         if not ctx.named:
             ctx.diagnoses.sort(key=lambda d: (-self._relevance(d, scope), -d.severity, d.server.position))
+        if not ctx.named or related:
             ctx.problems = paths.problems(ctx.diagnoses, self.fleet.dependencies(), now)
         emit("reasoning", self._reasoning_text(ctx))
         if scope.hypothesis is not None:
-            from .hypothesis import judge_claim  # it words its evidence with this module's functions
+            # It words its evidence with this module's functions.
+            from .hypothesis import judge_claim, judge_relation
 
-            ctx.verdict = judge_claim(self.fleet, scope.hypothesis, now, lang)
+            ctx.verdict = (judge_relation(ctx.problems, ctx.named, self.fleet.dependencies(),
+                                          self._scope_text(ctx), lang) if related
+                           else judge_claim(self.fleet, scope.hypothesis, now, lang))
         return self._compose(ctx, ranked)
 
     def anomalies(self, limit: int) -> tuple[int, list[Diagnosis]]:

@@ -246,6 +246,20 @@ def relation(host: str, found: Sequence[Problem], lead_host: str, lang: Lang) ->
     return t("agent.answer.related", lang, root=other.host, minutes=minutes)
 
 
+def why(a: Problem, b: Problem, graph: DependencyGraph, lang: Lang) -> str:
+    """`one request path, onsets 3 min apart` / `not on one request path, onsets 60 min apart`: what
+    makes two problems related or not. Where one began before the window its onset is a bound, so the
+    gap is at least that; where both did, it is unknown."""
+    one_path = graph.on_one_path(a.host, b.host)
+    where = t("agent.relation.one_path" if one_path else "agent.relation.other_paths", lang)
+    if not (a.dated or b.dated):
+        return where
+    minutes = round(abs(a.onset - b.onset) / 60)
+    onsets = t("agent.relation.onsets" if a.dated and b.dated else "agent.relation.onsets_at_least", lang,
+               minutes=minutes)
+    return f"{where}, {onsets}"
+
+
 def _affected(problem: Problem, lang: Lang) -> str:
     if problem.down and problem.affected:
         return t("agent.order.cut_off", lang, n=problem.affected)

@@ -116,6 +116,13 @@ CAUSE_WORDS: dict[str, tuple[str, tuple[str, ...]]] = {
 DOWN_WORDS = ("down", "다운", "죽었", "죽은", "offline", "오프라인", "stopped", "중지", "멈췄", "not running",
               "꺼졌", "꺼진", "dead", "unreachable", "나갔")
 HEALTHY_WORDS = ("ok", "okay", "fine", "healthy", "괜찮", "정상", "문제없", "문제 없")
+# "Are the problems on X and Y related?", "같은 원인이야?": the claim is that the problems are one.
+# "related to X" offers X as a reason (a claim about X), and "DB 관련 알림" means "about the DB".
+RELATION_WORDS = re.compile(
+    r"\b(?:related|unrelated|connected|linked|independent|separate)\b(?! to\b)|\bcoincidence\b|"
+    r"\b(?:same|one|common) (?:root )?(?:cause|problem|issue)\b|"
+    r"관련(?:이|은|이나|성)? ?(?:있|없)|관련된 (?:거|건|것)|연관|관계(?:가|는)? ?(?:있|없)|"
+    r"(?:같은|동일한|하나의|한) (?:원인|문제)|원인이 (?:같|하나)|별개|따로|독립적")
 
 HISTORY_MINUTES = 60  # a history question that names no span asks about the last hour
 MAX_HISTORY_MINUTES = 7 * 24 * 60
@@ -147,7 +154,8 @@ class Unmatched:
 class Hypothesis:
     """The claim a yes/no question puts forward: what is wrong (`metrics`, a `cause` it names, the
     server `down`, or just "a problem"; nothing at all when `healthy`), and where (`servers`, or
-    servers of `types`). With `effect_*` the claim is offered as the reason for something else:
+    servers of `types`); with `related`, that the problems there (anywhere, naming none) are one
+    problem ("같은 원인이야?"). With `effect_*` the claim is offered as the reason for something else:
     in "web-prod-01 느린 거 DB 때문이야?" the databases are the claim, web-prod-01's response time
     the effect."""
 
@@ -159,6 +167,7 @@ class Hypothesis:
     healthy: bool = False
     effect_servers: tuple[Server, ...] = ()
     effect_metrics: frozenset[str] = frozenset()
+    related: bool = False  # the claim is that the problems (of `servers`, else all) are one problem
 
     @property
     def explains(self) -> bool:
@@ -393,7 +402,8 @@ def _reason_segment(text: str) -> str | None:
 
 def _hypothesis(text: str, remaining: str, servers: tuple[Server, ...], types: frozenset[ServerType],
                 metrics: frozenset[str], catalogue: Catalogue, known: Iterable[Server]) -> Hypothesis | None:
-    """The claim of a yes/no question that names where (a server or a server type), else None."""
+    """The claim of a yes/no question that names where (a server or a server type) or asks whether
+    problems are related, else None."""
     if not is_yes_no(text):
         return None
     causes = [kind for kind, (_, words) in CAUSE_WORDS.items() if any(_has_word(remaining, w) for w in words)]
@@ -412,6 +422,8 @@ def _hypothesis(text: str, remaining: str, servers: tuple[Server, ...], types: f
             cause=reason_causes[0] if reason_causes else None,
             effect_servers=tuple(s for s in servers if s not in reason.servers),
             effect_metrics=frozenset(metrics - reason.metrics))
+    if RELATION_WORDS.search(remaining):
+        return Hypothesis(servers=servers, types=types, related=True)
     if not servers and not types:
         return None
     return Hypothesis(servers=servers, types=types,

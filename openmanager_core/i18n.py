@@ -545,6 +545,7 @@ TEXT: dict[str, dict[Lang, str]] = {
     "agent.duration.hours": {"ko": "약 {h}시간", "en": "~{h}h"},
     "agent.duration.hours_minutes": {"ko": "약 {h}시간 {m}분", "en": "~{h}h {m}m"},
     "agent.duration.days": {"ko": "약 {d}일 {h}시간", "en": "~{d}d {h}h"},
+    "agent.duration.whole_days": {"ko": "약 {d}일", "en": "~{d}d"},
     "agent.scope.fleet": {"ko": "전체 서버 {n}대", "en": "the whole fleet ({n} servers)"},
     "agent.scope.types": {"ko": "{types} {n}대", "en": "{types} ({n} servers)"},
     "agent.scope.servers": {"ko": "{hosts}", "en": "{hosts}"},

@@ -514,7 +514,7 @@ class Engine:
         watch, watched = watch_block(scr.watch, scope.metrics, diagnosed, lang)
         servers.extend(watched)
         if "history" in scope.intents:
-            block, named = history_block(self.fleet, {s.id for s in ctx.named}, scope.lookback_minutes, lang)
+            block, named = history_block(self.fleet, {s.id for s in ctx.named}, scope, lang)
             parts.append(block)
             servers.extend(named)
         if "alerts" in scope.intents:

@@ -12,19 +12,32 @@ from ..fleet import Fleet
 from ..i18n import Lang, t
 from ..markdown import escape_markdown
 from ..models import Server
+from ..simulator import KST
 from . import phrases
 from .scope import Scope
 
 MAX_EVENTS_READ = 2000  # the latest events a history answer reads from its span
 MAX_ITEMS = 12  # lines it lists; the rest are counted
 MAX_HOSTS_PER_DEPLOY = 5  # hostnames a grouped deployment line names
+WIDER_MINUTES = 24 * 60  # how far back a question that names no span looks when its hour was quiet
 
 
-def _incident_line(started: Event | None, cleared: Event | None, lang: Lang) -> tuple[datetime, str]:
+def _when(start: datetime, end: datetime | None, now: datetime, lang: Lang) -> str:
+    """`14:05 KST`, `14:05-14:32 KST`; with its date when not today (`11월 29일 18:30-19:30 KST`), so a
+    day's timeline does not read yesterday evening as today's."""
+    if end is None or phrases.clock(start) == phrases.clock(end):
+        return phrases.clock_since(end or start, now, lang)
+    same_day = (start + KST).date() == (end + KST).date()
+    last = phrases.clock(end) if same_day else phrases.clock_since(end, now, lang)
+    return phrases.clock_since(start, now, lang).removesuffix(" KST") + "-" + last
+
+
+def _incident_line(started: Event | None, cleared: Event | None, now: datetime,
+                   lang: Lang) -> tuple[datetime, str]:
     event = cleared or started
     assert event is not None
     begun = datetime.fromisoformat(event.detail["started_at"])
-    when = phrases.span(begun, cleared.at) if cleared is not None else phrases.clock(begun)
+    when = _when(begun, cleared.at if cleared is not None else None, now, lang)
     state = "agent.answer.history_cleared" if cleared is not None else "agent.answer.history_ongoing"
     return begun, t("agent.answer.history_incident", lang, when=when,
                     host=escape_markdown(event.hostname or ""),
@@ -32,7 +45,7 @@ def _incident_line(started: Event | None, cleared: Event | None, lang: Lang) -> 
                     severity=t(f"severity.{event.detail['severity']}", lang).lower(), state=t(state, lang))
 
 
-def _lines(found: list[Event], lang: Lang) -> list[tuple[datetime, str]]:
+def _lines(found: list[Event], now: datetime, lang: Lang) -> list[tuple[datetime, str]]:
     """(when it began, the line) per incident, status change, run of deployments and reset."""
     lines: list[tuple[datetime, str]] = []
     incidents: dict[int, dict[EventKind, Event]] = {}
@@ -45,7 +58,7 @@ def _lines(found: list[Event], lang: Lang) -> list[tuple[datetime, str]]:
             if len(hosts) > MAX_HOSTS_PER_DEPLOY:
                 shown += ", …"
             first, last = deployed[0].at, deployed[-1].at
-            when = phrases.clock(first) if first == last else phrases.span(first, last)
+            when = _when(first, None if first == last else last, now, lang)
             lines.append((deployed[0].at, t("agent.answer.history_deployed", lang, when=when, n=len(deployed),
                                             hosts=escape_markdown(shown))))
             deployed.clear()
@@ -58,32 +71,49 @@ def _lines(found: list[Event], lang: Lang) -> list[tuple[datetime, str]]:
         elif event.kind is EventKind.DEPLOYED:
             deployed.append(event)
         elif event.kind is EventKind.STATUS_CHANGED:
-            lines.append((event.at, t("agent.answer.history_status", lang, when=phrases.clock(event.at),
+            when = _when(event.at, None, now, lang)
+            lines.append((event.at, t("agent.answer.history_status", lang, when=when,
                                       host=escape_markdown(event.hostname or ""),
                                       before=t(f"status.{event.detail['before']}", lang),
                                       after=t(f"status.{event.detail['after']}", lang))))
         else:
-            lines.append((event.at, phrases.clock(event.at) + " " + summary(event, lang)))
+            lines.append((event.at, _when(event.at, None, now, lang) + " " + summary(event, lang)))
     flush_deployed()
     for pair in incidents.values():
         started, cleared = pair.get(EventKind.INCIDENT_STARTED), pair.get(EventKind.INCIDENT_CLEARED)
-        lines.append(_incident_line(started, cleared, lang))
+        lines.append(_incident_line(started, cleared, now, lang))
     return sorted(lines, key=lambda line: line[0])
 
 
-def history_block(fleet: Fleet, server_ids: Collection[str], minutes: int,
+def _events(fleet: Fleet, server_ids: Collection[str], since: datetime) -> list[Event]:
+    return [e for e in fleet.store.events(since=since, limit=MAX_EVENTS_READ)
+            if not server_ids or e.server_id is None or e.server_id in server_ids]
+
+
+def _has_incident(found: list[Event]) -> bool:
+    return any(e.kind in (EventKind.INCIDENT_STARTED, EventKind.INCIDENT_CLEARED) for e in found)
+
+
+def history_block(fleet: Fleet, server_ids: Collection[str], scope: Scope,
                   lang: Lang) -> tuple[str, list[str]]:
-    """The timeline of the last `minutes` (of `server_ids`, or the whole fleet for none), and the
-    hostnames of its incidents in the order they were recorded."""
+    """The timeline of the span the question asks about (of `server_ids`, or the whole fleet for
+    none), and the hostnames of its incidents in the order they were recorded. A question that names
+    no span ("cache-redis-01 언제부터 언제까지 다운됐었어?") gets the last hour, or the last day when
+    the hour holds no incident and the day does."""
     now = fleet.clock()
+    minutes = scope.lookback_minutes
+    found = _events(fleet, server_ids, now - timedelta(minutes=minutes))
+    if not scope.span_named and not _has_incident(found):
+        wider = _events(fleet, server_ids, now - timedelta(minutes=WIDER_MINUTES))
+        if _has_incident(wider):
+            minutes, found = WIDER_MINUTES, wider
     since = now - timedelta(minutes=minutes)
-    found = [e for e in fleet.store.events(since=since, limit=MAX_EVENTS_READ)
-             if not server_ids or e.server_id is None or e.server_id in server_ids]
     span = phrases.duration(minutes * 60, lang).removeprefix("약 ").removeprefix("~")
+    begun = phrases.clock_since(since, now, lang)
     if not found:
-        return t("agent.answer.history_none", lang, span=span, since=phrases.clock(since)), []
-    lines = _lines(found, lang)
-    head = t("agent.answer.history", lang, span=span, since=phrases.clock(since), n=len(lines))
+        return t("agent.answer.history_none", lang, span=span, since=begun), []
+    lines = _lines(found, now, lang)
+    head = t("agent.answer.history", lang, span=span, since=begun, n=len(lines))
     items = [f"- {line}" for _, line in lines[:MAX_ITEMS]]
     if len(lines) > MAX_ITEMS:
         items.append(t("agent.answer.history_more", lang, n=len(lines) - MAX_ITEMS))

@@ -69,8 +69,9 @@ INTENT_WORDS: dict[str, tuple[str, ...]] = {
               "issue", "wrong", "이상"),
     "alerts": ("알림", "알람", "경보", "울리", "alert", "alerts", "alarm", "alarms", "firing", "paging"),
     # The past, from the event timeline: incidents started and cleared, status changes, deployments.
+    # "장애 났던" (that broke down) too, and the Korean double past (_DOUBLE_PAST).
     "history": ("무슨 일", "있었", "일어난", "이력", "타임라인", "히스토리", "happened", "history",
-                "timeline", "going on earlier", "what went on"),
+                "timeline", "going on earlier", "what went on", "났던"),
     # Since when a metric has been where it is ("디스크 언제부터 찼어?"): when it started, crossed, filled.
     "since": ("언제부터", "since when", "how long has", "how long have", "when did", "얼마나 됐",
               "얼마나 오래"),
@@ -79,6 +80,10 @@ INTENT_WORDS: dict[str, tuple[str, ...]] = {
     # A superlative: the answer is the server ranked first on the metric asked about.
     "rank": ("가장", "제일", "최고", "1위", "highest", "slowest", "busiest", "worst", "most", "top"),
 }
+# The Korean double past ("다운됐었어", "느렸었던": a syllable ending in ㅆ, then 었) says that
+# something was so and is over: a question about the timeline.
+_DOUBLE_PAST = re.compile("[" + "".join(chr(c) for c in range(0xAC00, 0xD7A4) if (c - 0xAC00) % 28 == 20)
+                          + "]었")
 
 # A symptom users see, asked about without naming a server ("users report 502 errors", "사이트가
 # 느려요"): traced along the request path. The first kind whose words occur names it.
@@ -127,17 +132,24 @@ RELATION_WORDS = re.compile(
 HISTORY_MINUTES = 60  # a history question that names no span asks about the last hour
 MAX_HISTORY_MINUTES = 7 * 24 * 60
 _SPAN = re.compile(r"(\d+)\s*(시간|hours?|hrs?|h\b|분|minutes?|mins?|일|days?)")
+_ONE_SPAN = re.compile(r"\b(?:last|past|previous) (hour|day)\b|(한 시간|하루)")  # a span without a number
 
 
-def lookback_minutes(text: str) -> int:
-    """The span a question looks back over: `지난 2시간` / `last 30 minutes` / `3 days`; an hour when
-    it names none ("the last hour"), at most a week."""
+def asked_span(text: str) -> int | None:
+    """The span a question names, in minutes: `지난 2시간` / `last 30 minutes` / `3 days` / `the last
+    hour` / `하루`, at most a week; None when it names none."""
     found = _SPAN.search(text)
     if found is None:
-        return HISTORY_MINUTES
+        one = _ONE_SPAN.search(text)
+        return None if one is None else 60 if one.group(1) == "hour" or one.group(2) == "한 시간" else 24 * 60
     amount, unit = int(found.group(1)), found.group(2)
     per = 1 if unit.startswith(("분", "min")) else 24 * 60 if unit.startswith(("일", "day")) else 60
     return max(1, min(MAX_HISTORY_MINUTES, amount * per))
+
+
+def lookback_minutes(text: str) -> int:
+    """The span a question looks back over (`asked_span`); an hour when it names none."""
+    return asked_span(text) or HISTORY_MINUTES
 
 
 @dataclass(frozen=True)
@@ -188,6 +200,7 @@ class Scope:
     unmatched: tuple[Unmatched, ...] = ()
     guessed: tuple[tuple[str, Server], ...] = ()  # (the name as typed, the server taken for it)
     lookback_minutes: int = HISTORY_MINUTES  # how far back a history question asks ("지난 2시간")
+    span_named: bool = False  # the question names that span; else a history answer may look further
     symptom: str | None = None  # a SYMPTOM_WORDS kind, asked about with no server named
     hypothesis: Hypothesis | None = None  # the claim of a yes/no question, to be answered first
 
@@ -338,6 +351,8 @@ def parse(question: str, catalogue: Catalogue, known: Iterable[Server] = ()) -> 
     metric_groups = _match(remaining, METRIC_WORDS)
     types = _match(remaining, TYPE_WORDS)
     intents = _match(remaining, INTENT_WORDS)
+    if _DOUBLE_PAST.search(remaining):
+        intents.add("history")
     # "Which server is slowest?" ranks servers; "the site is slow" is a symptom of the whole path.
     if (symptom is not None and not servers and not unmatched and not types
             and not {"rank", "top"} & intents and not any(_has_word(remaining, w) for w in _WHICH_SERVER)):
@@ -355,7 +370,8 @@ def parse(question: str, catalogue: Catalogue, known: Iterable[Server] = ()) -> 
         question=question, language=detect_language(question), normalised=text,
         servers=tuple(servers), types=frozenset(types), metrics=frozenset(metrics),
         intents=frozenset(intents), unmatched=tuple(unmatched), guessed=tuple(guessed),
-        lookback_minutes=lookback_minutes(remaining), symptom=symptom, hypothesis=hypothesis,
+        lookback_minutes=lookback_minutes(remaining), span_named=asked_span(remaining) is not None,
+        symptom=symptom, hypothesis=hypothesis,
     )
 
 

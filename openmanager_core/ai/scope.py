@@ -127,7 +127,7 @@ RELATION_WORDS = re.compile(
     r"\b(?:related|unrelated|connected|linked|independent|separate)\b(?! to\b)|\bcoincidence\b|"
     r"\b(?:same|one|common) (?:root )?(?:cause|problem|issue)\b|"
     r"관련(?:이|은|이나|성)? ?(?:있|없)|관련된 (?:거|건|것)|연관|관계(?:가|는)? ?(?:있|없)|"
-    r"(?:같은|동일한|하나의|한) (?:원인|문제)|원인이 (?:같|하나)|별개|따로|독립적")
+    r"(?:같은|동일한|하나의) (?:원인|문제)|원인이 (?:같|하나)|별개|독립적")
 
 HISTORY_MINUTES = 60  # a history question that names no span asks about the last hour
 MAX_HISTORY_MINUTES = 7 * 24 * 60
@@ -438,7 +438,7 @@ def _hypothesis(text: str, remaining: str, servers: tuple[Server, ...], types: f
             cause=reason_causes[0] if reason_causes else None,
             effect_servers=tuple(s for s in servers if s not in reason.servers),
             effect_metrics=frozenset(metrics - reason.metrics))
-    if RELATION_WORDS.search(remaining):
+    if RELATION_WORDS.search(remaining) and len(servers) != 1:  # a relation is between several
         return Hypothesis(servers=servers, types=types, related=True)
     if not servers and not types:
         return None

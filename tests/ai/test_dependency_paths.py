@@ -184,7 +184,8 @@ def test_asking_whether_problems_are_related_is_a_relation_claim(question: str, 
 
 
 @pytest.mark.parametrize("question", ["DB 관련 알림 있어?", "is web-prod-01 slow because of the database?",
-                                      "is web-prod-01 slowness related to the database?"])
+                                      "is web-prod-01 slowness related to the database?",
+                                      "is web-prod-01 connected?"])
 def test_about_a_server_or_a_reason_is_no_relation_claim(question: str) -> None:
     scope = parse(question, Catalogue())
     assert scope.hypothesis is not None and not scope.hypothesis.related

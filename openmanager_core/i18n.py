@@ -791,6 +791,10 @@ TEXT: dict[str, dict[Lang, str]] = {
         "ko": "지난 {span} 동안 ({since} 이후) 기록된 일이 없습니다: 장애·배포·상태 변화 없음.",
         "en": "Nothing happened in the last {span} (since {since}): "
               "no incident, deployment or status change."},
+    "agent.answer.history_no_incident": {"ko": "지난 {span} 동안 ({since} 이후) 기록된 장애가 없습니다",
+                                         "en": "no incident was recorded in the last {span} (since {since})"},
+    "agent.answer.history_incidents": {"ko": "지난 {span} 동안 ({since} 이후) 장애 {n}건: {items}",
+                                       "en": "{n} incident(s) in the last {span} (since {since}): {items}"},
     "agent.answer.history_incident": {"ko": "{when} {host} {type} (심각도 {severity}), {state}",
                                       "en": "{when} {host} {type} ({severity} severity), {state}"},
     "agent.answer.history_cleared": {"ko": "해제됨", "en": "cleared"},

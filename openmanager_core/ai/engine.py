@@ -38,7 +38,7 @@ from .findings import (
     screen,
     unlinked,
 )
-from .history import history_block, timeline_evidence
+from .history import asks_whether, history_block, history_verdict, timeline_evidence
 from .models import Action, Impact, Priority, ProvidedMetrics, Stage
 from .scope import NETWORK_METRICS, Scope
 from .trends import since_block, watch_block
@@ -376,13 +376,16 @@ class Engine:
         if not ctx.named or related:
             ctx.problems = paths.problems(ctx.diagnoses, self.fleet.dependencies(), now)
         emit("reasoning", self._reasoning_text(ctx))
-        if scope.hypothesis is not None:
-            # It words its evidence with this module's functions.
-            from .hypothesis import judge_claim, judge_relation
+        # It words its evidence with this module's functions.
+        from .hypothesis import Verdict, judge_claim, judge_relation
 
-            ctx.verdict = (judge_relation(ctx.problems, ctx.named, self.fleet.dependencies(),
-                                          self._scope_text(ctx), lang) if related
-                           else judge_claim(self.fleet, scope.hypothesis, now, lang))
+        if related:
+            ctx.verdict = judge_relation(ctx.problems, ctx.named, self.fleet.dependencies(),
+                                         self._scope_text(ctx), lang)
+        elif "history" in scope.intents and asks_whether(scope):  # "was there an outage earlier?": the past
+            ctx.verdict = Verdict(*history_verdict(self.fleet, {s.id for s in ctx.named}, scope, lang))
+        elif scope.hypothesis is not None:
+            ctx.verdict = judge_claim(self.fleet, scope.hypothesis, now, lang)
         return self._compose(ctx, ranked)
 
     def anomalies(self, limit: int) -> tuple[int, list[Diagnosis]]:

@@ -11,10 +11,10 @@ from ..events import Event, EventKind, summary
 from ..fleet import Fleet
 from ..i18n import Lang, t
 from ..markdown import escape_markdown
-from ..models import Server
+from ..models import Incident, Server
 from ..simulator import KST
 from . import phrases
-from .scope import Scope
+from .scope import Scope, is_yes_no
 
 MAX_EVENTS_READ = 2000  # the latest events a history answer reads from its span
 MAX_ITEMS = 12  # lines it lists; the rest are counted
@@ -94,32 +94,79 @@ def _has_incident(found: list[Event]) -> bool:
     return any(e.kind in (EventKind.INCIDENT_STARTED, EventKind.INCIDENT_CLEARED) for e in found)
 
 
+def _span(fleet: Fleet, server_ids: Collection[str], scope: Scope) -> tuple[int, list[Event]]:
+    """The minutes the answer looks back over and the events of that span. A question that names no
+    span ("cache-redis-01 언제부터 언제까지 다운됐었어?") gets the last hour, or the last day when the
+    hour holds no incident and the day does."""
+    minutes = scope.lookback_minutes
+    found = _events(fleet, server_ids, fleet.clock() - timedelta(minutes=minutes))
+    if not scope.span_named and not _has_incident(found):
+        wider = _events(fleet, server_ids, fleet.clock() - timedelta(minutes=WIDER_MINUTES))
+        if _has_incident(wider):
+            return WIDER_MINUTES, wider
+    return minutes, found
+
+
+def _span_text(minutes: int, lang: Lang) -> str:
+    return phrases.duration(minutes * 60, lang).removeprefix("약 ").removeprefix("~")
+
+
+def asks_whether(scope: Scope) -> bool:
+    """"Was there any outage in the last 30 minutes?": answered yes or no (not "무슨 일 있었어?",
+    which asks what)."""
+    return is_yes_no(scope.normalised) and "무슨" not in scope.normalised
+
+
+def history_verdict(fleet: Fleet, server_ids: Collection[str], scope: Scope,
+                    lang: Lang) -> tuple[str, list[str]]:
+    """Yes or no to whether an incident (of `server_ids`, or any) was in effect in the span asked:
+    begun, cleared or still going in it; and the hostnames of those that were."""
+    now = fleet.clock()
+    minutes, _ = _span(fleet, server_ids, scope)
+    since = now - timedelta(minutes=minutes)
+    hit = [i for i in fleet.store.incidents([(since, now)]) if not server_ids or i.server_id in server_ids]
+    span, begun = _span_text(minutes, lang), phrases.clock_since(since, now, lang)
+    if not hit:
+        return t("agent.claim.no", lang, reason=t("agent.answer.history_no_incident", lang, span=span,
+                                                  since=begun)), []
+    items = [f"{escape_markdown(i.hostname)} {t(f'incident.{i.type.value}', lang).lower()}" for i in hit]
+    reason = t("agent.answer.history_incidents", lang, n=len(hit), span=span, since=begun,
+               items=", ".join(items))
+    return t("agent.claim.yes", lang, reason=reason), [i.hostname for i in hit]
+
+
 def history_block(fleet: Fleet, server_ids: Collection[str], scope: Scope,
                   lang: Lang) -> tuple[str, list[str]]:
-    """The timeline of the span the question asks about (of `server_ids`, or the whole fleet for
-    none), and the hostnames of its incidents in the order they were recorded. A question that names
-    no span ("cache-redis-01 언제부터 언제까지 다운됐었어?") gets the last hour, or the last day when
-    the hour holds no incident and the day does."""
+    """The timeline of the span the question asks about (`_span`; of `server_ids`, or the whole fleet
+    for none), and the hostnames of its incidents in the order they were recorded."""
     now = fleet.clock()
-    minutes = scope.lookback_minutes
-    found = _events(fleet, server_ids, now - timedelta(minutes=minutes))
-    if not scope.span_named and not _has_incident(found):
-        wider = _events(fleet, server_ids, now - timedelta(minutes=WIDER_MINUTES))
-        if _has_incident(wider):
-            minutes, found = WIDER_MINUTES, wider
+    minutes, found = _span(fleet, server_ids, scope)
     since = now - timedelta(minutes=minutes)
-    span = phrases.duration(minutes * 60, lang).removeprefix("약 ").removeprefix("~")
+    span = _span_text(minutes, lang)
     begun = phrases.clock_since(since, now, lang)
-    if not found:
+    # An incident begun before the span and still going was in effect all through it.
+    listed = {int(e.detail["incident"]) for e in found if "incident" in e.detail}
+    going = [i for i in fleet.store.incidents() if i.id not in listed and i.started_at < since
+             and (not server_ids or i.server_id in server_ids)]
+    if not found and not going:
         return t("agent.answer.history_none", lang, span=span, since=begun), []
-    lines = _lines(found, now, lang)
+    lines = sorted(_lines(found, now, lang) + [(i.started_at, _going_line(i, now, lang)) for i in going],
+                   key=lambda line: line[0])
     head = t("agent.answer.history", lang, span=span, since=begun, n=len(lines))
     items = [f"- {line}" for _, line in lines[:MAX_ITEMS]]
     if len(lines) > MAX_ITEMS:
         items.append(t("agent.answer.history_more", lang, n=len(lines) - MAX_ITEMS))
     incident_kinds = (EventKind.INCIDENT_STARTED, EventKind.INCIDENT_CLEARED)
-    hosts = [e.hostname for e in found if e.kind in incident_kinds and e.hostname]
+    hosts = [i.hostname for i in going]
+    hosts += [e.hostname for e in found if e.kind in incident_kinds and e.hostname]
     return head + "\n" + "\n".join(items), list(dict.fromkeys(hosts))
+
+
+def _going_line(incident: Incident, now: datetime, lang: Lang) -> str:
+    return t("agent.answer.history_incident", lang, when=phrases.clock_since(incident.started_at, now, lang),
+             host=escape_markdown(incident.hostname), type=t(f"incident.{incident.type.value}", lang).lower(),
+             severity=t(f"severity.{incident.severity.value}", lang).lower(),
+             state=t("agent.answer.history_ongoing", lang))
 
 
 TIMELINE_EVIDENCE = 20  # the latest events an LLM is handed as evidence

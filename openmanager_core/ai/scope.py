@@ -71,7 +71,8 @@ INTENT_WORDS: dict[str, tuple[str, ...]] = {
     # The past, from the event timeline: incidents started and cleared, status changes, deployments.
     # "장애 났던" (that broke down) too, and the Korean double past (_DOUBLE_PAST).
     "history": ("무슨 일", "있었", "일어난", "이력", "타임라인", "히스토리", "happened", "history",
-                "timeline", "going on earlier", "what went on", "났던"),
+                "timeline", "going on earlier", "what went on", "났던", "was there", "were there",
+                "has there been", "have there been", "went down", "was down", "were down"),
     # Since when a metric has been where it is ("디스크 언제부터 찼어?"): when it started, crossed, filled.
     "since": ("언제부터", "since when", "how long has", "how long have", "when did", "얼마나 됐",
               "얼마나 오래"),

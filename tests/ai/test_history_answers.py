@@ -122,3 +122,32 @@ def test_a_span_within_one_minute_is_one_time() -> None:
     start = datetime(2026, 12, 1, 5, 15, 10, tzinfo=UTC)  # 14:15 KST
     assert phrases.span(start, start + timedelta(seconds=40)) == "14:15 KST"
     assert phrases.span(start, start + timedelta(minutes=17)) == "14:15-14:32 KST"
+
+
+def test_was_there_an_outage_is_answered_yes_or_no_from_the_span_asked(tmp_path: Path) -> None:
+    clock = Clock()  # NOW is 14:30 KST
+    fleet = Fleet(settings_for(tmp_path), clock=clock)
+    clock.at(-120)
+    fleet.deploy_next(fleet.total - 1)
+    clock.at(-70)
+    gateway = fleet.inject(IncidentType.SERVICE_DOWN, "api-gateway-prod", Severity.HIGH)
+    clock.at(-45)
+    fleet.clear(gateway.id)
+    clock.at(-40)
+    fleet.inject(IncidentType.HOST_DOWN, "mail-server-01", Severity.HIGH)  # still down
+    clock.at(0)
+    agent = Agent(fleet, use_cache=False)
+
+    no = agent.ask("Was there any outage on api-gateway-prod in the last 30 minutes?")
+    assert no.response.startswith("**No** — no incident was recorded in the last 30 min (since 14:00 KST)"), \
+        no.response
+    yes = agent.ask("Was there any outage in the last 30 minutes?")
+    assert yes.response.startswith("**Yes** — 1 incident(s) in the last 30 min (since 14:00 KST): "
+                                   "mail\\-server\\-01 host down"), yes.response
+    # Begun before the span and still going: in effect all through it, so on its timeline too.
+    assert "- 13:50 KST mail\\-server\\-01 host down (high severity), ongoing" in yes.response
+    assert yes.metadata.servers[0] == "mail-server-01"
+    hour = agent.ask("지난 2시간 동안 장애 있었어?").response
+    assert hour.startswith("**예** — 지난 2시간 동안 (12:30 KST 이후) 장애 2건: "), hour
+    # "무슨 일 있었어?" asks what happened, not whether.
+    assert agent.ask("지난 1시간 동안 무슨 일이 있었어?").response.startswith("**지난 1시간 동안")

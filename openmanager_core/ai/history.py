@@ -176,12 +176,13 @@ EVIDENCE_MINUTES = 60  # the span, unless the question asks about a longer or sh
 
 def timeline_evidence(fleet: Fleet, servers: Collection[Server] | None, scope: Scope,
                       lang: Lang) -> list[dict[str, str]]:
-    """The recorded events of the span the question asks about (else the last hour) of `servers`
+    """The recorded events of the span a history question asks about (else the last hour) of `servers`
     (None: the whole fleet), the latest TIMELINE_EVIDENCE oldest first, each quoted as the timeline
     words it: what an LLM may say happened, and nothing more."""
-    minutes = scope.lookback_minutes if "history" in scope.intents else EVIDENCE_MINUTES
-    since = fleet.clock() - timedelta(minutes=minutes)
     ids = {server.id for server in servers} if servers is not None else None
+    # A history question's span is the one its answer lists (widened to the day when need be).
+    minutes = _span(fleet, ids or (), scope)[0] if "history" in scope.intents else EVIDENCE_MINUTES
+    since = fleet.clock() - timedelta(minutes=minutes)
     if ids is not None and len(ids) == 1:
         found = fleet.store.events(since=since, server_id=next(iter(ids)), limit=TIMELINE_EVIDENCE)
     else:

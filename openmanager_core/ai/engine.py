@@ -38,7 +38,7 @@ from .findings import (
     screen,
     unlinked,
 )
-from .history import history_block, timeline_evidence
+from .history import asks_whether, history_block, history_verdict, timeline_evidence
 from .models import Action, Impact, Priority, ProvidedMetrics, Stage
 from .scope import NETWORK_METRICS, Scope
 from .trends import since_block, under_threshold_line, watch_block
@@ -375,13 +375,21 @@ class Engine:
              + paths.traced_step(ctx.trace, ctx.scr, lang))
 
         ctx.diagnoses = diagnose(self.fleet, deep, now)
+        related = scope.hypothesis is not None and scope.hypothesis.related  # "are they related?"
         if not ctx.named:
             ctx.diagnoses.sort(key=lambda d: (-self._relevance(d, scope), -d.severity, d.server.position))
+        if not ctx.named or related:
             ctx.problems = paths.problems(ctx.diagnoses, self.fleet.dependencies(), now)
         emit("reasoning", self._reasoning_text(ctx))
-        if scope.hypothesis is not None:
-            from .hypothesis import judge_claim  # it words its evidence with this module's functions
+        # It words its evidence with this module's functions.
+        from .hypothesis import Verdict, judge_claim, judge_relation
 
+        if related:
+            ctx.verdict = judge_relation(ctx.problems, ctx.named, self.fleet.dependencies(),
+                                         self._scope_text(ctx), lang)
+        elif "history" in scope.intents and asks_whether(scope):  # "was there an outage earlier?": the past
+            ctx.verdict = Verdict(*history_verdict(self.fleet, {s.id for s in ctx.named}, scope, lang))
+        elif scope.hypothesis is not None:
             ctx.verdict = judge_claim(self.fleet, scope.hypothesis, now, lang)
         return self._compose(ctx, ranked)
 
@@ -514,7 +522,7 @@ class Engine:
         watch, watched = watch_block(scr.watch, scope.metrics, diagnosed, lang)
         servers.extend(watched)
         if "history" in scope.intents:
-            block, named = history_block(self.fleet, {s.id for s in ctx.named}, scope.lookback_minutes, lang)
+            block, named = history_block(self.fleet, {s.id for s in ctx.named}, scope, lang)
             parts.append(block)
             servers.extend(named)
         if "alerts" in scope.intents:

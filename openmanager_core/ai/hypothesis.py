@@ -7,11 +7,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from ..dependencies import DependencyGraph
 from ..fleet import Fleet
 from ..i18n import Lang, t
 from ..metrics import METRIC_KEYS
 from ..models import AlertKind, Server, Status
-from . import phrases
+from . import paths, phrases
 from .engine import SHOWN_METRICS, actions_for, cause_label, evidence, short_evidence
 from .findings import Cause, Diagnosis, Screen, diagnose, screen
 from .models import Action
@@ -276,3 +277,37 @@ def _explains(fleet: Fleet, claim: Hypothesis, read: _Read, now: float, lang: La
         text = t("agent.claim.effect_and_reason", lang, effect=shown[0].line(), evidence=reason_line)
         return Verdict(t("agent.claim.likely", lang, reason=text), named, _first_actions(reason, lang))
     return Verdict("\n".join([t("agent.claim.no", lang, reason=reason_line), f"- {shown[0].line()}"]), named)
+
+
+def judge_relation(found: Sequence[paths.Problem], asked: Sequence[Server], graph: DependencyGraph,
+                   where: str, lang: Lang) -> Verdict:
+    """"Are the problems on X and Y related?", "같은 원인이야?": yes when the problems weighed (`found`,
+    in fix order, of the servers in scope) are one group of related ones (one request path, onsets
+    minutes apart), no with the reason when they stand apart, and no when there is one or none. The
+    servers `asked` about that have no problem are said to be fine."""
+    fine = [s.hostname for s in asked if all(p.host != s.hostname for p in found)]
+    if not found:
+        return Verdict(t("agent.claim.no", lang, reason=t("agent.relation.none", lang, where=where)), fine)
+    hosts = [p.host for p in found] + fine
+    if len(found) == 1:
+        only = found[0]
+        reason = t("agent.relation.only", lang, host=only.host,
+                   cause=cause_label(only.diagnosis.causes[0], lang))
+        if fine:
+            reason += t("agent.relation.fine", lang, hosts=", ".join(fine))
+        return Verdict(t("agent.claim.no", lang, reason=reason), hosts)
+    by_host = {p.host: p for p in found}
+    followers = [t("agent.relation.follows", lang, host=p.host, root=p.root,
+                   why=paths.why(p, by_host[p.root], graph, lang)) for p in found if p.root is not None]
+    leaders = [p for p in found if p.root is None]
+    if len(leaders) == 1:
+        lines = [t("agent.claim.yes", lang, reason=t("agent.relation.one", lang, reason=followers[0])),
+                 *(f"- {line}" for line in followers[1:])]
+        return Verdict("\n".join(lines), hosts)
+    lead, other = leaders[0], leaders[1]
+    reason = t("agent.relation.independent", lang, n=len(leaders), lead=lead.host, host=other.host,
+               why=paths.why(other, lead, graph, lang))
+    apart = [t("agent.relation.apart", lang, host=p.host, lead=lead.host, why=paths.why(p, lead, graph, lang))
+             for p in leaders[2:]]
+    return Verdict("\n".join([t("agent.claim.no", lang, reason=reason),
+                              *(f"- {line}" for line in [*followers, *apart])]), hosts)

@@ -18,6 +18,9 @@ from .scope import HTTP_ERROR, Scope
 
 RELATED_SECONDS = 10 * 60  # problems on one request path that began this close together are one problem
 # How bad a problem is, by the one status judgement: a finding that crosses no threshold still counts.
+# Impact = this weight × (1 + servers affected) × √minutes: how long a problem has lasted counts, but less
+# than how far it reaches, so a user-facing outage minutes old comes before an hour-old disk filling on a
+# server nothing depends on, and a critical leak for 2 h still before a warning for a quarter of one.
 STATUS_WEIGHT: dict[Status, int] = {Status.CRITICAL: 3, Status.OFFLINE: 3, Status.WARNING: 2,
                                     Status.ONLINE: 1}
 DOWN_CAUSES = ("host_down", "service_down")
@@ -188,14 +191,14 @@ def _problem(diagnosis: Diagnosis, graph: DependencyGraph, now: float) -> Proble
     affected = len(graph.dependants(host)) + (len(graph.dependencies(host)) if down else 0)
     start = onset if onset is not None else diagnosis.window_start
     minutes = max(1.0, (now - start) / 60.0)
-    impact = STATUS_WEIGHT[diagnosis.status] * minutes * (1 + affected)
+    impact = STATUS_WEIGHT[diagnosis.status] * math.sqrt(minutes) * (1 + affected)
     return Problem(diagnosis, start, onset is not None, down, affected, impact)
 
 
 def problems(diagnoses: Sequence[Diagnosis], graph: DependencyGraph, now: float) -> list[Problem]:
     """The diagnosed problems in the order to fix them. Two are related when one server depends on the
     other and they began within RELATED_SECONDS; related problems form a group led by the server the
-    others depend on. Groups go by their biggest impact (severity × duration × servers affected), the
+    others depend on. Groups go by their biggest impact (severity × servers affected × √duration), the
     leader first, then its followers by impact."""
     found = [_problem(d, graph, now) for d in diagnoses if d.causes]
     group = list(range(len(found)))
@@ -241,6 +244,20 @@ def relation(host: str, found: Sequence[Problem], lead_host: str, lang: Lang) ->
     other = by_host[problem.root] if problem.root is not None else lead
     minutes = round(abs(problem.onset - other.onset) / 60)
     return t("agent.answer.related", lang, root=other.host, minutes=minutes)
+
+
+def why(a: Problem, b: Problem, graph: DependencyGraph, lang: Lang) -> str:
+    """`one request path, onsets 3 min apart` / `not on one request path, onsets 60 min apart`: what
+    makes two problems related or not. Where one began before the window its onset is a bound, so the
+    gap is at least that; where both did, it is unknown."""
+    one_path = graph.on_one_path(a.host, b.host)
+    where = t("agent.relation.one_path" if one_path else "agent.relation.other_paths", lang)
+    if not (a.dated or b.dated):
+        return where
+    minutes = round(abs(a.onset - b.onset) / 60)
+    onsets = t("agent.relation.onsets" if a.dated and b.dated else "agent.relation.onsets_at_least", lang,
+               minutes=minutes)
+    return f"{where}, {onsets}"
 
 
 def _affected(problem: Problem, lang: Lang) -> str:

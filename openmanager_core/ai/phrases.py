@@ -75,7 +75,8 @@ def duration(seconds: float, lang: Lang) -> str:
         return t("agent.duration.minutes", lang, m=minutes)
     hours, rest = divmod(minutes, 60)
     if hours >= 24:
-        return t("agent.duration.days", lang, d=hours // 24, h=hours % 24)
+        days, hours = divmod(hours, 24)
+        return t("agent.duration.days" if hours else "agent.duration.whole_days", lang, d=days, h=hours)
     if rest == 0 or hours >= 6:
         return t("agent.duration.hours", lang, h=hours)
     return t("agent.duration.hours_minutes", lang, h=hours, m=rest)

@@ -69,8 +69,10 @@ INTENT_WORDS: dict[str, tuple[str, ...]] = {
               "issue", "wrong", "이상"),
     "alerts": ("알림", "알람", "경보", "울리", "alert", "alerts", "alarm", "alarms", "firing", "paging"),
     # The past, from the event timeline: incidents started and cleared, status changes, deployments.
+    # "장애 났던" (that broke down) too, and the Korean double past (_DOUBLE_PAST).
     "history": ("무슨 일", "있었", "일어난", "이력", "타임라인", "히스토리", "happened", "history",
-                "timeline", "going on earlier", "what went on"),
+                "timeline", "going on earlier", "what went on", "났던", "was there", "were there",
+                "has there been", "have there been", "went down", "was down", "were down"),
     # Since when a metric has been where it is ("디스크 언제부터 찼어?"): when it started, crossed, filled.
     "since": ("언제부터", "since when", "how long has", "how long have", "when did", "얼마나 됐",
               "얼마나 오래"),
@@ -79,6 +81,10 @@ INTENT_WORDS: dict[str, tuple[str, ...]] = {
     # A superlative: the answer is the server ranked first on the metric asked about.
     "rank": ("가장", "제일", "최고", "1위", "highest", "slowest", "busiest", "worst", "most", "top"),
 }
+# The Korean double past ("다운됐었어", "느렸었던": a syllable ending in ㅆ, then 었) says that
+# something was so and is over: a question about the timeline.
+_DOUBLE_PAST = re.compile("[" + "".join(chr(c) for c in range(0xAC00, 0xD7A4) if (c - 0xAC00) % 28 == 20)
+                          + "]었")
 
 # A symptom users see, asked about without naming a server ("users report 502 errors", "사이트가
 # 느려요"): traced along the request path. The first kind whose words occur names it.
@@ -116,21 +122,35 @@ CAUSE_WORDS: dict[str, tuple[str, tuple[str, ...]]] = {
 DOWN_WORDS = ("down", "다운", "죽었", "죽은", "offline", "오프라인", "stopped", "중지", "멈췄", "not running",
               "꺼졌", "꺼진", "dead", "unreachable", "나갔")
 HEALTHY_WORDS = ("ok", "okay", "fine", "healthy", "괜찮", "정상", "문제없", "문제 없")
+# "Are the problems on X and Y related?", "같은 원인이야?": the claim is that the problems are one.
+# "related to X" offers X as a reason (a claim about X), and "DB 관련 알림" means "about the DB".
+RELATION_WORDS = re.compile(
+    r"\b(?:related|unrelated|connected|linked|independent|separate)\b(?! to\b)|\bcoincidence\b|"
+    r"\b(?:same|one|common) (?:root )?(?:cause|problem|issue)\b|"
+    r"관련(?:이|은|이나|성)? ?(?:있|없)|관련된 (?:거|건|것)|연관|관계(?:가|는)? ?(?:있|없)|"
+    r"(?:같은|동일한|하나의) (?:원인|문제)|원인이 (?:같|하나)|별개|독립적")
 
 HISTORY_MINUTES = 60  # a history question that names no span asks about the last hour
 MAX_HISTORY_MINUTES = 7 * 24 * 60
 _SPAN = re.compile(r"(\d+)\s*(시간|hours?|hrs?|h\b|분|minutes?|mins?|일|days?)")
+_ONE_SPAN = re.compile(r"\b(?:last|past|previous) (hour|day)\b|(한 시간|하루)")  # a span without a number
 
 
-def lookback_minutes(text: str) -> int:
-    """The span a question looks back over: `지난 2시간` / `last 30 minutes` / `3 days`; an hour when
-    it names none ("the last hour"), at most a week."""
+def asked_span(text: str) -> int | None:
+    """The span a question names, in minutes: `지난 2시간` / `last 30 minutes` / `3 days` / `the last
+    hour` / `하루`, at most a week; None when it names none."""
     found = _SPAN.search(text)
     if found is None:
-        return HISTORY_MINUTES
+        one = _ONE_SPAN.search(text)
+        return None if one is None else 60 if one.group(1) == "hour" or one.group(2) == "한 시간" else 24 * 60
     amount, unit = int(found.group(1)), found.group(2)
     per = 1 if unit.startswith(("분", "min")) else 24 * 60 if unit.startswith(("일", "day")) else 60
     return max(1, min(MAX_HISTORY_MINUTES, amount * per))
+
+
+def lookback_minutes(text: str) -> int:
+    """The span a question looks back over (`asked_span`); an hour when it names none."""
+    return asked_span(text) or HISTORY_MINUTES
 
 
 @dataclass(frozen=True)
@@ -147,7 +167,8 @@ class Unmatched:
 class Hypothesis:
     """The claim a yes/no question puts forward: what is wrong (`metrics`, a `cause` it names, the
     server `down`, or just "a problem"; nothing at all when `healthy`), and where (`servers`, or
-    servers of `types`). With `effect_*` the claim is offered as the reason for something else:
+    servers of `types`); with `related`, that the problems there (anywhere, naming none) are one
+    problem ("같은 원인이야?"). With `effect_*` the claim is offered as the reason for something else:
     in "web-prod-01 느린 거 DB 때문이야?" the databases are the claim, web-prod-01's response time
     the effect."""
 
@@ -159,6 +180,7 @@ class Hypothesis:
     healthy: bool = False
     effect_servers: tuple[Server, ...] = ()
     effect_metrics: frozenset[str] = frozenset()
+    related: bool = False  # the claim is that the problems (of `servers`, else all) are one problem
 
     @property
     def explains(self) -> bool:
@@ -179,6 +201,7 @@ class Scope:
     unmatched: tuple[Unmatched, ...] = ()
     guessed: tuple[tuple[str, Server], ...] = ()  # (the name as typed, the server taken for it)
     lookback_minutes: int = HISTORY_MINUTES  # how far back a history question asks ("지난 2시간")
+    span_named: bool = False  # the question names that span; else a history answer may look further
     symptom: str | None = None  # a SYMPTOM_WORDS kind, asked about with no server named
     hypothesis: Hypothesis | None = None  # the claim of a yes/no question, to be answered first
 
@@ -329,6 +352,8 @@ def parse(question: str, catalogue: Catalogue, known: Iterable[Server] = ()) -> 
     metric_groups = _match(remaining, METRIC_WORDS)
     types = _match(remaining, TYPE_WORDS)
     intents = _match(remaining, INTENT_WORDS)
+    if _DOUBLE_PAST.search(remaining):
+        intents.add("history")
     # "Which server is slowest?" ranks servers; "the site is slow" is a symptom of the whole path.
     if (symptom is not None and not servers and not unmatched and not types
             and not {"rank", "top"} & intents and not any(_has_word(remaining, w) for w in _WHICH_SERVER)):
@@ -346,7 +371,8 @@ def parse(question: str, catalogue: Catalogue, known: Iterable[Server] = ()) -> 
         question=question, language=detect_language(question), normalised=text,
         servers=tuple(servers), types=frozenset(types), metrics=frozenset(metrics),
         intents=frozenset(intents), unmatched=tuple(unmatched), guessed=tuple(guessed),
-        lookback_minutes=lookback_minutes(remaining), symptom=symptom, hypothesis=hypothesis,
+        lookback_minutes=lookback_minutes(remaining), span_named=asked_span(remaining) is not None,
+        symptom=symptom, hypothesis=hypothesis,
     )
 
 
@@ -394,7 +420,7 @@ def _reason_segment(text: str) -> str | None:
 def _hypothesis(text: str, remaining: str, servers: tuple[Server, ...], types: frozenset[ServerType],
                 metrics: frozenset[str], catalogue: Catalogue, known: Iterable[Server]) -> Hypothesis | None:
     """The claim of a yes/no question that names where (a server or a server type; the whole fleet for
-    "is everything healthy?"), else None."""
+    "is everything healthy?") or asks whether problems are related, else None."""
     if not is_yes_no(text):
         return None
     causes = [kind for kind, (_, words) in CAUSE_WORDS.items() if any(_has_word(remaining, w) for w in words)]
@@ -413,6 +439,8 @@ def _hypothesis(text: str, remaining: str, servers: tuple[Server, ...], types: f
             cause=reason_causes[0] if reason_causes else None,
             effect_servers=tuple(s for s in servers if s not in reason.servers),
             effect_metrics=frozenset(metrics - reason.metrics))
+    if RELATION_WORDS.search(remaining) and len(servers) != 1:  # a relation is between several
+        return Hypothesis(servers=servers, types=types, related=True)
     if not servers and not types:
         # "Is everything healthy?": a claim about the whole fleet; any other claim needs a where.
         return Hypothesis(metrics=metrics, healthy=True) if healthy and not down and not causes else None

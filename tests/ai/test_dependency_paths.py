@@ -151,11 +151,82 @@ def test_a_long_critical_database_leak_is_fixed_before_a_medium_web_spike_and_sa
     inject(fleet, IncidentType.MEMORY_LEAK, "db-master-01", minutes_ago=120, severity=Severity.HIGH)
     response, _ = ask(fleet, "what is wrong with the fleet?")
     assert response.startswith("**2 independent problems — first: db-master-01 — memory leak**"), response
-    order = response.split("**Fix order** (impact = severity × duration × servers affected)\n")[1]
+    order = response.split("**Fix order** (impact = severity × servers affected × √duration)\n")[1]
     first, second = order.split("\n")[:2]
     assert first.startswith("1. db-master-01 first: critical for ~1h 5"), order  # onset read from the metrics
     assert first.endswith(", 6 servers depend on it")
     assert second.startswith("2. web-prod-01: ") and second.endswith(", 2 servers depend on it")
+
+
+def test_an_outage_minutes_old_is_fixed_before_an_hour_old_disk_fill_nothing_depends_on(fleet: Fleet) -> None:
+    inject(fleet, IncidentType.DISK_FULL, "backup-storage-01", minutes_ago=60, severity=Severity.HIGH)
+    inject(fleet, IncidentType.SERVICE_DOWN, "api-gateway-prod", minutes_ago=10, severity=Severity.HIGH)
+    response, _ = ask(fleet, "What's wrong right now?")
+    assert response.startswith("**2 independent problems — first: api-gateway-prod — service down"), response
+    order = response.split("**Fix order** (impact = severity × servers affected × √duration)\n")[1]
+    first, second = order.split("\n")[:2]
+    assert first.startswith("1. api-gateway-prod first: ") and first.endswith(
+        "it is down and 6 servers on its request path are affected"), order
+    assert second.startswith("2. backup-storage-01: critical for ~")
+    assert second.endswith("nothing depends on it")
+
+
+@pytest.mark.parametrize("question, hosts", [
+    ("Are the problems on web-prod-01 and mail-server-01 related?", ["web-prod-01", "mail-server-01"]),
+    ("여러 서버에서 알람이 울리는데 같은 원인이야?", []),
+    ("web-prod-01이랑 db-master-01 문제 서로 관련 있어?", ["web-prod-01", "db-master-01"]),
+    ("are these separate issues?", []), ("Is it all one problem?", []),
+])
+def test_asking_whether_problems_are_related_is_a_relation_claim(question: str, hosts: list[str]) -> None:
+    scope = parse(question, Catalogue())
+    assert scope.hypothesis is not None and scope.hypothesis.related, scope.hypothesis
+    assert [s.hostname for s in scope.hypothesis.servers] == hosts
+
+
+@pytest.mark.parametrize("question", ["DB 관련 알림 있어?", "is web-prod-01 slow because of the database?",
+                                      "is web-prod-01 slowness related to the database?",
+                                      "is web-prod-01 connected?"])
+def test_about_a_server_or_a_reason_is_no_relation_claim(question: str) -> None:
+    scope = parse(question, Catalogue())
+    assert scope.hypothesis is not None and not scope.hypothesis.related
+
+
+def test_problems_on_one_path_minutes_apart_are_said_to_be_related_first(fleet: Fleet) -> None:
+    inject(fleet, IncidentType.CPU_SPIKE, "db-master-01", minutes_ago=25, severity=Severity.HIGH)
+    inject(fleet, IncidentType.CPU_SPIKE, "api-gateway-prod", minutes_ago=22)
+    response, _ = ask(fleet, "여러 서버에서 알람이 울리는데 같은 원인이야?")
+    assert response.startswith("**예** — 서로 관련된 하나의 문제입니다: api-gateway-prod은(는) "
+                               "db-master-01에서 비롯된 것으로 보임 "
+                               "(같은 요청 경로, 시작 3분 차이)"), response
+    assert response.split("\n\n")[1].startswith("지금 울리는 알림")  # the alerts asked about follow it
+
+
+def test_problems_on_other_paths_an_hour_apart_are_not_related(fleet: Fleet) -> None:
+    inject(fleet, IncidentType.CPU_SPIKE, "web-prod-01", minutes_ago=30, severity=Severity.HIGH)
+    inject(fleet, IncidentType.DISK_FULL, "mail-server-01", minutes_ago=90, severity=Severity.HIGH)
+    response, _ = ask(fleet, "Are the problems on web-prod-01 and mail-server-01 related?")
+    assert response.startswith("**No** — 2 independent problems: web-prod-01 and mail-server-01 — not on one "
+                               "request path, onsets 60 min apart\n"), response
+    assert "**web-prod-01: CPU spike" in response and "**mail-server-01: disk filling up" in response
+
+
+def test_a_relation_question_says_which_are_related_and_which_stand_apart(fleet: Fleet) -> None:
+    inject(fleet, IncidentType.MEMORY_LEAK, "db-master-01", minutes_ago=30, severity=Severity.HIGH)
+    inject(fleet, IncidentType.CPU_SPIKE, "web-prod-01", minutes_ago=25)
+    inject(fleet, IncidentType.DISK_FULL, "backup-storage-01", minutes_ago=40)
+    response, _ = ask(fleet, "are these problems related?")
+    verdict = response.split("\n\n")[0].split("\n")
+    assert verdict == ["**No** — 2 independent problems: db-master-01 and backup-storage-01 — not on one "
+                       "request path, onsets 10 min apart",
+                       "- web-prod-01 follows from db-master-01 (one request path, onsets 5 min apart)"
+                       ], response
+
+
+def test_a_relation_question_with_one_problem_says_there_is_only_one(fleet: Fleet) -> None:
+    inject(fleet, IncidentType.CPU_SPIKE, "web-prod-01", minutes_ago=30)
+    response, _ = ask(fleet, "Are the problems on web-prod-01 and mail-server-01 related?")
+    assert response.startswith("**No** — only web-prod-01 has a problem (CPU spike (traffic surge)); "
+                               "mail-server-01: no anomaly"), response
 
 
 def test_the_llm_is_handed_the_traced_path_and_the_fix_order(make_fleet: Callable[..., Fleet],

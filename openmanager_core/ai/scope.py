@@ -121,7 +121,8 @@ CAUSE_WORDS: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 DOWN_WORDS = ("down", "다운", "죽었", "죽은", "offline", "오프라인", "stopped", "중지", "멈췄", "not running",
               "꺼졌", "꺼진", "dead", "unreachable", "나갔")
-HEALTHY_WORDS = ("ok", "okay", "fine", "healthy", "괜찮", "정상", "문제없", "문제 없")
+HEALTHY_WORDS = ("ok", "okay", "fine", "healthy", "alive", "괜찮", "정상", "문제없", "문제 없", "살아있",
+                 "살아 있")
 # "Are the problems on X and Y related?", "같은 원인이야?": the claim is that the problems are one.
 # "related to X" offers X as a reason (a claim about X), and "DB 관련 알림" means "about the DB".
 RELATION_WORDS = re.compile(

@@ -52,6 +52,15 @@ def test_the_claim_of_a_yes_no_question_is_read(fleet: Fleet, question: str,
         assert not claim.explains
 
 
+@pytest.mark.parametrize("question, lang", [("레디스 살아있어?", "ko"), ("is redis alive?", "en")])
+def test_asked_whether_it_is_alive_a_stopped_redis_is_a_no(fleet: Fleet, question: str, lang: str) -> None:
+    inject(fleet, IncidentType.SERVICE_DOWN, "cache-redis-01", minutes_ago=10)
+    first = ask(fleet, question).split("\n")[0]
+    assert first.startswith(NO[lang] + "cache-redis-01: "), first
+    fleet.clear()
+    assert ask(fleet, question).startswith(YES[lang])
+
+
 @pytest.mark.parametrize("question", ["지금 문제 있는 서버는?", "Why is db-master-01 slow?",
                                       "Is any host low on RAM?", "web-prod-1 상태 어때?",
                                       "메모리 부족한 서버가 있어?", "web-prod-01 무슨 문제야?"])

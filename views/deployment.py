@@ -129,8 +129,10 @@ with st.container(horizontal=True):
               help=None if allowed else tr("access.reset_needs_key"), on_click=ask_reset)
     if current.running:  # inside the row, so the live region below keeps its place in the page
         st.caption(tr("deploy.running"))
+question = st.container()  # always drawn, so the live regions below keep their place when it fills
 if st.session_state.get(CONFIRMING_RESET):
-    confirm_reset(state.current_count)
+    with question:
+        confirm_reset(state.current_count)
 
 live_fragment(live_progress, run_every=POLL_SECONDS)(current)
 # The cards are the heavy part: redrawn once per deployment while it runs, else as the fleet page.

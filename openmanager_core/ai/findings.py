@@ -52,6 +52,7 @@ ONSET_FRACTION = 0.2  # ...or within a fifth of its current departure, whichever
 SCREEN_MIN_SCORE = 4.0
 MAX_SCORE = 30.0  # beyond this a z-score adds no information, only dominates rankings
 FORECAST_HORIZON = 24 * 3600.0
+HINGE_MIN_POINTS = 5  # minutes a climb needs before "level, then line" can date it
 HINGE_LEAD_MINUTES = 30  # level before a climb, looked for ahead of where the departure showed
 STEP_MINUTES = 5  # a step up before a climb (an incident's onset) lasts at most this long
 USUAL_MINUTES = 1  # a minute back at the usual level separates two events
@@ -536,7 +537,8 @@ def _after_earlier_event(z: np.ndarray, lead: int, back: float) -> int:
     return int(stretches[0]) if stretches.size else lead
 
 
-def _hinge(t: np.ndarray, residual: np.ndarray, min_points: int = 5) -> tuple[int, float, float] | None:
+def _hinge(t: np.ndarray, residual: np.ndarray, min_points: int = HINGE_MIN_POINTS
+           ) -> tuple[int, float, float] | None:
     """Where a flat series turned into a straight climb: (index, slope per second, r² of the climb).
 
     Fits "level, then line" for every possible turning point at once (suffix sums) and keeps the
@@ -601,6 +603,10 @@ def _finding(window: Window, k: int, key: str, server: Server, direction: Litera
         if climb is not None:
             began, per_second, r2 = climb
             began += lead
+            if start is not None and began < start and len(series) - start < HINGE_MIN_POINTS:
+                # Departed fewer minutes ago than a climb needs points: a fit would put the turn
+                # among the flat minutes before a sudden step. It began where it departed.
+                began = start
             onset = float(window.t[began]) if began > 2 else None
             # A leak found late or a burst of logs steps up before it climbs: the climb is fitted
             # from after the step (the onset stays where the metric left its level).

@@ -77,6 +77,22 @@ def test_a_cleared_and_reinjected_incident_is_dated_from_the_new_one(tmp_path: P
     assert 14 * 60 + 26 <= int(since[1]) * 60 + int(since[2]) <= 14 * 60 + 29, answer.response
 
 
+@pytest.mark.parametrize("minutes", [1, 2, 3, 4])
+def test_a_fresh_step_is_never_dated_before_it_was_injected(tmp_path: Path, minutes: int) -> None:
+    """A high memory leak steps up at once: minutes later the answer says it began then, not a few
+    minutes before (a climb fitted to so few points put its turn among the flat minutes)."""
+    clock = [NOW]
+    fleet = Fleet(settings_for(tmp_path), clock=lambda: clock[0])
+    fleet.deploy_next(fleet.total - 1)
+    fleet.inject(IncidentType.MEMORY_LEAK, "db-master-01", Severity.HIGH)
+    clock[0] = NOW + timedelta(minutes=minutes)
+    answer = Agent(fleet, use_cache=False).ask("db-master-01 memory?")
+    since = re.search(r"since (\d\d):(\d\d) KST", answer.response)
+    assert since, answer.response
+    injected = (NOW + timedelta(hours=9)).hour * 60 + NOW.minute  # NOW in KST, to the minute
+    assert injected <= int(since[1]) * 60 + int(since[2]) <= injected + 1, answer.response
+
+
 JUMPING = (IncidentType.MEMORY_LEAK, IncidentType.DISK_FULL, IncidentType.CPU_SPIKE)
 JUMPS = [(kind, severity) for kind in JUMPING for severity in (Severity.HIGH, Severity.MEDIUM)]
 

@@ -59,7 +59,9 @@ class Settings(BaseSettings):
     llm_timeout_seconds: float = Field(8.0, gt=0)
 
     ai_engine_budget_seconds: float = Field(3.0, gt=0)
-    ai_total_budget_seconds: float = Field(4.5, gt=0)
+    # The guide promises an answer within 5 s over HTTP; the tiers and the LLM get 4 s of it, so
+    # recording the answer and replying fit in the last second on a loaded machine (CI saw 0.5 s).
+    ai_total_budget_seconds: float = Field(4.0, gt=0)
     ai_pattern_budget_seconds: float = Field(1.0, gt=0)
     ai_cache_seconds: int = Field(300, ge=0)
     # AI queries and log lines older than this are deleted (checked at most once an hour).

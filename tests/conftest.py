@@ -7,6 +7,7 @@ installs everything, so absence is a real problem. See ``tests/services.py``.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Protocol
@@ -145,6 +146,9 @@ def streamlit_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StartApp
     at teardown.
     """
     started: list[LiveServer] = []
+    # start_pair starts two at once: pytest's temp-dir factory is not thread-safe (two threads
+    # making its base folder race to FileExistsError), so folders are made one at a time.
+    making = threading.Lock()
 
     def start(
         env: Mapping[str, str] | None = None,
@@ -156,7 +160,10 @@ def streamlit_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StartApp
         timeout: float = 60.0,
         address: str = "127.0.0.1",
     ) -> LiveServer:
-        directory = data_dir or tmp_path_factory.mktemp(f"{runner}-data")
+        if data_dir is None:
+            with making:
+                data_dir = tmp_path_factory.mktemp(f"{runner}-data")
+        directory = data_dir
         try:
             server = start_app(
                 directory,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
@@ -200,6 +201,9 @@ class AlertEvaluator:
         wait = interval  # the first look one interval after start, as every later one
         leading = False
         while not self._stopped.wait(wait):
+            # Looks start every interval, however long one takes: the lease renewed at each look
+            # (1.5 intervals) then outlives any evaluation shorter than half an interval.
+            looked = time.monotonic()
             wait = interval
             try:
                 holds = self.leadership.hold()
@@ -212,8 +216,8 @@ class AlertEvaluator:
                     wait = interval / 3  # a dead holder's lease is noticed well within 2 intervals
                     continue
                 evaluation = self.evaluate()
-                if evaluation.next_in is not None:
-                    wait = max(MIN_WAIT_SECONDS, min(interval, evaluation.next_in))
+                wait = interval if evaluation.next_in is None else min(interval, evaluation.next_in)
+                wait = max(MIN_WAIT_SECONDS, wait - (time.monotonic() - looked))
             except StoreUnavailable as exc:
                 log.warning("alert evaluator: store unavailable, retrying: %s", exc)
             except Exception:

@@ -1,9 +1,11 @@
 """Which replica evaluates alerts: one per deployment, however many run.
 
-With Redis configured, a Redis key with a lease (renewed while held, so it lapses when the holder
-dies); otherwise on PostgreSQL a session-level advisory lock held by a connection of the evaluator
-(the server frees it the moment that connection dies); on SQLite the single process evaluates.
-While a configured Redis does not answer, the lock the store offers stands in for its lease.
+On PostgreSQL a session-level advisory lock held by a connection of the evaluator (the server frees
+it the moment that connection dies); on SQLite the single process evaluates. With Redis configured,
+a Redis key with a lease (renewed while held, so it lapses when the holder dies) says which replica
+asks for the store's lock, and the store's lock still has the last word: a replica that cannot reach
+Redis takes that lock alone, and it cannot while the lease's holder has it, so a Redis call that
+fails on one replica only never makes two evaluators.
 """
 
 from __future__ import annotations
@@ -144,11 +146,11 @@ class RedisLease:
 
 
 class RedisOrStoreLock:
-    """The Redis lease while Redis answers; while it does not, `fallback` (the PostgreSQL advisory
-    lock, or on SQLite the single process), so alerts keep flowing through a Redis outage.
-
-    Every replica falls back and returns on its own, so for an interval around a switch two may
-    evaluate at once; the store's compare-and-set on each alert keeps them from notifying twice.
+    """The Redis lease decides which replica asks for `fallback`, the store's lock (the PostgreSQL
+    advisory lock, or on SQLite the single process), and a replica leads only while it holds that
+    lock too. While Redis does not answer a replica, the lock alone decides for it, so alerts keep
+    flowing through a Redis outage; and as the lease's holder keeps the lock, a replica whose Redis
+    call merely failed (a timeout under load) cannot become a second evaluator beside it.
     """
 
     def __init__(self, lease: RedisLease, fallback: Leadership) -> None:
@@ -164,9 +166,11 @@ class RedisOrStoreLock:
         if self.lease.unreachable is None:
             if self.falling_back:
                 log.warning("alert evaluator: Redis answers again; back to the %s", self.lease.name)
-                self.fallback.release()  # at once, so the lease's holder is the only evaluator
                 self.falling_back = False
-            return leading
+            if not leading:
+                self.fallback.release()  # at once, so the lease's holder can take the lock
+                return False
+            return self.fallback.hold()
         if not self.falling_back:
             log.warning("alert evaluator: Redis unreachable (%s); the %s decides until it answers",
                         self.lease.unreachable, self.fallback.name)

@@ -75,12 +75,36 @@ def test_with_redis_down_the_advisory_lock_elects_one_evaluator_until_redis_answ
 
     wait_for(back_on_redis, timeout=10, what="both replicas back on the Redis lease")
     assert sum("Redis answers again" in r.getMessage() for r in caplog.records) == 2
-    # The advisory lock was handed back: a third asker gets it.
+    # The lease's holder has the advisory lock and the other handed it back: once the holder lets
+    # go, a third asker gets it.
+    leader, standby = (first, second) if first.hold() else (second, first)
     third = AdvisoryLock(engines[0])
+    assert not third.hold()
+    leader.release()
     assert third.hold()
     third.release()
-    first.release()
-    second.release()
+    standby.release()
+
+
+def test_a_replica_that_cannot_reach_redis_never_leads_beside_the_lease_holder(
+        engines: tuple[Engine, Engine], redis_url: str) -> None:
+    # One replica's Redis calls fail (a timeout under load, a partition) while the other's succeed:
+    # the first falls back to the advisory lock, which the lease's holder has too.
+    unreachable = "redis://127.0.0.1:9/0"  # nothing listens on port 9
+    holder = RedisOrStoreLock(RedisLease(redis_url, lease_seconds=30), AdvisoryLock(engines[0]))
+    cut_off = RedisOrStoreLock(RedisLease(unreachable, lease_seconds=30), AdvisoryLock(engines[1]))
+    assert holder.hold()
+    assert not cut_off.hold() and cut_off.name == "postgresql advisory lock"
+    assert [holder.hold(), cut_off.hold()] == [True, False]
+    holder.release()  # the holder stops: the cut-off replica's lock now decides for it
+    assert cut_off.hold()
+    # The holder comes back and wins the free lease, but the lock is taken: it stands by.
+    returning = RedisOrStoreLock(RedisLease(redis_url, lease_seconds=30), AdvisoryLock(engines[0]))
+    assert not returning.hold()
+    assert [returning.hold(), cut_off.hold()] == [False, True]
+    cut_off.release()
+    assert returning.hold()
+    returning.release()
 
 
 def test_redis_configured_falls_back_to_the_store_lock_of_its_dialect(

@@ -8,8 +8,9 @@ import streamlit as st
 
 from openmanager_core.alerts.delivery import Notifier, channels_from
 from openmanager_core.fleet import Fleet
+from openmanager_core.markdown import escape_markdown as plain
 from openmanager_core.store import StoreUnavailable
-from ui.components import local_time, plain
+from ui.components import local_time
 from ui.state import tr
 
 FAILURES_SHOWN = 20

@@ -12,7 +12,6 @@ import streamlit as st
 
 from openmanager_core import thresholds
 from openmanager_core.i18n import Lang, t
-from openmanager_core.markdown import escape_markdown as plain  # noqa: F401 (the pages' name for it)
 from openmanager_core.metrics import METRICS
 from openmanager_core.models import FleetSummary, ServerState, ServerType, Service, ServiceState, Status
 

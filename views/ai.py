@@ -12,11 +12,11 @@ from openmanager_core.ai import AgentAnswer, AgentBusy, InvalidQuery, ThinkingSt
 from openmanager_core.ai.agent import answer_language
 from openmanager_core.ai.models import MAX_QUERY_CHARS, Method
 from openmanager_core.i18n import Lang, t
+from openmanager_core.markdown import escape_markdown as plain
 from openmanager_core.runtime import get_limiter
 from openmanager_core.security.ratelimit import RatePolicy
 from openmanager_core.settings import get_settings
 from ui.access import rate_limit_client
-from ui.components import plain
 from ui.state import agent_or_stop, lang, tr
 
 HISTORY = "ai_history"

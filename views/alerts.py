@@ -14,11 +14,12 @@ from openmanager_core.alerts.delivery import channels_from
 from openmanager_core.alerts.models import AlertRecord, AlertRule, AlertSeverity, AlertState, RuleKind
 from openmanager_core.alerts.rules import MAX_FOR_SECONDS, RuleInput, RuleInvalid, check
 from openmanager_core.i18n import t
+from openmanager_core.markdown import escape_markdown as plain
 from openmanager_core.metrics import METRICS
 from openmanager_core.models import ServerType
 from openmanager_core.store import AlertRuleExists, StoreUnavailable
 from ui.access import SESSION_KEY, is_admin
-from ui.components import local_time, plain
+from ui.components import local_time
 from ui.state import fleet_or_stop, lang, live_fragment, tr
 
 SEVERITY_COLOUR = {AlertSeverity.CRITICAL: "red", AlertSeverity.WARNING: "orange", AlertSeverity.INFO: "blue"}

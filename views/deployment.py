@@ -9,9 +9,10 @@ from __future__ import annotations
 import streamlit as st
 
 from openmanager_core.fleet import DeploymentStatus
+from openmanager_core.markdown import escape_markdown as plain
 from openmanager_core.store import StoreUnavailable
 from ui.access import may_change
-from ui.components import plain, server_cards, type_label
+from ui.components import server_cards, type_label
 from ui.state import fleet_or_stop, lang, live_fragment, tr
 
 MAX_CARDS = 20

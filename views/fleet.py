@@ -15,6 +15,7 @@ from openmanager_core.analysis import Anomaly
 from openmanager_core.events import summary
 from openmanager_core.fleet import NotDeployed, UnknownServer
 from openmanager_core.i18n import NO_VALUE, Lang, t
+from openmanager_core.markdown import escape_markdown as plain
 from openmanager_core.metrics import METRICS
 from openmanager_core.models import ServerState, ServerType, Status
 from openmanager_core.store import StoreUnavailable
@@ -26,7 +27,6 @@ from ui.components import (
     local_time,
     metric_tile,
     metric_title,
-    plain,
     status_label,
     type_label,
 )

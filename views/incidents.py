@@ -8,10 +8,11 @@ import streamlit as st
 
 from openmanager_core.fleet import MAX_HISTORY_MINUTES
 from openmanager_core.i18n import t
+from openmanager_core.markdown import escape_markdown as plain
 from openmanager_core.models import IncidentType, Severity
 from openmanager_core.store import IncidentExists, StoreUnavailable, TooManyIncidents
 from ui.access import require_change
-from ui.components import local_time, plain
+from ui.components import local_time
 from ui.state import fleet_or_stop, lang, live_fragment, tr
 
 fleet = fleet_or_stop()

@@ -10,8 +10,9 @@ import streamlit as st
 
 from openmanager_core.events import InvalidPeriod, incident_spans, parse_period, summary
 from openmanager_core.i18n import t
+from openmanager_core.markdown import escape_markdown as plain
 from ui.charts import timeline_figure
-from ui.components import local_time, plain
+from ui.components import local_time
 from ui.state import fleet_or_stop, lang, live_fragment, tr
 
 fleet = fleet_or_stop()

@@ -44,6 +44,9 @@ log = logging.getLogger(__name__)
 MAX_HISTORY_MINUTES = 7 * 24 * 60
 MAX_HISTORY_POINTS = 1440
 SERVER_STATES_KEPT = 256
+# Up to this many deployed, one server's state now is read from the whole fleet's snapshot: the
+# snapshot of 20 costs 8 ms and one server alone 5 ms (both mostly fixed cost), ~20 ms at 100.
+SNAPSHOT_FOR_ONE = 100
 ANOMALY_BITS_KEPT = 16  # the whole fleet's, and pages of the API's, for the current interval
 
 
@@ -184,6 +187,14 @@ class FleetNow:
     @property
     def summary(self) -> FleetSummary:
         return thresholds.count_by_status(self.judgement.statuses)
+
+    @cached_property
+    def _row_of(self) -> dict[str, int]:
+        return {server.id: k for k, (server, _) in enumerate(self.deployed)}
+
+    def row_of(self, server_id: str) -> int | None:
+        """The server's row, or None when it is not deployed in this snapshot."""
+        return self._row_of.get(server_id)
 
     def rows(self, status: Status | None = None) -> list[int]:
         """Rows of the servers in `status` (all of them for None), in deployment order."""
@@ -418,7 +429,20 @@ class Fleet:
         """The key of `server`'s shared state now, and how to compute it."""
         now = self.clock()
         return ((now.replace(microsecond=0), view.version, server.id, lang),
-                lambda: self._state_at(server, view, lang, now))
+                lambda: self._state_now(server, view, lang, now))
+
+    def _state_now(self, server: Server, view: StoreView, lang: Lang, now: datetime) -> ServerState:
+        """`server`'s state now, from the fleet's snapshot of this second when that is computed
+        already or costs little more than the one server (a fleet of at most SNAPSHOT_FOR_ONE): so
+        the deploy replays of a whole fleet in one second make one vectorised pass, not one each."""
+        key = (now.replace(microsecond=0), view.version)
+        snapshot = self._snapshots.peek(key)
+        if snapshot is None and len(view.deployed) <= SNAPSHOT_FOR_ONE:
+            snapshot = self._snapshots.get(key, lambda: self._judge(now, view))
+        row = None if snapshot is None else snapshot.row_of(server.id)
+        if snapshot is None or row is None:
+            return self._state_at(server, view, lang, now)
+        return self._compose(snapshot, [row], lang)[0]
 
     def _state_at(self, server: Server, view: StoreView, lang: Lang, at: datetime) -> ServerState:
         deployed_at = (view.deployed_at(server.position) if self.source.simulated

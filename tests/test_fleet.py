@@ -68,6 +68,17 @@ def test_states_and_incident_driven_status(fleet: Fleet) -> None:
     assert fleet.state("db-master-01").status is Status.ONLINE
 
 
+def test_one_servers_state_read_from_the_fleet_snapshot_is_the_state_computed_alone(fleet: Fleet) -> None:
+    # A small fleet's replays read the shared snapshot; an explicit instant computes the one server.
+    fleet.deploy_next(4)
+    fleet.inject(IncidentType.HOST_DOWN, "db-master-01", Severity.HIGH)
+    fleet.inject(IncidentType.MEMORY_LEAK, "api-gateway-prod", Severity.HIGH, NOW - timedelta(minutes=30))
+    for server, _ in fleet.deployed_servers():
+        for lang in ("ko", "en"):
+            assert fleet.state(server.id, lang) == fleet.state(server.id, lang, at=NOW), server.hostname
+    assert [fleet.state(s.id) for s, _ in fleet.deployed_servers()] == fleet.states()
+
+
 def test_unknown_and_undeployed_servers_are_told_apart(fleet: Fleet) -> None:
     with pytest.raises(UnknownServer):
         fleet.state("nope-01")

@@ -606,6 +606,10 @@ TEXT: dict[str, dict[Lang, str]] = {
                        "en": "The LLM ({model}) wrote the answer from the engine's evidence only"},
     "agent.step.llm_failed": {"ko": "LLM 응답 실패 ({error}) — 분석 엔진의 답변 사용",
                               "en": "The LLM failed ({error}) — the analytic answer stands"},
+    "agent.step.llm_resting": {
+        "ko": "LLM 건너뜀: {ago}초 전 사용 불가 ({error}), {retry}초 뒤 다시 시도 — 분석 엔진의 답변 사용",
+        "en": "LLM skipped: unavailable {ago} s ago ({error}); tried again in {retry} s — "
+              "the analytic answer stands"},
     "agent.step.cache": {
         "ko": "같은 질문을 같은 플릿 상태에서 {age}초 전에 답함 — 캐시된 답변 사용",
         "en": "Answered the same question on the same fleet state {age} s ago — using the cached answer"},

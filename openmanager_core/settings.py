@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     llm_api_key: str | None = None
     llm_model: str = "gpt-4o-mini"
     llm_timeout_seconds: float = Field(8.0, gt=0)
+    # After the LLM times out or cannot be reached, answers skip it this long (the analytic answer
+    # stands at once), then the next answer tries it again; the AI self-test always tries it.
+    llm_retry_seconds: float = Field(30.0, ge=0)
 
     ai_engine_budget_seconds: float = Field(3.0, gt=0)
     # The guide promises an answer within 5 s over HTTP; the tiers and the LLM get 4 s of it, so

@@ -23,7 +23,7 @@ from . import scope as scoping
 from .cache import AnswerCache, cache_key, incident_signature, make_cache
 from .engine import Draft, Engine, LastTier, Question, Tier, cause_label, short_evidence
 from .fallback import Fallback
-from .llm import LlmClient
+from .llm import LlmClient, LlmUnreachable
 from .models import (
     MAX_QUERY_CHARS,
     STAGES,
@@ -164,6 +164,7 @@ class TierOutcome(Generic[T]):
     duration_ms: float
     error: str | None = None
     timed_out: bool = False
+    failure: Exception | None = None  # what the work raised, when it raised
 
     @property
     def ok(self) -> bool:
@@ -253,7 +254,7 @@ def run_tier(tier: str, work: Callable[[Callable[[Stage, str], None]], T], budge
         elapsed = (time.perf_counter() - started) * 1000
         if kind == "done":
             return TierOutcome(tier, payload, elapsed)
-        return TierOutcome(tier, None, elapsed, f"{type(payload).__name__}: {payload}")
+        return TierOutcome(tier, None, elapsed, f"{type(payload).__name__}: {payload}", failure=payload)
 
 
 # -- the agent --------------------------------------------------------------------------------
@@ -282,6 +283,9 @@ class Agent:
         self._health: dict[str, TierState] = {
             "optimized_ai_engine": "up", "pattern_matching": "up", "fallback_system": "up",
             "llm": "up" if self.llm else "disabled"}
+        # When the LLM was last found unreachable or stalled, and why: answers skip it for
+        # `llm_retry_seconds` after that, rather than each waiting out its timeout on a dead endpoint.
+        self._llm_down: tuple[float, str] | None = None
 
     # -- asking -------------------------------------------------------------------------
 
@@ -529,6 +533,15 @@ class Agent:
                   messages: list[LogLine], started: float) -> tuple[Draft, bool]:
         assert self.llm is not None
         llm = self.llm
+        down = self._llm_down
+        if down is not None and (ago := time.monotonic() - down[0]) < self.settings.llm_retry_seconds:
+            skipped: TierOutcome[str] = TierOutcome("llm", None, 0.0, f"skipped: unavailable {ago:.0f} s ago "
+                                                    f"({down[1]})")
+            attempts.append(skipped.attempt())
+            messages.append(_log_line(skipped, "the analytic answer stands", failure="warning"))
+            steps.emit("generating", t("agent.step.llm_resting", lang, ago=f"{ago:.0f}", error=down[1],
+                                       retry=f"{self.settings.llm_retry_seconds - ago:.0f}"))
+            return draft, False
         # The LLM only gets what is left of the whole answer's budget: a slow LLM must not
         # make the operator wait longer than the analytic answer already in hand justifies.
         left = self.settings.ai_total_budget_seconds - (time.perf_counter() - started)
@@ -546,6 +559,11 @@ class Agent:
 
     def _note(self, tier: str, outcome: TierOutcome[Any]) -> None:
         self._health[tier] = "up" if outcome.ok else "down"
+        if tier == "llm":
+            if outcome.timed_out or isinstance(outcome.failure, LlmUnreachable):
+                self._llm_down = (time.monotonic(), outcome.error or "")
+            elif outcome.ok:
+                self._llm_down = None
 
     def _reason(self, tier: str, outcome: TierOutcome[Any], lang: Lang) -> str:
         label = t(f"agent.tier.{tier}", lang)

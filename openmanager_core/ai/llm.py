@@ -52,6 +52,10 @@ class LlmError(RuntimeError):
     """The LLM could not be reached, answered with an error, or answered off the evidence."""
 
 
+class LlmUnreachable(LlmError):
+    """The LLM could not be reached or answered with an HTTP error: it is down, not this answer."""
+
+
 class LlmClient:
     """POST {base_url}/chat/completions; one pooled HTTP client per process."""
 
@@ -87,9 +91,9 @@ class LlmClient:
         try:
             response = self._http.post(self.url, json=body)
         except httpx.HTTPError as exc:
-            raise LlmError(f"{type(exc).__name__}: {exc}") from exc
+            raise LlmUnreachable(f"{type(exc).__name__}: {exc}") from exc
         if response.status_code != 200:
-            raise LlmError(f"HTTP {response.status_code} from {self.host}")
+            raise LlmUnreachable(f"HTTP {response.status_code} from {self.host}")
         try:
             content = response.json()["choices"][0]["message"]["content"]
         except (ValueError, KeyError, IndexError, TypeError) as exc:

@@ -215,7 +215,7 @@ def test_the_llm_writes_the_answer_from_the_findings(fleet: Fleet, llm_stub: Llm
 
 
 @pytest.mark.parametrize("mode, error", [
-    ("error", "LlmError: HTTP 500 from"),
+    ("error", "LlmUnreachable: HTTP 500 from"),
     ("off-topic", "LlmError: the completion does not mention web-prod-01"),
 ])
 def test_a_failing_llm_leaves_the_analytic_answer(fleet: Fleet, llm_stub: LlmStub, mode: str,
@@ -234,7 +234,7 @@ def test_an_unreachable_llm_leaves_the_analytic_answer(fleet: Fleet) -> None:
     agent = agent_with(fleet, llm_base_url=f"http://127.0.0.1:{free_port()}/v1")  # nothing listens there
     answer = agent.ask("What is wrong?")
     assert not answer.metadata.llm_used and "web-prod-01 — CPU spike" in answer.response
-    assert answer.metadata.tier_attempts[1].error.startswith("LlmError: ConnectError")  # type: ignore[union-attr]
+    assert answer.metadata.tier_attempts[1].error.startswith("LlmUnreachable: ConnectError")  # type: ignore[union-attr]
     assert agent.status().tiers["llm"] == "down" and agent.status().status == "degraded"
 
 
@@ -246,6 +246,37 @@ def test_a_slow_llm_is_cut_off_at_its_budget(fleet: Fleet, llm_stub: LlmStub) ->
     assert llm_stub.requests and not llm_stub.release.is_set()  # the LLM had it and was still busy
     assert not answer.metadata.llm_used and "web-prod-01 — CPU spike" in answer.response
     assert answer.metadata.tier_attempts[1].error == "timed out after 0.3 s"
+
+
+def test_an_llm_that_stalled_is_skipped_until_its_retry_time(fleet: Fleet, llm_stub: LlmStub) -> None:
+    inject(fleet, IncidentType.CPU_SPIKE, "web-prod-01")
+    llm_stub.mode = "slow"
+    agent = agent_with(fleet, llm_base_url=llm_stub.url, llm_timeout_seconds=0.3, llm_retry_seconds=600)
+    steps: list[str] = []
+    assert agent.ask("What is wrong?").metadata.tier_attempts[1].error == "timed out after 0.3 s"
+    second = agent.ask("What is wrong now?", on_step=lambda step: steps.append(step.content))
+    assert len(llm_stub.requests) == 1  # the second answer did not wait on the stalled LLM again
+    assert not second.metadata.llm_used and "web-prod-01 — CPU spike" in second.response
+    skipped = second.metadata.tier_attempts[1]
+    assert skipped.tier == "llm" and not skipped.ok
+    assert skipped.error is not None and skipped.error.startswith("skipped: unavailable")
+    assert any(step.startswith("LLM skipped: unavailable") and "timed out after 0.3 s" in step
+               for step in steps)
+    assert agent.status().tiers["llm"] == "down"
+
+
+@pytest.mark.parametrize("mode, retry", [
+    ("slow", 0),  # past its retry time (none here), the next answer tries it again
+    ("off-topic", 600),  # it answered: an off-evidence answer is refused, the LLM is not down
+])
+def test_the_llm_is_asked_again_past_its_retry_time_or_when_it_answered(
+        fleet: Fleet, llm_stub: LlmStub, mode: str, retry: float) -> None:
+    inject(fleet, IncidentType.CPU_SPIKE, "web-prod-01")
+    llm_stub.mode = mode
+    agent = agent_with(fleet, llm_base_url=llm_stub.url, llm_timeout_seconds=0.3, llm_retry_seconds=retry)
+    for question in ("What is wrong?", "What is wrong now?"):
+        assert not agent.ask(question).metadata.llm_used
+    assert len(llm_stub.requests) == 2
 
 
 def test_no_llm_configured_means_no_llm_attempt(fleet: Fleet) -> None:

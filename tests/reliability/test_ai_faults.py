@@ -66,6 +66,10 @@ def test_a_hanging_llm_still_gets_an_answer_within_the_ai_budget(streamlit_app, 
             assert answer["metadata"]["llmUsed"] is False
             assert answer["metadata"]["method"] in ("optimized_ai_engine", "pattern_matching")
             assert elapsed <= AI_BUDGET_SECONDS, f"{question!r} took {elapsed:.1f} s with the LLM hanging"
+            llm = answer["metadata"]["tierAttempts"][-1]
+            assert llm["tier"] == "llm" and not llm["ok"]
+        # The first answer found the LLM stalled; the second skipped it rather than wait again.
+        assert llm["error"].startswith("skipped: unavailable")
 
 
 def test_deployment_incident_and_ai_traffic_from_two_processes_lose_and_double_nothing(

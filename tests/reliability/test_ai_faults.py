@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import random
-import socket
-import threading
 import time
 from collections.abc import Iterator
 
@@ -13,6 +11,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from openmanager_core.catalogue import Catalogue
+from tests.ai.conftest import LlmStub
 from tests.reliability.apps import APP_ENV, start_pair
 from tests.reliability.traffic import Call, incident_call, run_all
 
@@ -23,32 +22,12 @@ HOSTNAMES = [server.hostname for server in Catalogue(20).servers]
 
 @pytest.fixture
 def hanging_llm() -> Iterator[str]:
-    """An OpenAI-style base URL on loopback that accepts connections and never answers."""
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(64)
-    listener.settimeout(0.2)
-    held: list[socket.socket] = []
-    stop = threading.Event()
-
-    def accept() -> None:
-        while not stop.is_set():
-            try:
-                connection, _ = listener.accept()
-            except TimeoutError:
-                continue
-            held.append(connection)  # read nothing, write nothing, close nothing
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{listener.getsockname()[1]}/v1"
-    finally:
-        stop.set()
-        thread.join(timeout=5)
-        for connection in held:
-            connection.close()
-        listener.close()
+    """The stand-in LLM server (no hosted LLM is reachable here) in its stalling mode: it takes the
+    request and never answers while the test runs."""
+    stub = LlmStub()
+    stub.mode = "slow"
+    yield stub.url
+    stub.close()
 
 
 def test_a_hanging_llm_still_gets_an_answer_within_the_ai_budget(streamlit_app, hanging_llm: str) -> None:

@@ -112,6 +112,11 @@ _WH_KO = ("왜", "언제", "어디", "무엇", "무슨", "뭐", "뭘", "어느",
 # "X 때문이야?" / "because of X": X is offered as the reason for the rest of the question.
 _BECAUSE_KO = re.compile(r"(때문|탓)")
 _BECAUSE_EN = re.compile(r"\b(?:because of|because|due to|caused by)\b")
+# "Is the DB the reason the API is slow?" / "Is db-master-01 causing the 502s?": the reason first,
+# between the question's verb and these words, and the effect after them.
+_REASON_FIRST_EN = re.compile(r"^(?:is|are|was|were|could|can|might|would)\s+(.+?)\s+(?:be\s+)?"
+                              r"(?:the (?:reason|cause|root cause)(?: (?:for|of|why|that))?|causing|"
+                              r"behind|to blame for|responsible for|slowing down|breaking)\s")
 _FILLER = ("서버", "server", "servers", "the", "a", "쪽", "서버들")
 # Cause words: what a claim says is wrong, as the metric it is about and the cause it names.
 CAUSE_WORDS: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -399,8 +404,9 @@ def is_yes_no(text: str) -> bool:
 
 
 def _reason_segment(text: str) -> str | None:
-    """The words a "because" puts forward as the reason: the names just before "때문"/"탓", or
-    what follows "because of"/"due to"; None when the question gives no reason."""
+    """The words a "because" puts forward as the reason: the names just before "때문"/"탓", what
+    follows "because of"/"due to", or what comes before "the reason"/"causing"; None when the
+    question gives no reason."""
     korean = _BECAUSE_KO.search(text)
     if korean is not None:
         words = text[:korean.start()].split()
@@ -413,9 +419,10 @@ def _reason_segment(text: str) -> str | None:
             taken.insert(0, word)
         return " ".join(taken) or None
     english = _BECAUSE_EN.search(text)
-    if english is None:
-        return None
-    return text[english.end():].strip(" ?？.") or None
+    if english is not None:
+        return text[english.end():].strip(" ?？.") or None
+    first = _REASON_FIRST_EN.search(text)
+    return None if first is None else first.group(1)
 
 
 def _hypothesis(text: str, remaining: str, servers: tuple[Server, ...], types: frozenset[ServerType],

@@ -30,6 +30,11 @@ def ask(fleet: Fleet, question: str) -> str:
      ("web-prod-01", {"response_time"})),
     ("Is web-prod-01 slow because of the database?", ((), {ServerType.DATABASE}), set(), None, False,
      ("web-prod-01", {"response_time"})),
+    # The reason first, then the effect.
+    ("Is the database the reason web-prod-01 is slow?", ((), {ServerType.DATABASE}), set(), None, False,
+     ("web-prod-01", {"response_time"})),
+    ("Could the database be causing the slow responses on web-prod-01?", ((), {ServerType.DATABASE}),
+     set(), None, False, ("web-prod-01", {"response_time"})),
     ("Is the memory leak on web-prod-01 or somewhere else?", (("web-prod-01",), set()), {"memory"},
      "memory_leak", False, None),
     ("db-master-01 CPU 문제 있어?", (("db-master-01",), set()), {"cpu"}, None, False, None),
@@ -116,7 +121,8 @@ def test_a_stopped_redis_is_a_yes_and_a_running_one_a_no(fleet: Fleet, question:
 
 
 @pytest.mark.parametrize("question, lang", [("web-prod-01 느린 거 DB 때문이야?", "ko"),
-                                            ("Is web-prod-01 slow because of the database?", "en")])
+                                            ("Is web-prod-01 slow because of the database?", "en"),
+                                            ("Is the database the reason web-prod-01 is slow?", "en")])
 def test_a_reason_offered_for_a_slowness_is_tested_on_both_sides(fleet: Fleet, question: str,
                                                                  lang: str) -> None:
     """The DB leaks but web-prod-01 is not slow: no. Then web-prod-01 is slow from its own CPU spike:

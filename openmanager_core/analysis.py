@@ -25,13 +25,10 @@ SCALE_FLOOR_FRACTION = 0.05
 LEVEL_FLOOR_FRACTION = 0.02  # nor below 2% of its level: a gauge creeping 41.1% -> 41.3% is quiet
 # Defaults of anomaly_flags, chosen for real metrics of any kind and checked on 33 labelled NAB
 # series in six categories (bench/nab_detection.py, which also validates them leave-one-category-out).
-DEFAULT_THRESHOLD = 6.0  # robust z a hit must reach at least: rare even on heavy-tailed real data
-# The engine's findings apply the same rule (`departs`) to one z: the value against the median of the same
-# minute on the last 7 days, over that week's spread, with no multi-scale smoothing and no record to beat.
-# That z is not the record-breaking one above, and its bar is lower: the materiality rules of
-# ai/findings.py (CPU +15 points, a rate x1.6...) and the minute-before check stand beside it, and at 6 a
-# memory leak's CPU pressure and a congested link's drop in traffic stop being seen.
-FINDING_THRESHOLD = 4.0
+# The one anomaly bar: robust z a hit must reach at least, rare even on heavy-tailed real data. The
+# engine's anomalies (ai/findings.py `departures`: the screen, the diagnosis, chart marks, anomaly alerts)
+# judge their z, the value against the same minute of the last 7 days, at this bar too.
+DEFAULT_THRESHOLD = 6.0
 DEFAULT_WINDOW = timedelta(days=3)  # what "normal" is judged from: a few days, so one odd day is outvoted
 DEFAULT_SEASONAL_PERIOD = timedelta(days=1)  # server load follows the clock
 DEFAULT_SEASONS = 7  # compare with the same time on each of the last 7 days: a week evens out one-offs

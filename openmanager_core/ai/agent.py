@@ -622,7 +622,8 @@ class Agent:
                     continue
                 findings = [cause.primary] if cause.primary else []
                 findings += [link.finding for link in (*cause.drivers, *cause.symptoms)]
-                for finding in findings:
+                # A correlate (findings.movements) supports a cause but is no anomaly: not listed.
+                for finding in [f for f in findings if f.anomaly]:
                     items.append(AnomalyItem(
                         hostname=host, server_id=diagnosis.server.id, metric=finding.metric,
                         value=round(finding.value, 2), expected=round(finding.usual, 2),

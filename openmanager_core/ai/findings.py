@@ -16,10 +16,11 @@ from datetime import UTC, datetime
 from typing import Literal, cast
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 
 from .. import thresholds
 from ..analysis import (
-    FINDING_THRESHOLD,
+    DEFAULT_THRESHOLD,
     Anomaly,
     change_ranking,
     correlation,
@@ -44,9 +45,13 @@ DEEP_MINUTES = 180  # long enough to see when a developing incident began
 # back, for its server alone: "saturated since 11:08", not "since before 11:30 (over 3 h)".
 LONG_MINUTES = 12 * 60
 MAD_TO_SIGMA = 1.4826
-# A value this far from its usual level for the hour (and material) is a finding: the one anomaly rule
-# (analysis.departs), at the bar analysis.py sets for this z (see FINDING_THRESHOLD there).
-Z_FINDING = FINDING_THRESHOLD
+# A metric's day-to-day spread (its sigma) is read from the same last reference instants by the screen,
+# the diagnosis and the chart marks, so one instant gets one z whoever asks. Three, as the screen of
+# 1,000 servers can afford (from 61 it cost 5 times as much, for no case or test gained).
+SIGMA_POINTS = 3
+# A value this far from its usual level for the hour (and material) is an anomaly: the one anomaly rule
+# (analysis.departs) at the anomaly model's own bar.
+Z_FINDING = DEFAULT_THRESHOLD
 Z_ONSET = 1.5  # walking back, the anomaly began where the metric was last within 1.5σ of usual
 ONSET_FRACTION = 0.2  # ...or within a fifth of its current departure, whichever is further out
 SCREEN_MIN_SCORE = 4.0
@@ -94,16 +99,16 @@ def _nan_median(values: np.ndarray, axis: int) -> np.ndarray:
 
 @dataclass
 class Window:
-    """One-minute metric arrays (servers x instants) ending now, NaN where a host was down, and for
-    the last `reference_points` instants the usual level (median of the same instant over the last
-    7 days) and its day-to-day spread."""
+    """One-minute metric arrays (servers x instants) ending now, NaN where a host was down, for the
+    last `reference_points` instants the usual level (median of the same instant over the last 7
+    days), and the metric's day-to-day spread over the last SIGMA_POINTS instants."""
 
     servers: list[Server]
     t: np.ndarray
     values: dict[str, np.ndarray]
     up: np.ndarray
     usual: dict[str, np.ndarray]  # (servers, reference_points)
-    sigma: dict[str, np.ndarray]  # (servers,), floored
+    sigma: dict[str, np.ndarray]  # (servers,), floored: one per metric, whatever the window's length
     points: int  # samples read, for the thinking step
     frame: Frame | None = None  # the window as the source returned it, for the judgement now
 
@@ -114,15 +119,18 @@ class Window:
 def observe(fleet: Fleet, servers: Sequence[Server], now: float, minutes: int,
             reference_points: int) -> Window:
     """The last `minutes` of every metric, and for the last `reference_points` instants the same
-    instants on each of the last SEASON_DAYS days: one read through the fleet."""
+    instants on each of the last SEASON_DAYS days (for the spread, the last SIGMA_POINTS): one read
+    through the fleet."""
     n_t = minutes + 1
     t = now - np.arange(minutes, -1, -1, dtype=np.float64) * STEP
+    read = max(reference_points, SIGMA_POINTS)
+    referenced = now - np.arange(read - 1, -1, -1, dtype=np.float64) * STEP
     lags = np.arange(1, SEASON_DAYS + 1, dtype=np.float64) * DAY
-    past = (t[-reference_points:][None, :] - lags[:, None]).ravel()
+    past = (referenced[None, :] - lags[:, None]).ravel()
     frame = fleet.frame(servers, np.concatenate([t, past]))
     n = len(servers)
     up = frame.up[:, :n_t]
-    past_up = frame.up[:, n_t:].reshape(n, SEASON_DAYS, reference_points)
+    past_up = frame.up[:, n_t:].reshape(n, SEASON_DAYS, read)
     values: dict[str, np.ndarray] = {}
     usual: dict[str, np.ndarray] = {}
     sigma: dict[str, np.ndarray] = {}
@@ -130,34 +138,43 @@ def observe(fleet: Fleet, servers: Sequence[Server], now: float, minutes: int,
         series = frame.values[key]
         # What a down host "would have" reported is not observable: drop it.
         values[key] = np.where(up, series[:, :n_t], np.nan)
-        reference = np.where(past_up, series[:, n_t:].reshape(n, SEASON_DAYS, reference_points), np.nan)
+        reference = np.where(past_up, series[:, n_t:].reshape(n, SEASON_DAYS, read), np.nan)
         level = _nan_median(reference, axis=1)
         spread = MAD_TO_SIGMA * _nan_median(np.abs(reference - level[:, None, :]), axis=1)
         rule = RULES[key]
-        typical = np.abs(_nan_median(level, axis=1))
+        typical = np.abs(_nan_median(level[:, -SIGMA_POINTS:], axis=1))
         floor = np.maximum(rule.sigma_floor, rule.relative_floor * np.nan_to_num(typical))
-        usual[key] = level
-        sigma[key] = np.fmax(_nan_median(spread, axis=1), floor)
+        usual[key] = level[:, -reference_points:]
+        sigma[key] = np.fmax(_nan_median(spread[:, -SIGMA_POINTS:], axis=1), floor)
     present = Frame(t, {key: frame.values[key][:, :n_t] for key in METRIC_KEYS}, up,
                     frame.maintenance[:, :n_t], list(servers))
     return Window(list(servers), t, values, up, usual, sigma,
                   points=int(up.size + past_up.size) * len(METRIC_KEYS), frame=present)
 
 
-def _material(key: str, value: np.ndarray, usual: np.ndarray, z: np.ndarray
-              ) -> tuple[np.ndarray, np.ndarray]:
-    """(rose, fell): departures by the anomaly model's rule (`departs`) that are also material
-    for this metric (CPU +15 points, a rate x1.6...), for arrays of current and usual values."""
+def moved(key: str, value: np.ndarray, usual: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(rose, fell): how far a metric moved from its usual level, by its materiality rule alone (CPU
+    +15 points, a rate x1.6 or down to x0.45...: more than a healthy server strays), for arrays of
+    current and usual values. Not an anomaly test: `_material` adds the anomaly rule to it, and the
+    diagnosis reads it alone only for the correlates of a cause already found (`movements`)."""
     rule = RULES[key]
-    departed = departs(z, threshold=Z_FINDING)
     with np.errstate(invalid="ignore", divide="ignore"):
         ratio = value / np.where(usual > 0, usual, np.nan)
         if rule.min_delta is not None:
-            up = (value - usual >= rule.min_delta) & departed & (z > 0)
+            up = value - usual >= rule.min_delta
         else:
-            up = (ratio >= (rule.min_ratio or np.inf)) & departed & (z > 0)
-        down = (ratio <= (rule.max_drop or -np.inf)) & departed & (z < 0)
+            up = ratio >= (rule.min_ratio or np.inf)
+        down = ratio <= (rule.max_drop or -np.inf)
     return np.nan_to_num(up).astype(bool), np.nan_to_num(down).astype(bool)
+
+
+def _material(key: str, value: np.ndarray, usual: np.ndarray, z: np.ndarray
+              ) -> tuple[np.ndarray, np.ndarray]:
+    """(rose, fell): departures by the anomaly model's rule (`departs`, at its bar) that are also
+    material for this metric (`moved`)."""
+    departed = departs(z, threshold=Z_FINDING)
+    up, down = moved(key, value, usual)
+    return up & departed & (np.nan_to_num(z) > 0), down & departed & (np.nan_to_num(z) < 0)
 
 
 def _slopes(t: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -218,7 +235,6 @@ def screen(fleet: Fleet, servers: Sequence[Server], now: float) -> Screen:
     current: dict[str, np.ndarray] = {}
     zs: dict[str, np.ndarray] = {}
     flagged: dict[str, np.ndarray] = {}
-    recent_t = window.t[-RECENT_MINUTES - 1:]
     for key in METRIC_KEYS:
         value = window.values[key][:, -1]
         usual = window.usual[key][:, -1]
@@ -226,13 +242,10 @@ def screen(fleet: Fleet, servers: Sequence[Server], now: float) -> Screen:
         hit = departures(window, key)[:, -1]
         rule = RULES[key]
         if rule.trend is not None:
-            recent = window.values[key][:, -RECENT_MINUTES - 1:]
-            slope, r2 = _slopes(recent_t, np.nan_to_num(recent, nan=0.0))
-            rise = recent[:, -1] - recent[:, 0]
-            climbing = np.nan_to_num((slope >= rule.trend) & (r2 >= 0.9) & (rise >= rule.trend_rise))
-            climbing = climbing.astype(bool) & online
-            score = np.maximum(score, np.where(climbing, 5.0 + slope / rule.trend, 0.0))
-            hit |= climbing
+            rising, slope = climbing(window, key)
+            rising &= online
+            score = np.maximum(score, np.where(rising, 5.0 + slope / rule.trend, 0.0))
+            hit |= rising
         # Without a usual level (no history for this hour) a crossed threshold counts as a finding.
         strength = np.where(np.isnan(z), Z_FINDING, np.minimum(np.abs(np.nan_to_num(z)), MAX_SCORE))
         score = np.maximum(score, np.where(hit, strength, 0.0))
@@ -250,6 +263,36 @@ def screen(fleet: Fleet, servers: Sequence[Server], now: float) -> Screen:
                   watches(window, flagged))
 
 
+def _rising(window: Window, key: str) -> np.ndarray:
+    """(servers,) rows whose metric rose steadily over the last WATCH_MINUTES: by at least its
+    trend_rise, its last minute still up, no minute down by more than a quarter of that."""
+    rule = RULES[key]
+    recent = window.values[key][:, -WATCH_MINUTES - 1:]
+    steps = np.diff(recent, axis=1)
+    with np.errstate(invalid="ignore"):
+        rising: np.ndarray = ((recent[:, -1] - recent[:, 0] >= rule.trend_rise) & (steps[:, -1] > 0)
+                              & np.all(steps > -rule.trend_rise / 4, axis=1))
+    return rising
+
+
+def climbing(window: Window, key: str) -> tuple[np.ndarray, np.ndarray]:
+    """(rows, slope per minute): the climb rule of a metric with a trend rule, which the screen and
+    the diagnosis both apply. A climb is a finding on its own, without a z: steady over the last
+    RECENT_MINUTES (at least the rule's trend a minute, r² 0.9, up by its trend_rise), or younger,
+    rising over the last WATCH_MINUTES (`_rising`: trend_rise in 3 minutes, far above the trend) and
+    already material (`moved`): a young climb not yet material is a watch (`watches`)."""
+    rule = RULES[key]
+    assert rule.trend is not None
+    recent = window.values[key][:, -RECENT_MINUTES - 1:]
+    slope, r2 = _slopes(window.t[-RECENT_MINUTES - 1:], np.nan_to_num(recent, nan=0.0))
+    rise = recent[:, -1] - recent[:, 0]
+    steady = np.nan_to_num((slope >= rule.trend) & (r2 >= 0.9) & (rise >= rule.trend_rise)).astype(bool)
+    young = window.values[key][:, -WATCH_MINUTES - 1:]
+    young_slope = (young[:, -1] - young[:, 0]) / WATCH_MINUTES
+    rose, _ = moved(key, window.values[key][:, -1], window.usual[key][:, -1])
+    return steady | (_rising(window, key) & rose), np.where(steady, slope, np.nan_to_num(young_slope))
+
+
 def watches(window: Window, flagged: dict[str, np.ndarray]) -> list[Watch]:
     """Metrics with a trend rule rising toward their next threshold, not yet flagged: the early warning
     of a fill or a leak minutes old, soonest crossing first."""
@@ -260,12 +303,9 @@ def watches(window: Window, flagged: dict[str, np.ndarray]) -> list[Watch]:
         if rule.trend is None:
             continue
         recent = window.values[key][:, -points:]
-        steps = np.diff(recent, axis=1)
-        with np.errstate(invalid="ignore"):
-            z = (recent[:, -1] - window.usual[key][:, -1]) / window.sigma[key]
-            rising = ((recent[:, -1] - recent[:, 0] >= rule.trend_rise) & (steps[:, -1] > 0)
-                      & np.all(steps > -rule.trend_rise / 4, axis=1) & (z >= Z_WATCH))
-        for k in np.flatnonzero(np.nan_to_num(rising) & ~flagged[key]):
+        z = robust_z(recent[:, -1], window.usual[key][:, -1], window.sigma[key])
+        rising = _rising(window, key) & np.nan_to_num(z >= Z_WATCH).astype(bool)
+        for k in np.flatnonzero(rising & ~flagged[key]):
             server = window.servers[k]
             bounds = thresholds.limits(key, server.type)
             value = float(recent[k, -1])
@@ -336,26 +376,43 @@ def departures(window: Window, key: str) -> np.ndarray:
 
 
 def marks(fleet: Fleet, server: Server, now: float, minutes: int) -> dict[str, list[Anomaly]]:
-    """Each metric's anomalous events over the last `minutes`, by the rule the screen and the
-    diagnosis apply (`departures`, against the same minutes of the last 7 days): what the detail
-    chart marks is what the AI would say. Consecutive minutes are one event, told by its
-    furthest point; instants are naive UTC, like analysis.detect_anomalies'."""
-    window = observe(fleet, [server], now, minutes, minutes + 1)
+    """Each metric's anomalous events over the last `minutes`, by the rules the screen and the
+    diagnosis apply (`departures`, against the same minutes of the last 7 days, or `climbing`):
+    what the detail chart marks is what the AI would say. Consecutive minutes are one event, told
+    by its furthest point; instants are naive UTC, like analysis.detect_anomalies'."""
+    points = minutes + 1
+    window = observe(fleet, [server], now, minutes + RECENT_MINUTES, points)  # a climb needs 15 before
+    t = window.t[-points:]
     found: dict[str, list[Anomaly]] = {}
     for key in METRIC_KEYS:
-        hits = np.flatnonzero(departures(window, key)[0])
+        hit = departures(window, key)[0]
+        if RULES[key].trend is not None:
+            hit |= _climbing_each_minute(window, key, points)
+        hits = np.flatnonzero(hit)
         if not hits.size:
             continue
-        z = robust_z(window.values[key][0], window.usual[key][0], window.sigma[key][0])
+        values = window.values[key][0, -points:]
+        z = robust_z(values, window.usual[key][0], window.sigma[key][0])
         events = []
         for run in np.split(hits, np.flatnonzero(np.diff(hits) > 1) + 1):
-            peak = int(run[np.argmax(np.abs(z[run]))])
+            peak = int(run[np.argmax(np.abs(np.nan_to_num(z[run])))])
             events.append(Anomaly(
-                timestamp=_naive_utc(window.t[peak]), value=float(window.values[key][0, peak]),
-                score=float(z[peak]), index=peak, start=_naive_utc(window.t[run[0]]),
-                end=_naive_utc(window.t[run[-1]]), points=len(run)))
+                timestamp=_naive_utc(t[peak]), value=float(values[peak]), score=float(z[peak]), index=peak,
+                start=_naive_utc(t[run[0]]), end=_naive_utc(t[run[-1]]), points=len(run)))
         found[key] = events
     return found
+
+
+def _climbing_each_minute(window: Window, key: str, points: int) -> np.ndarray:
+    """(points,) `climbing` of the window's one server at each of its last `points` instants, as the
+    screen would have judged it then: each instant is a row of the minutes up to it."""
+    span = RECENT_MINUTES + 1
+    rows = sliding_window_view(window.values[key][0], span)[-points:]
+    then = Window(window.servers * points, window.t[-span:], {key: rows}, window.up[0, -points:, None],
+                  {key: window.usual[key][0][:, None]}, {key: np.repeat(window.sigma[key], points)}, 0)
+    found, _ = climbing(then, key)
+    online: np.ndarray = found & window.up[0, -points:]
+    return online
 
 
 def _naive_utc(moment: float) -> datetime:
@@ -405,6 +462,8 @@ class Finding:
     saturated: bool = False  # pinned at the top of its physical range now
     saturated_since: float | None = None  # when it got there (None: before the window, or not saturated)
     critical_since: float | None = None  # when it last went past its critical threshold, if it is past it
+    # False for a correlate (`movements`): it moved materially with a cause found, but is no anomaly.
+    anomaly: bool = True
 
     @property
     def ratio(self) -> float:
@@ -464,7 +523,8 @@ def diagnose(fleet: Fleet, servers: Sequence[Server], now: float) -> list[Diagno
     judgement = _judge_now(fleet, window)
     found = [_row_findings(window, k) for k in range(len(servers))]
     _date_further_back(fleet, window, found, now)
-    return [_diagnose_row(window, k, judgement, found[k]) for k in range(len(servers))]
+    return [_diagnose_row(window, k, judgement, found[k], movements(window, k, found[k]))
+            for k in range(len(servers))]
 
 
 def _undated(finding: Finding) -> bool:
@@ -688,36 +748,49 @@ def _row_findings(window: Window, k: int) -> dict[str, Finding]:
             if departures(row, key)[0, -1]:
                 direction = "down" if zs[key][-1] < 0 else "up"  # NaN: over a threshold, unseen before
             elif RULES[key].trend is not None:
-                direction = "up" if _climbing(window, k, key) else None
+                direction = "up" if climbing(row, key)[0][0] else None
             if direction is not None:
                 findings[key] = _finding(window, k, key, server, direction, zs[key])
     return findings
 
 
-def _diagnose_row(window: Window, k: int, judgement: thresholds.Judgement, findings: dict[str, Finding]
-                  ) -> Diagnosis:
+def movements(window: Window, k: int, findings: dict[str, Finding]) -> dict[str, Finding]:
+    """How the metrics of row k that are no finding moved: those that moved materially from their
+    usual level (`moved`, with no anomaly bar), dated like findings, marked `anomaly=False`. Supporting
+    evidence only: `name_causes` reads them as the correlates that tell a cause found from its
+    symptom (a leak's CPU pressure, a congested link's traffic, a stopped service's connections);
+    they are never a finding, a cause, a chart mark or an alert on their own."""
+    server = window.servers[k]
+    moving: dict[str, Finding] = {}
+    if not window.up[k, -1]:
+        return moving
+    for key in METRIC_KEYS:
+        if key in findings:
+            continue
+        rose, fell = moved(key, window.values[key][k, -1:], window.usual[key][k, -1:])
+        if rose[0] or fell[0]:
+            z = robust_z(window.values[key][k], window.usual[key][k], window.sigma[key][k])
+            found = _finding(window, k, key, server, "up" if rose[0] else "down", z)
+            moving[key] = replace(found, anomaly=False)
+    return moving
+
+
+def _diagnose_row(window: Window, k: int, judgement: thresholds.Judgement, findings: dict[str, Finding],
+                  correlates: dict[str, Finding]) -> Diagnosis:
     server = window.servers[k]
     online = bool(window.up[k, -1])
     current = {key: float(window.values[key][k, -1]) for key in METRIC_KEYS}
     usual = {key: float(window.usual[key][k, -1]) for key in METRIC_KEYS}
     stopped_service = _stopped_main(server, judgement.not_running(k))
     if online:
-        causes = name_causes(findings, stopped_service, lambda cause, other: _link(window, k, cause, other))
+        causes = name_causes(findings, stopped_service, lambda cause, other: _link(window, k, cause, other),
+                             correlates)
     else:
         seen = np.flatnonzero(window.up[k])
         causes = [Cause("host_down", None, last_seen=float(window.t[seen[-1]]) if seen.size else None)]
     status = judgement.status(k)
     severity = _severity(online, findings, causes, status)
     return Diagnosis(server, online, status, current, usual, findings, causes, float(window.t[0]), severity)
-
-
-def _climbing(window: Window, k: int, key: str) -> bool:
-    rule = RULES[key]
-    recent = window.values[key][k, -RECENT_MINUTES - 1:]
-    if rule.trend is None or not np.isfinite(recent).all():
-        return False
-    per_second, _, r2 = linear_trend(window.t[-RECENT_MINUTES - 1:], recent)
-    return per_second * 60 >= rule.trend and r2 >= 0.9 and recent[-1] - recent[0] >= rule.trend_rise
 
 
 def _severity(online: bool, findings: dict[str, Finding], causes: list[Cause], status: Status) -> float:
@@ -756,15 +829,19 @@ def unlinked(_cause: Finding, other: Finding) -> Link:
     return Link(other, 0.0, 0)
 
 
-def name_causes(findings: dict[str, Finding], stopped_service: str | None, link: Linker) -> list[Cause]:
+def name_causes(findings: dict[str, Finding], stopped_service: str | None, link: Linker,
+                correlates: dict[str, Finding] | None = None) -> list[Cause]:
     """Name causes from the shape of the findings (of an online host), the rest become symptoms.
 
     Order matters: a stopped service explains the traffic drop; a memory leak explains the CPU
     (swapping) and latency that follow it; a full disk the failing writes; a traffic surge the
     CPU and latency; latency with connections piling up and throughput falling, but CPU normal,
-    is the network.
+    is the network. Where a finding is missing, a correlate (`movements`: how a metric moved, no
+    anomaly) may stand as a cause's driver or symptom, or as a stopped service's traffic drop;
+    never as a cause of its own.
     """
     left = dict(findings)
+    support = dict(correlates or {})
     causes: list[Cause] = []
 
     def take(key: str, direction: str | None = None) -> Finding | None:
@@ -773,19 +850,27 @@ def name_causes(findings: dict[str, Finding], stopped_service: str | None, link:
             return left.pop(key)
         return None
 
+    def evidence(key: str) -> Finding | None:
+        """The finding on `key`, or else its correlate: what a cause found can be told by."""
+        return left.get(key) or support.get(key)
+
+    def use(key: str) -> Finding:
+        return left.pop(key) if key in left else support.pop(key)
+
     def symptoms_of(cause: Finding | None, keys: Sequence[str]) -> list[Link]:
         links = []
         for key in keys:
-            found = take(key)
-            if found is not None:
+            if evidence(key) is not None:
+                found = use(key)
                 links.append(link(cause, found) if cause else Link(found, 0.0, 0))
         return links
 
     if stopped_service:
-        drop = [left[key] for key in TRAFFIC if key in left and left[key].direction == "down"]
+        drop = [found for key in TRAFFIC
+                if (found := evidence(key)) is not None and found.direction == "down"]
         primary = min(drop, key=lambda f: f.z) if drop else None
         if primary is not None:
-            take(primary.metric)
+            use(primary.metric)
         causes.append(Cause("service_down", primary, service=stopped_service,
                             symptoms=symptoms_of(primary, ("active_connections", "network_in",
                                                            "network_out", "response_time", "cpu"))))
@@ -801,16 +886,16 @@ def name_causes(findings: dict[str, Finding], stopped_service: str | None, link:
                             symptoms=symptoms_of(disk, ("response_time",) if disk.value >= 95 else ())))
     cpu = take("cpu", "up")
     if cpu is not None:
-        surge = [key for key in TRAFFIC if key in left and left[key].direction == "up"]
-        drivers = [link(cpu, left.pop(key)) for key in surge]
+        surge = [key for key in TRAFFIC if (found := evidence(key)) is not None and found.direction == "up"]
+        drivers = [link(cpu, use(key)) for key in surge]
         causes.append(Cause("cpu_spike" if drivers else "cpu_runaway", cpu, drivers=drivers,
                             symptoms=symptoms_of(cpu, ("response_time",))))
     latency = take("response_time", "up")
     if latency is not None:
-        piling = [key for key in TRAFFIC if key in left
-                  and (left[key].direction == "up") == (key == "active_connections")]
+        piling = [key for key in TRAFFIC if (found := evidence(key)) is not None
+                  and (found.direction == "up") == (key == "active_connections")]
         if piling:
-            drivers = [link(latency, left.pop(key)) for key in piling]
+            drivers = [link(latency, use(key)) for key in piling]
             causes.append(Cause("network_congestion", latency, drivers=drivers))
         else:
             causes.append(Cause("latency", latency))

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from openmanager_core.ai.findings import Window, _hinge, biggest_changes, departures, diagnose, screen
-from openmanager_core.analysis import FINDING_THRESHOLD, departs, robust_z
+from openmanager_core.analysis import DEFAULT_THRESHOLD, departs, robust_z
 from openmanager_core.fleet import Fleet
 from openmanager_core.models import IncidentType, Severity
 from tests.ai.conftest import NOW, inject, settings_for
@@ -84,7 +84,7 @@ def test_biggest_changes_tell_unusual_from_the_daily_curve(fleet: Fleet) -> None
 
 
 def test_departures_judge_by_the_anomaly_models_rule_and_threshold(fleet: Fleet) -> None:
-    """CPU usual at 20% with sigma 4: two minutes just over FINDING_THRESHOLD sigmas up (and
+    """CPU usual at 20% with sigma 4: two minutes just over DEFAULT_THRESHOLD sigmas up (and
     material, over +15 points either way) are a departure, just under are not, as analysis.departs
     says of that z at that bar."""
     server = fleet.resolve("web-prod-01")
@@ -92,9 +92,9 @@ def test_departures_judge_by_the_anomaly_models_rule_and_threshold(fleet: Fleet)
     usual, sigma = np.full((1, 5), 20.0), np.array([4.0])
     for excess, departed in ((0.2, True), (-0.2, False)):
         cpu = np.array([[20.0, 20.0, 20.0, 20.0, 20.0]])
-        cpu[0, -2:] = 20.0 + (FINDING_THRESHOLD + excess) * 4.0
+        cpu[0, -2:] = 20.0 + (DEFAULT_THRESHOLD + excess) * 4.0
         window = Window([server], t, {"cpu": cpu}, np.ones((1, 5), dtype=bool), {"cpu": usual},
                         {"cpu": sigma}, 0)
         # The first minute out is not yet one: a single odd minute is noise.
         assert departures(window, "cpu")[0].tolist() == [False, False, False, False, departed]
-        assert bool(departs(robust_z(cpu[0, -1], 20.0, 4.0), threshold=FINDING_THRESHOLD)) is departed
+        assert bool(departs(robust_z(cpu[0, -1], 20.0, 4.0), threshold=DEFAULT_THRESHOLD)) is departed

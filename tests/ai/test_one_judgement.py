@@ -13,9 +13,10 @@ import pytest
 from openmanager_core import thresholds
 from openmanager_core.ai import Agent
 from openmanager_core.ai.engine import Engine
-from openmanager_core.ai.findings import current_anomalies, marks
+from openmanager_core.ai.findings import current_anomalies, diagnose, marks
 from openmanager_core.alerts import conditions
 from openmanager_core.alerts.models import AlertRule, AlertSeverity, RuleKind
+from openmanager_core.analysis import DEFAULT_THRESHOLD
 from openmanager_core.fleet import Fleet, summarize
 from openmanager_core.metrics import METRIC_KEYS
 from openmanager_core.models import FleetSummary, IncidentType, ServerType, Severity, Status
@@ -122,3 +123,52 @@ def test_the_fleet_tables_flag_the_chart_marks_and_anomaly_alerts_agree(fleet: F
     assert (fleet.resolve(host).id, metric) in flagged
     assert {server_id for server_id, _ in flagged} == {fleet.resolve(host).id}  # the rest are healthy
     assert flagged == marked == alerted, (flagged, marked, alerted)
+
+
+def anomaly_readers(fleet: Fleet) -> dict[str, set[tuple[str, str]]]:
+    """The (server, metric) pairs each reader of the anomaly bit holds on now: the fleet table's
+    flag, the chart marks still going on, anomaly alert rules and the AI's anomaly scan."""
+    now = NOW.replace(tzinfo=None)
+    rules = [AlertRule(id=f"anomaly_{key}", kind=RuleKind.ANOMALY, metric=key, severity=AlertSeverity.WARNING)
+             for key in METRIC_KEYS]
+    return {
+        "fleet table": {(server_id, key) for server_id, keys in current_anomalies(fleet).items()
+                        for key in keys},
+        "marks": {(server.id, key) for server, _ in fleet.deployed_servers()
+                  for key, events in marks(fleet, server, NOW.timestamp(), 60).items()
+                  if events[-1].end == now},
+        "alerts": {(seen.server.id, seen.metric)
+                   for seen in conditions.observe(rules, conditions.look(fleet, Engine(fleet), True))},
+        "anomaly scan": {(item.server_id, item.metric)
+                         for item in Agent(fleet, use_cache=False).detect_anomalies("en").anomalies},
+    }
+
+
+def test_a_young_leak_under_the_bar_is_found_by_its_climb_by_every_reader(fleet: Fleet) -> None:
+    """Three minutes of a low leak: memory 10 points over its usual, z under the one anomaly bar
+    (DEFAULT_THRESHOLD), but climbing (`climbing`): every reader of the anomaly bit holds it."""
+    inject(fleet, IncidentType.MEMORY_LEAK, "cache-redis-01", minutes_ago=3, severity=Severity.LOW)
+    (diagnosis,) = diagnose(fleet, [fleet.resolve("cache-redis-01")], NOW.timestamp())
+    assert 0 < diagnosis.findings["memory"].z < DEFAULT_THRESHOLD
+    readers = anomaly_readers(fleet)
+    leak = {(fleet.resolve("cache-redis-01").id, "memory")}
+    assert all(found == leak for found in readers.values()), readers
+
+
+def test_a_correlate_below_the_bar_supports_a_cause_and_is_no_anomaly(fleet: Fleet) -> None:
+    """25 minutes into a leak, db-master-01's CPU is up +15 points or more but under the bar: the
+    diagnosis names it a symptom of the leak (findings.movements), yet no reader calls it an anomaly,
+    and the answer does not either."""
+    inject(fleet, IncidentType.MEMORY_LEAK, "db-master-01", minutes_ago=25)
+    server = fleet.resolve("db-master-01")
+    (diagnosis,) = diagnose(fleet, [server], NOW.timestamp())
+    (cpu,) = [link.finding for cause in diagnosis.causes for link in cause.symptoms
+              if link.finding.metric == "cpu"]
+    assert not cpu.anomaly and abs(cpu.z) < DEFAULT_THRESHOLD and "cpu" not in diagnosis.findings
+    assert diagnosis.causes[0].kind == "memory_leak"
+    readers = anomaly_readers(fleet)
+    assert all((server.id, "memory") in found and (server.id, "cpu") not in found
+               for found in readers.values()), readers
+    answer = Agent(fleet, use_cache=False).ask("Why is db-master-01 slow?").response
+    (line,) = [line for line in answer.split("\n") if line.startswith("- CPU")]
+    assert "a symptom of the memory leak" in line and "anomal" not in line.lower(), answer

@@ -11,6 +11,7 @@ from openmanager_core.settings import get_settings
 from ui.state import tr
 
 SESSION_KEY = "admin_key_id"
+KEY_PANEL = "admin_key_panel"  # its value: whether the folded key field is open
 STREAMLIT_LOOPBACK = "127.0.0.1"  # st.context.ip_address reports 127.0.0.1 and ::1 as None
 
 
@@ -97,10 +98,13 @@ def _key_form() -> None:
 
 
 def _gate(allowed: bool) -> None:
-    """The key field, always: folded under who this session is when allowed, else the page stops."""
+    """The key field, always: folded under who this session is when allowed (sent only once
+    unfolded, so a visit does not pay for a form nobody opened), else the page stops."""
     if allowed:
-        with st.expander(_who(), icon=":material/key:"):
-            _key_form()
+        panel = st.expander(_who(), icon=":material/key:", key=KEY_PANEL, on_change="rerun")
+        if panel.open:
+            with panel:
+                _key_form()
         return
     ring = get_keyring()
     if ring.trusts_loopback and ring.generated is not None:

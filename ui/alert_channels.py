@@ -14,12 +14,19 @@ from ui.components import local_time
 from ui.state import tr
 
 FAILURES_SHOWN = 20
+PANEL_KEY = "alert_channels"  # its value: whether the panel is open
 
 
 def alert_channels_panel(fleet: Fleet) -> None:
+    """Folded by default; what it holds (the channels, the test button, the store's latest
+    failures) is read and sent only while it is open, so a visit to the admin page does not
+    pay for a panel nobody opened."""
     channels = channels_from(fleet.settings)
-    with st.expander(f"{tr('alerts.admin.title')} · {tr('alerts.admin.channels', n=len(channels))}",
-                     icon=":material/campaign:"):
+    panel = st.expander(f"{tr('alerts.admin.title')} · {tr('alerts.admin.channels', n=len(channels))}",
+                        icon=":material/campaign:", key=PANEL_KEY, on_change="rerun")
+    if not panel.open:
+        return
+    with panel:
         if not channels:
             st.caption(tr("alerts.admin.no_channels"))
         for channel in channels:

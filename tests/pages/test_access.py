@@ -10,6 +10,7 @@ from openmanager_core.runtime import get_keyring
 from openmanager_core.security.keys import SIGN_IN_PARAMETER
 from tests.pages.conftest import OpenPage
 from tests.pages.elements import no_exceptions, texts
+from ui.access import KEY_PANEL
 
 ADMIN_KEY = "admin-key-0123456789abcdef"
 READ_KEY = "read-key-0123456789abcdef"
@@ -64,6 +65,9 @@ def test_pages_that_change_things_need_an_admin_key(keys: None, open_page: OpenP
     key_id = get_keyring().match(ADMIN_KEY).key_id  # type: ignore[union-attr]
     assert [e.label for e in app.expander][:1] == [f"관리자 키 {key_id}로 로그인됨"]  # the admin page's
     # alert-channel panel may follow it
+    assert not app.get("text_input")  # folded: the field is sent once unfolded
+    app.session_state[KEY_PANEL] = True  # unfolded, as a click does
+    app.run()
     assert app.text_input(key="admin_key_input").label == "관리자 API 키"  # still offered
     assert inject_button_shown(app) is (page == "views/incidents.py")
 

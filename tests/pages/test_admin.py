@@ -82,10 +82,9 @@ def test_kpis_are_the_engines_figures_beside_the_targets(open_page: OpenPage, as
     tiers = app.table[0].value
     assert tiers.iloc[:, 0].tolist() == ["최적화 엔진", "패턴 매칭", "기본 응답"]
     assert tiers.iloc[:, 1].sum() == stats.answered_queries == 3
-    shown_as = app.table[0].proto.arrow_data.styler.display_values  # the table's text, Arrow-encoded
-    for tier in stats.tiers.values():
-        assert f"{tier.share:.1f}%".encode() in shown_as
-        assert f"{tier.p95_response_time:.3f} s".encode() in shown_as
+    for (_, row), tier in zip(tiers.iterrows(), stats.tiers.values(), strict=True):
+        assert row.iloc[2] == f"{tier.share:.1f}%"
+        assert row.iloc[5] == f"{tier.p95_response_time:.3f} s"
 
 
 def test_the_apis_429s_show_in_the_rate_limited_tile(open_page: OpenPage, asked: Agent,

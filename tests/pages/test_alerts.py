@@ -12,6 +12,7 @@ from openmanager_core.fleet import Fleet
 from tests.alerts.receivers import HttpReceiver
 from tests.pages.conftest import OpenPage
 from tests.pages.elements import no_exceptions, texts, widget_texts
+from ui.alert_channels import PANEL_KEY
 
 PAGE = "views/alerts.py"
 
@@ -93,6 +94,10 @@ def test_the_admin_page_sends_a_test_notification_and_lists_failures(
         app = open_page("views/admin.py")
         no_exceptions(app)
         assert "알림 채널 · 설정된 채널 2개" in [e.label for e in app.expander]
+        assert "전송 실패가 없습니다." not in texts(app)  # folded: nothing in it is read or sent
+        app.session_state[PANEL_KEY] = True  # opened, as a click does
+        app.run()
+        no_exceptions(app)
         assert "전송 실패가 없습니다." in texts(app)
         next(b for b in app.button if b.key == "alert_test").click().run()
         no_exceptions(app)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 from html import escape
 
@@ -99,10 +99,15 @@ def kpi_tiles(range_name: str) -> None:
             tr("admin.tier.name"): [tr(f"ai.tier.{tier}") for tier in stats.tiers],
             tr("admin.tier.count"): [s.count for s in tiers],
             tr("admin.tier.share"): [f"{s.share:.1f}%" for s in tiers],
-            tr("admin.tier.average"): [f"{s.average_response_time:.3f} s" for s in tiers],
-            tr("admin.tier.p50"): [f"{s.p50_response_time:.3f} s" for s in tiers],
-            tr("admin.tier.p95"): [f"{s.p95_response_time:.3f} s" for s in tiers],
+            tr("admin.tier.average"): _seconds((s.average_response_time, s.count) for s in tiers),
+            tr("admin.tier.p50"): _seconds((s.p50_response_time, s.count) for s in tiers),
+            tr("admin.tier.p95"): _seconds((s.p95_response_time, s.count) for s in tiers),
         }), hide_index=True)
+
+
+def _seconds(values: Iterable[tuple[float, int]]) -> list[str]:
+    """Response times of tiers with their answer counts: one that gave no answer has none ("—", not 0)."""
+    return [f"{value:.3f} s" if count else NO_VALUE for value, count in values]
 
 
 CHARTS: dict[str, Callable[[Sequence[QueryRecord], Lang], go.Figure]] = {

@@ -438,7 +438,8 @@ class Fleet:
         key = (now.replace(microsecond=0), view.version)
         snapshot = self._snapshots.peek(key)
         if snapshot is None and len(view.deployed) <= SNAPSHOT_FOR_ONE:
-            snapshot = self._snapshots.get(key, lambda: self._judge(now, view))
+            # Never waits on another thread's snapshot (a replay answers in the event loop).
+            snapshot = self._snapshots.get_at_hand(key, lambda: self._judge(now, view))
         row = None if snapshot is None else snapshot.row_of(server.id)
         if snapshot is None or row is None:
             return self._state_at(server, view, lang, now)

@@ -116,7 +116,7 @@ _BECAUSE_EN = re.compile(r"\b(?:because of|because|due to|caused by)\b")
 # between the question's verb and these words, and the effect after them.
 _REASON_FIRST_EN = re.compile(r"^(?:is|are|was|were|could|can|might|would)\s+(.+?)\s+(?:be\s+)?"
                               r"(?:the (?:reason|cause|root cause)(?: (?:for|of|why|that))?|causing|"
-                              r"behind|to blame for|responsible for|slowing down|breaking)\s")
+                              r"behind(?= the)|to blame for|responsible for|slowing down|breaking)\s")
 _FILLER = ("서버", "server", "servers", "the", "a", "쪽", "서버들")
 # Cause words: what a claim says is wrong, as the metric it is about and the cause it names.
 CAUSE_WORDS: dict[str, tuple[str, tuple[str, ...]]] = {

@@ -38,11 +38,16 @@ def _incident_line(started: Event | None, cleared: Event | None, now: datetime,
     assert event is not None
     begun = datetime.fromisoformat(event.detail["started_at"])
     when = _when(begun, cleared.at if cleared is not None else None, now, lang)
-    state = "agent.answer.history_cleared" if cleared is not None else "agent.answer.history_ongoing"
-    return begun, t("agent.answer.history_incident", lang, when=when,
-                    host=escape_markdown(event.hostname or ""),
-                    type=incident_label(event.detail["type"], lang),
-                    severity=t(f"severity.{event.detail['severity']}", lang).lower(), state=t(state, lang))
+    return begun, _incident_text(when, event.hostname or "", event.detail["type"], event.detail["severity"],
+                                 cleared is not None, lang)
+
+
+def _incident_text(when: str, host: str, kind: str, severity: str, cleared: bool, lang: Lang) -> str:
+    """`14:05-14:32 KST db-master-01 memory leak (high), cleared`: one incident of the timeline."""
+    state = "agent.answer.history_cleared" if cleared else "agent.answer.history_ongoing"
+    return t("agent.answer.history_incident", lang, when=when, host=escape_markdown(host),
+             type=incident_label(kind, lang), severity=t(f"severity.{severity}", lang).lower(),
+             state=t(state, lang))
 
 
 def _lines(found: list[Event], now: datetime, lang: Lang) -> list[tuple[datetime, str]]:
@@ -129,7 +134,7 @@ def history_verdict(fleet: Fleet, server_ids: Collection[str], scope: Scope,
     if not hit:
         return t("agent.claim.no", lang, reason=t("agent.answer.history_no_incident", lang, span=span,
                                                   since=begun)), []
-    items = [f"{escape_markdown(i.hostname)} {t(f'incident.{i.type.value}', lang).lower()}" for i in hit]
+    items = [f"{escape_markdown(i.hostname)} {incident_label(i.type.value, lang)}" for i in hit]
     reason = t("agent.answer.history_incidents", lang, n=len(hit), span=span, since=begun,
                items=", ".join(items))
     return t("agent.claim.yes", lang, reason=reason), [i.hostname for i in hit]
@@ -163,10 +168,8 @@ def history_block(fleet: Fleet, server_ids: Collection[str], scope: Scope,
 
 
 def _going_line(incident: Incident, now: datetime, lang: Lang) -> str:
-    return t("agent.answer.history_incident", lang, when=phrases.clock_since(incident.started_at, now, lang),
-             host=escape_markdown(incident.hostname), type=t(f"incident.{incident.type.value}", lang).lower(),
-             severity=t(f"severity.{incident.severity.value}", lang).lower(),
-             state=t("agent.answer.history_ongoing", lang))
+    return _incident_text(phrases.clock_since(incident.started_at, now, lang), incident.hostname,
+                          incident.type.value, incident.severity.value, False, lang)
 
 
 TIMELINE_EVIDENCE = 20  # the latest events an LLM is handed as evidence

@@ -11,7 +11,14 @@ from pydantic import ValidationError
 
 from openmanager_core.alerts import messages
 from openmanager_core.alerts.delivery import channels_from
-from openmanager_core.alerts.models import AlertRecord, AlertRule, AlertSeverity, AlertState, RuleKind
+from openmanager_core.alerts.models import (
+    AlertRecord,
+    AlertRule,
+    AlertSeverity,
+    AlertState,
+    RuleKind,
+    silenced,
+)
 from openmanager_core.alerts.rules import MAX_FOR_SECONDS, RuleInput, RuleInvalid, check
 from openmanager_core.i18n import t
 from openmanager_core.markdown import escape_markdown as plain
@@ -38,10 +45,13 @@ def who() -> str:
 
 
 def silence(alert: AlertRecord, title: str) -> None:
+    """Silence the alert for an hour, once: a second click, or a click Streamlit delivers twice while
+    the live region reruns, finds it silenced and adds nothing."""
     now = fleet.clock()
     try:
-        fleet.store.add_silence(alert.server_id, alert.rule_id, now, now + SILENCE_FOR,
-                                tr("alerts.page.from_page"), who())
+        if not silenced(fleet.store.silences(active_at=now), alert, now):
+            fleet.store.add_silence(alert.server_id, alert.rule_id, now, now + SILENCE_FOR,
+                                    tr("alerts.page.from_page"), who())
     except StoreUnavailable:
         st.error(tr("error.store"))
         return
@@ -50,8 +60,10 @@ def silence(alert: AlertRecord, title: str) -> None:
 
 
 def acknowledge(alert: AlertRecord) -> None:
+    """Acknowledge the alert once for this operator, however often the click arrives."""
     try:
-        fleet.store.acknowledge_alert(alert.id, who(), "", fleet.clock())
+        if not any(ack.created_by == who() for ack in fleet.store.acknowledgements([alert.id])):
+            fleet.store.acknowledge_alert(alert.id, who(), "", fleet.clock())
     except StoreUnavailable:
         st.error(tr("error.store"))
         return
@@ -65,12 +77,12 @@ def end_silence(silence_id: int) -> None:
         st.error(tr("error.store"))
 
 
-def alert_card(alert: AlertRecord, rules: dict[str, AlertRule], silenced: bool, acked_by: str | None,
+def alert_card(alert: AlertRecord, rules: dict[str, AlertRule], muted: bool, acked_by: str | None,
                allowed: bool) -> None:
     title = messages.title_of(alert.rule_id, rules, language)
     age = messages.short_duration((fleet.clock() - alert.starts_at).total_seconds(), language)
     state = f":{SEVERITY_COLOUR[alert.severity]}-badge[{tr(f'alerts.state.{alert.state.value}')}]"
-    marks = [tr("alerts.page.silenced")] if silenced else []
+    marks = [tr("alerts.page.silenced")] if muted else []
     if acked_by:
         marks.append(tr("alerts.page.acked", who=plain(acked_by)))
     with st.container(border=True, horizontal=True, vertical_alignment="center"):
@@ -81,7 +93,7 @@ def alert_card(alert: AlertRecord, rules: dict[str, AlertRule], silenced: bool, 
                     + (f" · {' · '.join(marks)}" if marks else ""), width="stretch")
         st.page_link("views/fleet.py", label=tr("alerts.page.open_server"), icon=":material/dns:",
                      query_params={"server": alert.hostname})
-        if allowed and not silenced:
+        if allowed and not muted:
             st.button(tr("alerts.page.silence"), icon=":material/notifications_off:",
                       key=f"silence-{alert.id}", on_click=silence, args=(alert, title))
         if allowed and not acked_by:
@@ -106,8 +118,7 @@ def current(server: str | None, severities: tuple[AlertSeverity, ...]) -> None:
         st.caption(tr("alerts.page.none_active"))
     allowed = is_admin()
     for alert in found:
-        muted = any(s.covers(alert.rule_id, alert.server_id, now) for s in silences)
-        alert_card(alert, rules, muted, acks.get(alert.id), allowed)
+        alert_card(alert, rules, silenced(silences, alert, now), acks.get(alert.id), allowed)
     recent(server_id, severities, rules)
     silence_list(allowed)
 

@@ -24,7 +24,7 @@ from .delivery import Notifier
 from .leadership import Leadership, leadership_for
 from .lifecycle import Step
 from .messages import Notification
-from .models import AlertRecord, AlertState, RuleKind, Silence
+from .models import AlertRecord, AlertState, RuleKind, Silence, silenced
 from .rules import builtin_rules
 from .status_events import StatusRecorder
 
@@ -43,10 +43,6 @@ class Evaluation:
 
 
 Told = Literal["firing", "resolved"] | None
-
-
-def _silenced(silences: list[Silence], alert: AlertRecord, at: datetime) -> bool:
-    return any(s.covers(alert.rule_id, alert.server_id, at) for s in silences)
 
 
 class AlertEvaluator:
@@ -147,7 +143,7 @@ class AlertEvaluator:
                 changes["clear_since"] = now
             elif step is Step.RELAPSE:
                 changes["clear_since"] = None
-            if not alert.notified and not _silenced(silences, alert, now):
+            if not alert.notified and not silenced(silences, alert, now):
                 changes["notified"] = True  # its silence ended while it fired: tell now
                 tell = "firing"
         if changes and not store.update_alert(alert.id, alert.state, **changes):
@@ -171,7 +167,7 @@ class AlertEvaluator:
         """The alert as it fires: with tier 1's line about its server, notified unless silenced."""
         diagnosis = conditions.diagnosis_line(look.diagnoses.get(record.server_id), self.notifier.language)
         return record.model_copy(update={"state": AlertState.FIRING, "fired_at": now, "diagnosis": diagnosis,
-                                          "notified": not _silenced(silences, record, now)})
+                                          "notified": not silenced(silences, record, now)})
 
     def _trim_if_due(self, now: datetime) -> None:
         if self._trimmed_at is not None and now - self._trimmed_at < TRIM_INTERVAL:

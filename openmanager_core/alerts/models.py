@@ -3,6 +3,7 @@ failures) and the API's shapes of them."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from enum import StrEnum
 
@@ -88,6 +89,11 @@ class Silence(WireModel):
         """Whether this silence mutes that rule on that server at `at`."""
         return (self.starts_at <= at < self.ends_at and self.rule in (None, rule_id)
                 and self.server in (None, server_id))
+
+
+def silenced(silences: Iterable[Silence], alert: AlertRecord, at: datetime) -> bool:
+    """Whether any of `silences` mutes `alert` at `at`: the one judgement the evaluator and pages use."""
+    return any(s.covers(alert.rule_id, alert.server_id, at) for s in silences)
 
 
 class Acknowledgement(WireModel):

@@ -62,6 +62,20 @@ def test_silence_and_acknowledge_from_the_page(open_page: OpenPage, deployed: Fl
     assert "✋" in texts(app)
 
 
+def test_a_click_that_arrives_twice_silences_and_acknowledges_once(open_page: OpenPage,
+                                                                   deployed: Fleet) -> None:
+    """Two tabs drawn before either click (or one click Streamlit delivers twice while the live
+    region reruns, as CI once saw): the second finds the alert silenced and acknowledged."""
+    alert = _alert(deployed, "web-prod-01", "host_down", AlertState.FIRING)
+    first, second = open_page(PAGE), open_page(PAGE)
+    for app in (first, second):
+        next(b for b in app.button if b.key == f"silence-{alert.id}").click()
+        next(b for b in app.button if b.key == f"ack-{alert.id}").click().run()
+        no_exceptions(app)
+    assert len(deployed.store.silences(active_at=deployed.clock())) == 1
+    assert len(deployed.store.acknowledgements([alert.id])) == 1
+
+
 def test_filter_by_server_and_severity_in_english(open_page: OpenPage, deployed: Fleet) -> None:
     _alert(deployed, "web-prod-01", "host_down", AlertState.FIRING)
     app = open_page(PAGE, lang="en")

@@ -462,6 +462,9 @@ class Finding:
     saturated: bool = False  # pinned at the top of its physical range now
     saturated_since: float | None = None  # when it got there (None: before the window, or not saturated)
     critical_since: float | None = None  # when it last went past its critical threshold, if it is past it
+    # The fitted climb runs to the last minutes at the metric's trend rate or more (fit or not):
+    # what tells a leak minutes old, rising faster than a line fits, from memory high and level.
+    climbing_now: bool = False
     # False for a correlate (`movements`): it moved materially with a cause found, but is no anomaly.
     anomaly: bool = True
 
@@ -646,6 +649,7 @@ def _finding(window: Window, k: int, key: str, server: Server, direction: Litera
     slope: float | None = None
     r2: float | None = None
     forecasts: list[Forecast] = []
+    climbing_now = False
     rule = RULES[key]
     pinned_from = _pinned_from(series, key)
     saturated = pinned_from is not None
@@ -678,6 +682,7 @@ def _finding(window: Window, k: int, key: str, server: Server, direction: Litera
                     per_second, r2, fit_from = step_slope, step_r2, start_at
             slope = per_second * 60.0
             if reached >= len(series) - 3 and not saturated:  # still climbing: say when it gets there
+                climbing_now = slope >= rule.trend
                 span_t, span_v = window.t[fit_from:], series[fit_from:]
                 targets: list[tuple[Literal["critical", "full"], float]] = [("full", CEILINGS[key])]
                 if limits and series[-1] < limits[1]:
@@ -690,7 +695,7 @@ def _finding(window: Window, k: int, key: str, server: Server, direction: Litera
     return Finding(
         metric=key, value=float(series[-1]), usual=float(usual[-1]), sigma=sigma, z=float(z[-1]),
         direction=direction, onset=onset, level=thresholds.level(key, float(series[-1]), server.type),
-        slope=slope, r2=r2, forecasts=forecasts, saturated=saturated,
+        slope=slope, r2=r2, forecasts=forecasts, saturated=saturated, climbing_now=climbing_now,
         # A run that spans the whole window (index 0) began before it: no time to tell.
         saturated_since=float(window.t[pinned_from]) if pinned_from else None,
         critical_since=float(window.t[critical_from]) if critical_from else None)
@@ -878,7 +883,8 @@ def name_causes(findings: dict[str, Finding], stopped_service: str | None, link:
     if memory is not None:
         # Swapping starts near 90%: only then are CPU and latency the leak's doing.
         effects = ("response_time", "cpu") if memory.value >= 85 else ()
-        causes.append(Cause("memory_leak" if memory.steady_climb else "memory_pressure", memory,
+        leaking = memory.steady_climb or memory.climbing_now
+        causes.append(Cause("memory_leak" if leaking else "memory_pressure", memory,
                             symptoms=symptoms_of(memory, effects)))
     disk = take("disk", "up")
     if disk is not None:

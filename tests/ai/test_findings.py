@@ -8,10 +8,21 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from openmanager_core.ai.findings import Window, _hinge, biggest_changes, departures, diagnose, screen
+from openmanager_core.ai.findings import (
+    Window,
+    _hinge,
+    _row_findings,
+    biggest_changes,
+    departures,
+    diagnose,
+    name_causes,
+    screen,
+    unlinked,
+)
 from openmanager_core.analysis import DEFAULT_THRESHOLD, departs, robust_z
 from openmanager_core.fleet import Fleet
-from openmanager_core.models import IncidentType, Severity
+from openmanager_core.metrics import METRIC_KEYS
+from openmanager_core.models import IncidentType, Server, Severity
 from tests.ai.conftest import NOW, inject, settings_for
 
 
@@ -72,6 +83,45 @@ def test_a_young_leak_is_dated_from_where_it_left_its_level(fleet: Fleet) -> Non
     assert abs(cause.primary.onset - (NOW - timedelta(minutes=10)).timestamp()) <= 180  # type: ignore[operator]
     assert cause.primary.slope == pytest.approx(0.3, rel=0.15)  # 0.25 + 0.1 * 0.5 points a minute
     assert {f.label for f in cause.primary.forecasts} == {"critical", "full"}
+
+
+NAMED_BY_MINUTE = {Severity.HIGH: 2, Severity.MEDIUM: 3, Severity.LOW: 10}
+
+
+@pytest.mark.parametrize("severity", list(Severity))
+def test_a_leak_is_named_a_leak_from_its_first_minutes_on(fleet: Fleet, severity: Severity) -> None:
+    """Asked at any minute of a leak's first twenty, the answer names a leak, never memory pressure:
+    the young climb fits a line poorly (a fast rise that then slows), but it still climbs."""
+    servers = [s for s, _ in fleet.deployed_servers()]
+    ages = dict(zip((s.hostname for s in servers), (1, 2, 3, 4, 5, 6, 8, 12, 20), strict=False))
+    for host, minutes in ages.items():
+        inject(fleet, IncidentType.MEMORY_LEAK, host, severity=severity, minutes_ago=minutes)
+    for diagnosis in diagnose(fleet, [fleet.resolve(host) for host in ages], NOW.timestamp()):
+        age = ages[diagnosis.server.hostname]
+        named = [c.kind for c in diagnosis.causes if c.primary is not None and c.primary.metric == "memory"]
+        assert named == ["memory_leak"] or (not named and age < NAMED_BY_MINUTE[severity]), (age, named)
+
+
+def _memory_window(server: Server, memory: np.ndarray) -> Window:
+    """One server's last hour: every metric level at 30 (sigma 2), memory as given, usually 50."""
+    points = len(memory)
+    t = NOW.timestamp() - np.arange(points - 1, -1, -1) * 60.0
+    values = {key: np.full((1, points), 30.0) for key in METRIC_KEYS} | {"memory": memory[None]}
+    usual = {key: np.full((1, points), 30.0) for key in METRIC_KEYS} | {"memory": np.full((1, points), 50.0)}
+    return Window([server], t, values, np.ones((1, points), dtype=bool), usual,
+                  {key: np.array([2.0]) for key in METRIC_KEYS}, 0)
+
+
+def test_memory_that_stepped_up_and_stays_level_is_pressure_not_a_leak(fleet: Fleet) -> None:
+    """A working set that grew 40 minutes ago and has held since is memory pressure; memory that left
+    its level four minutes ago in a fast rise, slowing but still rising, is a leak."""
+    minutes = np.arange(60)
+    noise = np.random.default_rng(3).normal(0, 0.3, 60)
+    level = np.where(minutes >= 20, 88.0, 50.0) + noise
+    young = np.concatenate([np.full(55, 50.0), [62.0, 74.0, 76.0, 77.0, 78.0]]) + noise
+    for memory, kind in ((level, "memory_pressure"), (young, "memory_leak")):
+        findings = _row_findings(_memory_window(fleet.resolve("web-prod-01"), memory), 0)
+        assert [c.kind for c in name_causes(findings, None, unlinked)] == [kind]
 
 
 def test_biggest_changes_tell_unusual_from_the_daily_curve(fleet: Fleet) -> None:

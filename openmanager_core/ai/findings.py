@@ -60,6 +60,7 @@ FORECAST_HORIZON = 24 * 3600.0
 HINGE_MIN_POINTS = 5  # minutes a climb needs before "level, then line" can date it
 HINGE_LEAD_MINUTES = 30  # level before a climb, looked for ahead of where the departure showed
 STEP_MINUTES = 5  # a step up before a climb (an incident's onset) lasts at most this long
+RATE_MINUTES = 3  # the last minutes whose own rate says whether a fitted climb still runs at its pace
 USUAL_MINUTES = 1  # a minute back at the usual level separates two events
 USUAL_FRACTION = 0.1  # ...where "usual" is within a tenth of the current departure (or 1.5σ)
 # A metric that levelled off within this fraction of its physical range from the top (97.5-100 %: a CPU
@@ -682,7 +683,14 @@ def _finding(window: Window, k: int, key: str, server: Server, direction: Litera
                     per_second, r2, fit_from = step_slope, step_r2, start_at
             slope = per_second * 60.0
             if reached >= len(series) - 3 and not saturated:  # still climbing: say when it gets there
-                climbing_now = slope >= rule.trend
+                noise = _minute_noise(series[lead:began], sigma)
+                recent = _slowed_to(window.t[:reached + 1], series[:reached + 1], slope, noise)
+                if recent is not None:  # a burst that has slowed: its line would overstate the pace
+                    slope, r2 = recent
+                    fit_from = reached + 1 - RATE_MINUTES
+                # Within two standard errors of the trend rate or above: a young fit cannot rule out
+                # a leak's pace, a long level one can.
+                climbing_now = slope + 2 * _slope_error(window.t[fit_from:reached + 1], noise) >= rule.trend
                 span_t, span_v = window.t[fit_from:], series[fit_from:]
                 targets: list[tuple[Literal["critical", "full"], float]] = [("full", CEILINGS[key])]
                 if limits and series[-1] < limits[1]:
@@ -699,6 +707,34 @@ def _finding(window: Window, k: int, key: str, server: Server, direction: Litera
         # A run that spans the whole window (index 0) began before it: no time to tell.
         saturated_since=float(window.t[pinned_from]) if pinned_from else None,
         critical_since=float(window.t[critical_from]) if critical_from else None)
+
+
+def _minute_noise(level: np.ndarray, sigma: float) -> float:
+    """How much the metric wiggles from one minute to the next, from the level before a climb (its
+    successive differences); the day-to-day `sigma` when too few minutes of level are at hand."""
+    steps = np.diff(level[np.isfinite(level)])
+    return float(np.std(steps) / np.sqrt(2)) if len(steps) >= RATE_MINUTES * 3 else sigma
+
+
+def _slowed_to(t: np.ndarray, series: np.ndarray, slope: float, noise: float) -> tuple[float, float] | None:
+    """(slope per minute, r²) of the last RATE_MINUTES points when they climb at under half of
+    `slope` (per minute) by more than two standard errors of a slope through points that wiggle by
+    `noise` a minute, else None: the climb slowed, as a burst before a slow leak does, and a line
+    through the burst would state its pace and forecast its crossing too soon."""
+    t, y = t[-RATE_MINUTES:], series[-RATE_MINUTES:]
+    if not np.isfinite(y).all() or len(y) < RATE_MINUTES:
+        return None
+    per_second, _, r2 = linear_trend(t, y)
+    rate = per_second * 60.0
+    return (rate, r2) if rate + 2 * _slope_error(t, noise) < slope / 2 else None
+
+
+def _slope_error(t: np.ndarray, noise: float) -> float:
+    """Standard error (per minute) of a line's slope through points at times `t` (epoch seconds)
+    that each wiggle by `noise`."""
+    minutes = (t - t.mean()) / 60.0
+    spread = float(np.sum(minutes ** 2))
+    return noise / np.sqrt(spread) if spread > 0 else float("inf")
 
 
 def ceiling_level(key: str) -> float:

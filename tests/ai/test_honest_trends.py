@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from openmanager_core.ai import Agent
-from openmanager_core.ai.findings import ceiling_level
+from openmanager_core.ai.findings import ceiling_level, diagnose
 from openmanager_core.ai.phrases import clock
 from openmanager_core.fleet import Fleet
 from openmanager_core.models import IncidentType, Severity
@@ -117,3 +117,21 @@ def test_since_when_for_a_metric_still_rising_gives_when_it_began(fleet: Fleet, 
     assert began, first
     assert abs(int(began[1]) * 60 + int(began[2]) - (14 * 60 + 10)) <= 3, first  # as the leak is dated
     assert first.startswith({"en": "**memory on db-master-01 at ", "ko": "**db-master-01 메모리 "}[lang])
+
+
+@pytest.mark.parametrize("kind, metric, minutes", [
+    (IncidentType.MEMORY_LEAK, "memory", 4), (IncidentType.MEMORY_LEAK, "memory", 5),
+    (IncidentType.DISK_FULL, "disk", 4), (IncidentType.DISK_FULL, "disk", 5)])
+def test_a_burst_that_slowed_is_told_at_its_pace_now_not_the_bursts(fleet: Fleet, kind: IncidentType,
+                                                                   metric: str, minutes: int) -> None:
+    """A leak found late (or a burst of logs) jumps for two minutes, then creeps. Minutes later the
+    answer's pace is the creep the data shows over its last minutes, and no crossing is forecast
+    from the jump: a line through it said "+8 points a minute, critical in a minute"."""
+    inject(fleet, kind, "web-prod-01", severity=Severity.MEDIUM, minutes_ago=minutes)
+    (diagnosis,) = diagnose(fleet, [fleet.resolve("web-prod-01")], NOW.timestamp())
+    (finding,) = [c.primary for c in diagnosis.causes if c.primary is not None and c.primary.metric == metric]
+    _, series = _series(fleet, "web-prod-01", metric)
+    creep = (series[-1] - series[-3]) / 2  # a point a minute, apart from the engine
+    assert finding.slope is not None and abs(finding.slope - creep) < 0.5, (finding.slope, creep)
+    assert all(f.seconds > 10 * 60 for f in finding.forecasts), finding.forecasts
+

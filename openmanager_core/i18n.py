@@ -494,7 +494,7 @@ TEXT: dict[str, dict[Lang, str]] = {
     "admin.kpi.average": {"ko": "평균 응답 시간", "en": "Average response"},
     "admin.kpi.errors": {"ko": "오류율", "en": "Error rate"},
     "admin.kpi.p95": {"ko": "p95 응답 시간", "en": "p95 response"},
-    "admin.kpi.p50": {"ko": "p50 {seconds}초", "en": "p50 {seconds} s"},
+    "admin.kpi.p50": {"ko": "p50 {seconds} s", "en": "p50 {seconds} s"},
     "admin.kpi.fallback": {"ko": "폴백 사용률", "en": "Fallback usage"},
     "admin.kpi.cache": {"ko": "캐시 적중 {n}회", "en": "{n} cache hits"},
     "admin.pass": {"ko": "목표 {target} 달성", "en": "Target {target} met"},

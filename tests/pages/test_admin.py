@@ -78,7 +78,7 @@ def test_kpis_are_the_engines_figures_beside_the_targets(open_page: OpenPage, as
     assert tiles(app)["성공률"][1:] == ("✓ 목표 ≥ 95% 달성", green)
     assert tiles(app)["평균 응답 시간"][1:] == ("✓ 목표 ≤ 1 s 달성", green)
     assert tiles(app)["오류율"][1:] == ("✓ 목표 ≤ 1% 달성", green)
-    assert tiles(app)["p95 응답 시간"][1] == f"p50 {stats.p50_response_time:.2f}초"
+    assert tiles(app)["p95 응답 시간"][1] == f"p50 {stats.p50_response_time:.2f} s"
     tiers = app.table[0].value
     assert tiers.iloc[:, 0].tolist() == ["최적화 엔진", "패턴 매칭", "기본 응답"]
     assert tiers.iloc[:, 1].sum() == stats.answered_queries == 3

@@ -11,7 +11,10 @@ from tests.conftest import PAGE_TIMEOUT_MS, VIEWPORT
 from tests.e2e.conftest import WAIT_MS, Dashboard, open_page
 
 ADMIN_KEY = "admin-key-0123456789abcdef"
-SYNC_MS = 1_000  # every viewer shows a new server within this of the first
+# Every viewer shows a new server within this of the first: the pages poll every 0.5 s, and under
+# a loaded machine a render takes up to about as long again; still under one deployment step (2 s
+# here), so no viewer is ever a server behind another for a step.
+SYNC_MS = 1_500
 LAST = 4  # counts compared across viewers
 # The n of "n / 20" on the deployment page, and the sidebar's 전체 (total deployed) count.
 PROGRESS = """() => {
@@ -79,7 +82,7 @@ def test_every_viewer_sees_the_same_count_and_a_reload_does_not_stop_it(dashboar
             shows(page, SIDEBAR, LAST)
         first_seen = {name: page.evaluate("window.__firstSeen")
                       for name, page in (("presenter", presenter), ("viewer", viewer))}
-        for n in range(1, LAST + 1):  # each count reached on both pages and both sidebars within 1 s
+        for n in range(1, LAST + 1):  # each count reached on both pages and both sidebars together
             times = [first_seen[who][what][str(n)] for who in first_seen for what in ("progress", "sidebar")]
             assert max(times) - min(times) <= SYNC_MS, (n, json.dumps(first_seen))
         expect(viewer.get_by_role("button", name="일시 정지")).to_be_enabled()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import socket
-import statistics
 import time
 
 import httpx
@@ -36,7 +35,7 @@ def test_accepted_transports_have_nodelay() -> None:
     assert asyncio.run(_accepted_nodelay()) != 0
 
 
-def _median_ms(base_url: str, path: str, count: int = 30) -> float:
+def _fastest_ms(base_url: str, path: str, count: int = 30) -> float:
     timings = []
     with httpx.Client(base_url=base_url) as client:  # one keep-alive connection
         client.get(path)
@@ -44,10 +43,12 @@ def _median_ms(base_url: str, path: str, count: int = 30) -> float:
             started = time.perf_counter()
             assert client.get(path).status_code == 200
             timings.append((time.perf_counter() - started) * 1000)
-    return statistics.median(timings)
+    return min(timings)
 
 
 def test_streamlit_run_answers_keep_alive_clients_without_the_delayed_ack_stall(streamlit_app) -> None:
-    """Without the fix every request waits for the client's delayed ACK (~40 ms on Linux)."""
+    """Without the fix every request waits for the client's delayed ACK (at least 40 ms on Linux):
+    measured here, the fastest of 30 took 43.9 ms. With it the fastest takes a few ms, however busy
+    the machine (a median reached 22 ms when other tests loaded both cores)."""
     server = streamlit_app()
-    assert _median_ms(server.url, "/api/servers/next") < 20
+    assert _fastest_ms(server.url, "/api/servers/next") < 30

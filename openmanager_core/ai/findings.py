@@ -463,8 +463,8 @@ class Finding:
     saturated: bool = False  # pinned at the top of its physical range now
     saturated_since: float | None = None  # when it got there (None: before the window, or not saturated)
     critical_since: float | None = None  # when it last went past its critical threshold, if it is past it
-    # The fitted climb runs to the last minutes at the metric's trend rate or more (fit or not):
-    # what tells a leak minutes old, rising faster than a line fits, from memory high and level.
+    # Still climbing at the end, at a pace not ruled under the metric's trend rate (by two standard
+    # errors): what tells a leak minutes old, which a line fits poorly, from memory high and level.
     climbing_now: bool = False
     # False for a correlate (`movements`): it moved materially with a cause found, but is no anomaly.
     anomaly: bool = True

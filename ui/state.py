@@ -65,8 +65,29 @@ def tr(key: str, **values: object) -> str:
     return t(key, lang(), **values)
 
 
+TRANSLATED_KEY = "translated_choices"  # the keys `translated` has seen in this session
+
+
+def translated(key: str) -> str:
+    """`key`, for a keyed selectbox or multiselect whose option labels are in the session's language.
+
+    Streamlit (1.67) keeps showing such a widget's chosen label across reruns, so after the language
+    switch it stayed in the old language until the next pick; the switch sets each one's value again
+    (`_language_switched`), which makes Streamlit send it anew, labelled in the new language."""
+    st.session_state.setdefault(TRANSLATED_KEY, set()).add(key)
+    return key
+
+
+def _language_switched() -> None:
+    """Keep the choice in the URL (`?lang=en`) so a reload or shared link keeps it; Korean is bare.
+    Show every translated choice of this session in the new language."""
+    _language_to_url()
+    for key in st.session_state.get(TRANSLATED_KEY, set()):
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
+
+
 def _language_to_url() -> None:
-    """Keep the choice in the URL (`?lang=en`) so a reload or shared link keeps it; Korean is bare."""
     if st.session_state[LANG_KEY] == "ko":
         st.query_params.pop(LANG_KEY, None)
     else:
@@ -82,7 +103,7 @@ def language_switch() -> None:
         st.session_state[LANG_KEY] = "ko"
     # One bilingual label: a label that changed with the choice would confuse both readers.
     st.segmented_control(t("nav.language"), LANGUAGES, required=True, key=LANG_KEY,
-                         format_func=LANGUAGE_NAMES.__getitem__, on_change=_language_to_url)
+                         format_func=LANGUAGE_NAMES.__getitem__, on_change=_language_switched)
     _language_to_url()  # page switches drop the query string; put the choice back
 
 

@@ -27,7 +27,7 @@ from openmanager_core.models import ServerType
 from openmanager_core.store import AlertRuleExists, StoreUnavailable
 from ui.access import SESSION_KEY, is_admin
 from ui.components import local_time
-from ui.state import fleet_or_stop, lang, live_fragment, tr
+from ui.state import fleet_or_stop, lang, live_fragment, tr, translated
 
 SEVERITY_COLOUR = {AlertSeverity.CRITICAL: "red", AlertSeverity.WARNING: "orange", AlertSeverity.INFO: "blue"}
 SEVERITY_ICON = {AlertSeverity.CRITICAL: "🔴", AlertSeverity.WARNING: "🟠", AlertSeverity.INFO: "🔵"}
@@ -232,18 +232,18 @@ def new_rule(hostnames: list[str]) -> None:
         left, right = st.columns(2)
         rule_id = left.text_input(tr("alerts.col.id"), max_chars=64, placeholder="db_memory_critical",
                                   key="new_rule_id")
-        kind = right.selectbox(tr("alerts.page.kind"), list(RuleKind), key="new_rule_kind",
+        kind = right.selectbox(tr("alerts.page.kind"), list(RuleKind), key=translated("new_rule_kind"),
                                format_func=lambda k: t(f"alerts.kind.{k.value}", language))
-        metric = left.selectbox(tr("alerts.page.metric"), list(METRICS), index=None, key="new_rule_metric",
-                                placeholder=tr("alerts.page.any"),
+        metric = left.selectbox(tr("alerts.page.metric"), list(METRICS), index=None,
+                                key=translated("new_rule_metric"), placeholder=tr("alerts.page.any"),
                                 format_func=lambda m: METRICS[m].label(language))
         level = right.selectbox(tr("alerts.page.level"), ["warning", "critical"], index=None,
-                                key="new_rule_level", placeholder=tr("alerts.page.any"),
+                                key=translated("new_rule_level"), placeholder=tr("alerts.page.any"),
                                 format_func=lambda v: t(f"alerts.severity.{v}", language))
         host = left.selectbox(tr("alerts.page.server"), hostnames, index=None, key="new_rule_server",
                               placeholder=tr("alerts.page.all_servers"))
         server_type = right.selectbox(tr("alerts.page.server_type"), list(ServerType), index=None,
-                                      key="new_rule_type", placeholder=tr("alerts.page.any"),
+                                      key=translated("new_rule_type"), placeholder=tr("alerts.page.any"),
                                       format_func=lambda k: t(f"type.{k.value}", language))
         for_seconds = left.number_input(tr("alerts.col.for"), min_value=0.0, max_value=MAX_FOR_SECONDS,
                                         value=30.0, step=5.0)

@@ -31,7 +31,7 @@ from ui.components import (
     type_label,
 )
 from ui.dependency_graph import dependency_dot
-from ui.state import fleet_or_stop, lang, live_fragment, tr
+from ui.state import fleet_or_stop, lang, live_fragment, tr, translated
 
 SERVER_KEY = "server"
 CLICK_KEY = "fleet_open"
@@ -174,7 +174,7 @@ def filters() -> tuple[list[Status], list[ServerType], list[str], str]:
                             selection_mode="multi", format_func=lambda s: status_label(s, language),
                             key="fleet_status")
         types = st.multiselect(tr("fleet.filter.type"), sorted({s.type for s in fleet.catalogue.servers}),
-                               format_func=lambda v: type_label(v, language), key="fleet_type",
+                               format_func=lambda v: type_label(v, language), key=translated("fleet_type"),
                                placeholder=tr("fleet.filter.all"), width=260)
         locations = st.multiselect(tr("fleet.filter.location"),
                                    sorted({s.location for s in fleet.catalogue.servers}),

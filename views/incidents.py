@@ -13,7 +13,7 @@ from openmanager_core.models import IncidentType, Severity
 from openmanager_core.store import IncidentExists, StoreUnavailable, TooManyIncidents
 from ui.access import require_change
 from ui.components import local_time
-from ui.state import fleet_or_stop, lang, live_fragment, tr
+from ui.state import fleet_or_stop, lang, live_fragment, tr, translated
 
 fleet = fleet_or_stop()
 
@@ -71,10 +71,10 @@ if not deployed:
 
 with st.form("inject", border=True):
     left, right = st.columns(2)
-    kind = left.selectbox(tr("incidents.type"), list(IncidentType), key="incident_type",
+    kind = left.selectbox(tr("incidents.type"), list(IncidentType), key=translated("incident_type"),
                           format_func=lambda v: t(f"incident.{v.value}", language))
     hostname = right.selectbox(
-        tr("incidents.server"), hostnames, key="incident_server",
+        tr("incidents.server"), hostnames, key=translated("incident_server"),
         index=next((i for i, h in enumerate(hostnames) if h in deployed), 0),
         format_func=lambda h: h if h in deployed else t("incidents.undeployed", language, hostname=h))
     severity = left.segmented_control(tr("incidents.severity"), list(Severity), default=Severity.MEDIUM,

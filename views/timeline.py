@@ -13,7 +13,7 @@ from openmanager_core.i18n import t
 from openmanager_core.markdown import escape_markdown as plain
 from ui.charts import timeline_figure
 from ui.components import local_time
-from ui.state import fleet_or_stop, lang, live_fragment, tr
+from ui.state import fleet_or_stop, lang, live_fragment, tr, translated
 
 fleet = fleet_or_stop()
 MAX_EVENTS = 1000  # the latest events drawn; past it the page says so
@@ -74,7 +74,7 @@ elif SERVER_KEY not in st.session_state:
 left, right = st.columns(2)
 period_text = left.text_input(tr("timeline.period"), key=PERIOD_KEY, help=tr("timeline.period_help"),
                               max_chars=MAX_PERIOD_CHARS)
-hostname = right.selectbox(tr("timeline.server"), [ALL, *hostnames], key=SERVER_KEY,
+hostname = right.selectbox(tr("timeline.server"), [ALL, *hostnames], key=translated(SERVER_KEY),
                            format_func=lambda h: h or t("timeline.all_servers", language))
 try:
     period = parse_period(period_text, timedelta(days=fleet.settings.retention_days))

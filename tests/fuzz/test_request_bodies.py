@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from functools import cache
 from typing import Any
 from urllib.parse import quote
 
@@ -83,13 +84,26 @@ def test_the_api_takes_bodies_and_every_request_model_is_one_of_them() -> None:
     assert set(REQUEST_MODELS) <= set(BODY_MODELS)
 
 
+@cache
+def model_bodies(model: type[BaseModel]) -> st.SearchStrategy[bytes]:
+    """What a model is fed, built once for its test: a strategy built afresh for every example makes
+    hypothesis check the whole tree again each time (most of the test's time), for the same draws."""
+    schema = model.model_json_schema(by_alias=True, ref_template="#/components/schemas/{model}")
+    return raw_bodies(schema, {**COMPONENTS, **schema.get("$defs", {})}) | json_values().map(
+        lambda value: json.dumps(value).encode())
+
+
+@cache
+def operation_bodies(method: str, path: str) -> st.SearchStrategy[bytes]:
+    """An operation's bodies, built once for its test (as `model_bodies`)."""
+    return raw_bodies(BODIES[(method, path)], COMPONENTS)
+
+
 @pytest.mark.parametrize("model", BODY_MODELS, ids=lambda model: model.__name__)
 @FUZZ
 @given(data=st.data())
 def test_request_models_validate_or_reject_cleanly(model: type[BaseModel], data: st.DataObject) -> None:
-    schema = model.model_json_schema(by_alias=True, ref_template="#/components/schemas/{model}")
-    raw = data.draw(raw_bodies(schema, {**COMPONENTS, **schema.get("$defs", {})}) | json_values().map(
-        lambda value: json.dumps(value).encode()))
+    raw = data.draw(model_bodies(model))
     try:
         parsed = model.model_validate_json(raw)
     except ValidationError:
@@ -107,7 +121,7 @@ def _concrete(path: str, data: st.DataObject) -> str:
 @given(data=st.data())
 def test_api_bodies_never_get_a_5xx_and_4xx_has_the_error_shape(
         client: TestClient, method: str, path: str, data: st.DataObject) -> None:
-    raw = data.draw(raw_bodies(BODIES[(method, path)], COMPONENTS))
+    raw = data.draw(operation_bodies(method, path))
     language = data.draw(st.sampled_from(["ko", "en", "en-US,en;q=0.9", "*", "xx", ""]))
     url = MOUNT + _concrete(path, data)
     response = client.request(method, url, content=raw,

@@ -3,18 +3,27 @@ and no redirect names the Host a client sent."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import httpx
 import pytest
 
-from tests.conftest import StartApp
-from tests.services import LiveServer
+from tests.services import LiveServer, ServiceError, start_app
 
 NO_FRAMING = {"x-frame-options": "DENY", "content-security-policy": "frame-ancestors 'none'"}
 
 
-@pytest.fixture
-def server(streamlit_app: StartApp) -> LiveServer:
-    return streamlit_app()
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """One default `streamlit run app.py` for the module: both tests only read pages and headers."""
+    try:
+        server = start_app(tmp_path_factory.mktemp("live-headers"))
+    except ServiceError as exc:
+        pytest.fail(f"streamlit run: {exc}", pytrace=False)
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 def test_pages_and_api_refuse_to_be_framed(server: LiveServer) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Protocol
 
@@ -181,6 +182,20 @@ def streamlit_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StartApp
 
     yield start
     for server in reversed(started):
+        server.stop()
+
+
+@contextmanager
+def shared_app(data_dir: Path, env: Mapping[str, str] | None = None) -> Iterator[LiveServer]:
+    """One `streamlit run app.py` on `data_dir` for a module's tests that share it (a module-scoped
+    fixture), stopped after them; a failed start fails them plainly."""
+    try:
+        server = start_app(data_dir, env)
+    except ServiceError as exc:
+        raise _fail("streamlit run", exc) from None
+    try:
+        yield server
+    finally:
         server.stop()
 
 

@@ -26,7 +26,8 @@ from openmanager_core.api import create_api
 from openmanager_core.fleet import Fleet
 from openmanager_core.settings import Settings
 from tests.ai.conftest import Broken
-from tests.services import LiveServer, ServiceError, start_app
+from tests.conftest import shared_app
+from tests.services import LiveServer
 
 GUIDE = Path(__file__).parent / "data" / "guide" / "openmanager-vibe-v5-api-guide.ko.md"
 GUIDE_ORIGIN = "http://localhost:3000"
@@ -250,14 +251,8 @@ def test_the_vocabulary_holds_the_guides_own_examples() -> None:
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """One `streamlit run app.py` for every example (no API key: loopback may reset)."""
     limits_off = {f"OPENMANAGER_RATE_LIMIT_{name}": "0" for name in ("AI", "NEXT", "DEFAULT")}
-    try:
-        server = start_app(tmp_path_factory.mktemp("guide"), limits_off)
-    except ServiceError as exc:
-        pytest.fail(f"streamlit run: {exc}", pytrace=False)
-    try:
+    with shared_app(tmp_path_factory.mktemp("guide"), limits_off) as server:
         yield server
-    finally:
-        server.stop()
 
 
 def send(server: LiveServer, example: Example) -> httpx.Response:

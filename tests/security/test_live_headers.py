@@ -8,7 +8,8 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.services import LiveServer, ServiceError, start_app
+from tests.conftest import shared_app
+from tests.services import LiveServer
 
 NO_FRAMING = {"x-frame-options": "DENY", "content-security-policy": "frame-ancestors 'none'"}
 
@@ -16,14 +17,8 @@ NO_FRAMING = {"x-frame-options": "DENY", "content-security-policy": "frame-ances
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """One default `streamlit run app.py` for the module: both tests only read pages and headers."""
-    try:
-        server = start_app(tmp_path_factory.mktemp("live-headers"))
-    except ServiceError as exc:
-        pytest.fail(f"streamlit run: {exc}", pytrace=False)
-    try:
+    with shared_app(tmp_path_factory.mktemp("live-headers")) as server:
         yield server
-    finally:
-        server.stop()
 
 
 def test_pages_and_api_refuse_to_be_framed(server: LiveServer) -> None:
